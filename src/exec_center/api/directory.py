@@ -1,0 +1,107 @@
+"""Reads of the organisation: windows, teams, the staff directory, and node(id:)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import strawberry
+
+from ..db.models import Staff, StaffRole, Team, TeamMember, Window, WindowStaff
+from ..domain.errors import Forbidden
+from ..domain.organisation import MACHINE_ROLES
+from ..domain.organisation import Role as RoleEnum
+from . import loaders
+from .common import Connection, check_first, connection, decode_cursor
+from .context import Info
+from .ids import from_global_id
+from .organisation import Node, Role, StaffType, TeamType, WindowType
+
+
+@strawberry.input
+class StaffFilter:
+    role: Role | None = None  # type: ignore[valid-type]
+    team_id: strawberry.ID | None = None
+    window_id: strawberry.ID | None = None
+    active: bool | None = None
+    search: str | None = strawberry.field(default=None,
+                                          description="Part of the name or user name.")
+
+
+def _require_person(info: Info) -> None:
+    viewer = info.context.viewer
+    if viewer.roles and viewer.roles <= MACHINE_ROLES:
+        raise Forbidden("machine accounts cannot read the staff directory")
+
+
+async def resolve_node(info: Info, global_id: str) -> Node | None:
+    """Fetch any object the viewer may see by its global id; None when absent or hidden."""
+    type_name, pk = from_global_id(global_id)
+    ctx = info.context
+    ctx.viewer  # noqa: B018  (refuses anonymous callers)
+    if type_name == "Staff":
+        _require_person(info)
+        row = await loaders.loader(ctx, "staff", loaders.staff_by_id).load(pk)
+        return StaffType(row=row) if row else None
+    if type_name == "Team":
+        row = await loaders.loader(ctx, "team", loaders.team_by_id).load(pk)
+        return TeamType(row=row) if row else None
+    if type_name == "Window":
+        row = await loaders.loader(ctx, "window", loaders.window_by_id).load(pk)
+        return WindowType(row=row) if row else None
+    return None
+
+
+@strawberry.type
+class DirectoryQuery:
+    @strawberry.field(description="Any object by its global id, if the viewer may see it.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @strawberry.field(description="The service windows, offline and online.")
+    async def windows(self, info: Info) -> list[WindowType]:
+        info.context.viewer  # noqa: B018
+        rows = (await info.context.session.scalars(sa.select(Window).order_by(Window.id))).all()
+        return [WindowType(row=w) for w in rows]
+
+    @strawberry.field(description="The implementation teams and the adjudication team.")
+    async def teams(self, info: Info) -> list[TeamType]:
+        info.context.viewer  # noqa: B018
+        rows = (await info.context.session.scalars(sa.select(Team).order_by(Team.code))).all()
+        return [TeamType(row=t) for t in rows]
+
+    @strawberry.field(description="The staff directory, by user name.")
+    async def staff(self, info: Info, first: int | None = 50, after: str | None = None,
+                    filter: StaffFilter | None = None) -> Connection[StaffType]:
+        _require_person(info)
+        size = check_first(first)
+        query = sa.select(Staff)
+        if filter is not None:
+            if filter.role is not None:
+                query = query.where(Staff.id.in_(sa.select(StaffRole.staff_id).where(
+                    StaffRole.role == RoleEnum(filter.role))))
+            if filter.team_id is not None:
+                team = _pk(filter.team_id, "Team")
+                query = query.where(Staff.id.in_(sa.select(TeamMember.staff_id).where(
+                    TeamMember.team_id == team)))
+            if filter.window_id is not None:
+                window = _pk(filter.window_id, "Window")
+                query = query.where(Staff.id.in_(sa.select(WindowStaff.staff_id).where(
+                    WindowStaff.window_id == window)))
+            if filter.active is not None:
+                query = query.where(Staff.active.is_(filter.active))
+            if filter.search:
+                pattern = f"%{filter.search.strip()}%"
+                query = query.where(sa.or_(Staff.name.like(pattern), Staff.username.like(pattern)))
+        session = info.context.session
+        total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        if after:
+            (last,) = decode_cursor(after, 1)
+            query = query.where(Staff.username > str(last))
+        rows = (await session.scalars(query.order_by(Staff.username).limit(size + 1))).all()
+        return connection([StaffType(row=r) for r in rows], first=size, total=total or 0,
+                          key=lambda s: [s.row.username], has_previous=after is not None)
+
+
+def _pk(global_id: str, expected: str) -> int:
+    from .ids import pk_of
+
+    return pk_of(global_id, expected, field="filter")

@@ -1,0 +1,51 @@
+"""The schema: area types merged, with the safety extensions of a public GraphQL endpoint."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from .admin import AdminMutation
+from .directory import DirectoryQuery
+from .errors import should_mask
+from .guard import RequireSignIn
+from .organisation import StaffType, TeamType, WindowType, WorkItemType
+from .session import SessionMutation, SessionQuery
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+
+Query = merge_types("Query", (SessionQuery, DirectoryQuery))
+Mutation = merge_types("Mutation", (SessionMutation, AdminMutation))
+
+
+def build_schema(*, debug: bool = False) -> strawberry.Schema:
+    extensions = [
+        RequireSignIn,
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+        MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+    ]
+    if not debug:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[StaffType, TeamType, WindowType, WorkItemType],
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+    )

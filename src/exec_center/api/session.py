@@ -1,0 +1,50 @@
+"""Signing in, and who the viewer is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from ..services import auth
+from .common import UserError, run_mutation
+from .context import Info
+from .organisation import StaffType
+
+
+@strawberry.input
+class SignInInput:
+    username: str
+    password: str
+
+
+@strawberry.type
+class SignInPayload:
+    token: str | None = strawberry.field(
+        default=None, description="Send as `Authorization: Bearer <token>`.")
+    expires_at: datetime | None = None
+    staff: StaffType | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class SessionMutation:
+    @strawberry.mutation(description="Sign in with user name and password; the only operation "
+                         "open without a token. Wrong credentials: INVALID_CREDENTIALS.")
+    async def sign_in(self, info: Info, input: SignInInput) -> SignInPayload:
+        ctx = info.context
+        return await run_mutation(
+            SignInPayload,
+            lambda: auth.sign_in(ctx.app, input.username, input.password),
+            lambda done: {"token": done.token, "expires_at": done.expires_at,
+                          "staff": StaffType(row=done.staff)},
+        )
+
+
+@strawberry.type
+class SessionQuery:
+    @strawberry.field(description="The signed-in staff member.")
+    async def me(self, info: Info) -> StaffType:
+        viewer = info.context.viewer
+        staff = await info.context.session.get(auth.Staff, viewer.staff_id)
+        return StaffType(row=staff)

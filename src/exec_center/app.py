@@ -1,0 +1,86 @@
+"""The ASGI application: `/graphql`, `/healthz`, `/readyz`."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import sqlalchemy as sa
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .api.schema import build_schema
+from .api.view import GraphQLView
+from .clock import Clock
+from .config import Settings
+from .context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None,
+               context: AppContext | None = None, run_workers: bool | None = None) -> Starlette:
+    """Build the app. With `context` given (tests), the caller owns it and its lifecycle.
+
+    `run_workers` (default: when embedded) starts Dramatiq worker threads and the scheduler
+    in this process; in production they run as their own processes.
+    """
+    from .jobs.broker import BrokerPublisher, setup_broker
+
+    broker = setup_broker(settings)
+    ctx = context or AppContext.create(settings, clock=clock, publisher=BrokerPublisher(broker))
+    run_workers = settings.embedded if run_workers is None else run_workers
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        workers = None
+        if run_workers:
+            from .jobs.embedded import EmbeddedWorkers
+
+            workers = EmbeddedWorkers(settings, ctx.clock)
+            workers.start()
+        try:
+            yield
+        finally:
+            if workers is not None:
+                workers.stop()
+            if context is None:
+                await ctx.close()
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> JSONResponse:
+        problems: dict[str, str] = {}
+        try:
+            async with ctx.engine.connect() as connection:
+                await connection.execute(sa.text("SELECT 1"))
+        except Exception as error:  # the reason goes to the caller; details to the log
+            log.warning("readiness: database unreachable: %s", error)
+            problems["database"] = f"unreachable ({type(error).__name__})"
+        client = getattr(broker, "client", None)
+        if client is not None:
+            try:
+                client.ping()
+            except Exception as error:
+                log.warning("readiness: broker unreachable: %s", error)
+                problems["broker"] = f"unreachable ({type(error).__name__})"
+        if problems:
+            return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    view = GraphQLView(build_schema(debug=settings.debug), ctx, debug=settings.debug)
+    app = Starlette(
+        debug=False,
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.context = ctx
+    return app

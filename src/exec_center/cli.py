@@ -1,0 +1,148 @@
+"""`exec-center`: serve, migrate, demo, worker, scheduler, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from .config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("exec_center")
+
+
+def _logging(debug: bool = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as error:
+        sys.exit(f"exec-center: {error}")
+
+
+async def _migrate(settings: Settings) -> None:
+    from .db.migrate import upgrade
+
+    await upgrade(settings.database_url)
+
+
+async def _seed(settings: Settings) -> bool:
+    from .context import AppContext
+    from .services.demo import seed_demo_court
+
+    ctx = AppContext.create(settings, pool_size=1)
+    try:
+        return await seed_demo_court(ctx)
+    finally:
+        await ctx.close()
+
+
+def _print_demo(host: str, port: int) -> None:
+    from .services.demo import ACCOUNTS, DEMO_PASSWORD
+
+    shown = "localhost" if host in {"0.0.0.0", "127.0.0.1", "::"} else host
+    print(f"\nexec-center demo court: http://{shown}:{port}/graphql  (GraphiQL in the browser)")
+    print(f"demo accounts, password '{DEMO_PASSWORD}':")
+    for account in ACCOUNTS:
+        roles = ", ".join(f"{r.value} {r.label}" for r in account.roles)
+        print(f"  {account.username:<12} {account.name:<8} {roles}")
+    print(flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    if args.demo:
+        os.environ.setdefault("EXEC_CENTER_DEBUG", "1")
+    settings = _settings()
+    _logging(settings.debug and not args.demo)
+    if args.demo:
+        asyncio.run(_migrate(settings))
+        asyncio.run(_seed(settings))
+        _print_demo(args.host, args.port)
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, loop="auto", http="auto",
+                log_level="info", access_log=False, proxy_headers=True)
+
+
+def cmd_migrate(_args: argparse.Namespace) -> None:
+    settings = _settings()
+    _logging()
+    asyncio.run(_migrate(settings))
+    print("database is at the newest migration")
+
+
+def cmd_demo(_args: argparse.Namespace) -> None:
+    settings = _settings()
+    _logging()
+    asyncio.run(_migrate(settings))
+    created = asyncio.run(_seed(settings))
+    print("demo court seeded" if created else "demo court already present; nothing changed")
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    settings = _settings()
+    if settings.embedded:
+        sys.exit("exec-center: worker needs EXEC_CENTER_REDIS_URL; without it jobs run inside "
+                 "`exec-center serve`")
+    argv = [sys.executable, "-m", "dramatiq", "exec_center.jobs.worker_main",
+            "--processes", str(args.processes), "--threads", str(args.threads)]
+    os.execv(sys.executable, argv)
+
+
+def cmd_scheduler(_args: argparse.Namespace) -> None:
+    settings = _settings()
+    if settings.embedded:
+        sys.exit("exec-center: scheduler needs EXEC_CENTER_REDIS_URL; without it the scheduler "
+                 "runs inside `exec-center serve`")
+    _logging()
+    from .jobs.scheduler_main import run
+
+    run()
+
+
+def cmd_export_schema(_args: argparse.Namespace) -> None:
+    from .api.schema import build_schema
+
+    sys.stdout.write(build_schema(debug=True).as_str() + "\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="exec-center", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API (embedded workers when no Redis is set)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true",
+                       help="migrate, seed the demo court, turn GraphiQL on, then serve")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="upgrade the database to the newest migration"
+                   ).set_defaults(func=cmd_migrate)
+    sub.add_parser("demo", help="migrate and seed the demo court (idempotent)"
+                   ).set_defaults(func=cmd_demo)
+    worker = sub.add_parser("worker", help="run Dramatiq worker processes (needs Redis)")
+    worker.add_argument("--processes", type=int, default=2)
+    worker.add_argument("--threads", type=int, default=4)
+    worker.set_defaults(func=cmd_worker)
+    sub.add_parser("scheduler", help="fire the periodic jobs (one replica; needs Redis)"
+                   ).set_defaults(func=cmd_scheduler)
+    sub.add_parser("export-schema", help="print the GraphQL schema (SDL) to stdout"
+                   ).set_defaults(func=cmd_export_schema)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""Settings from `EXEC_CENTER_*` environment variables.
+
+Every variable is documented in the README. A malformed value raises `ConfigError` naming the
+variable, and the CLI stops with that message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+log = logging.getLogger(__name__)
+
+PREFIX = "EXEC_CENTER_"
+_COURT_CODE = re.compile(r"^[\u4e00-\u9fff]\d{4}$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    court_code: str = "粤5322"
+    timezone: str = "Asia/Shanghai"
+    debug: bool = False
+    var_dir: Path = Path("var")
+    token_ttl_minutes: int = 600
+    asset_query_delay_seconds: float = 2.0
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        """No Redis: jobs run on Dramatiq's StubBroker inside the API process."""
+        return self.redis_url is None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(PREFIX + name)
+    return value.strip() if value is not None else None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ConfigError(f"{PREFIX}{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type, low: float) -> float:
+    raw = _get(env, name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not a {kind.__name__}") from None
+    if value < low:
+        raise ConfigError(f"{PREFIX}{name}={raw!r} must be at least {low}")
+    return value
+
+
+def normalise_database_url(url: str, *, name: str = PREFIX + "DATABASE_URL") -> str:
+    """Accept the usual spellings and pick the async driver the project ships with."""
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+    elif url.startswith("sqlite://"):
+        url = "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    if not url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        raise ConfigError(
+            f"{name}={url.split('@')[-1]!r} is not supported; use postgresql://user@host/db "
+            "or sqlite:///path/to/file.db"
+        )
+    return url
+
+
+def _secret_key(env: Mapping[str, str], var_dir: Path, needs_explicit: bool) -> str:
+    raw = _get(env, "SECRET_KEY")
+    if raw:
+        if len(raw) < 32:
+            raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 32 characters long")
+        return raw
+    if needs_explicit:
+        raise ConfigError(
+            f"{PREFIX}SECRET_KEY is required when {PREFIX}REDIS_URL or a PostgreSQL "
+            f"{PREFIX}DATABASE_URL is set (production); generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    log.warning(
+        "no %sSECRET_KEY set: generated one into %s for this embedded install; "
+        "set %sSECRET_KEY in production",
+        PREFIX,
+        path,
+        PREFIX,
+    )
+    return key
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    var_dir = Path(_get(env, "VAR_DIR") or "var")
+    database_url = normalise_database_url(
+        _get(env, "DATABASE_URL") or f"sqlite+aiosqlite:///{var_dir / 'exec-center.db'}"
+    )
+    redis_url = _get(env, "REDIS_URL") or None
+    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix://")
+    court_code = _get(env, "COURT_CODE") or "粤5322"
+    if not _COURT_CODE.match(court_code):
+        raise ConfigError(
+            f"{PREFIX}COURT_CODE={court_code!r} is not a court code; "
+            "use one Chinese character and four digits, e.g. 粤5322"
+        )
+    timezone = _get(env, "TIMEZONE") or "Asia/Shanghai"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{PREFIX}TIMEZONE={timezone!r} is not an IANA time zone such as Asia/Shanghai"
+        ) from None
+    production = redis_url is not None or database_url.startswith("postgresql")
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=_secret_key(env, var_dir, needs_explicit=production),
+        court_code=court_code,
+        timezone=timezone,
+        debug=_bool(env, "DEBUG", False),
+        var_dir=var_dir,
+        token_ttl_minutes=int(_number(env, "TOKEN_TTL_MINUTES", 600, int, 1)),
+        asset_query_delay_seconds=_number(env, "ASSET_QUERY_DELAY_SECONDS", 2.0, float, 0),
+    )

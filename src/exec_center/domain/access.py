@@ -1,0 +1,49 @@
+"""Who the viewer is and what their roles let them do. Read from the database per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import Forbidden
+from .organisation import Role
+
+# Supervisors see everything; the command centre only reads (Art. 4).
+SEE_ALL_ROLES = frozenset({Role.BUREAU_CHIEF, Role.COMMAND_CENTER})
+READ_ONLY_ROLES = frozenset({Role.COMMAND_CENTER})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    staff_id: int
+    username: str
+    name: str
+    roles: frozenset[Role]
+    team_ids: frozenset[int] = field(default_factory=frozenset)
+    lead_team_ids: frozenset[int] = field(default_factory=frozenset)
+    window_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def has(self, *roles: Role) -> bool:
+        return any(role in self.roles for role in roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def sees_everything(self) -> bool:
+        return bool(self.roles & SEE_ALL_ROLES)
+
+    @property
+    def read_only(self) -> bool:
+        """Only supervising roles and nothing that acts: the command centre."""
+        return bool(self.roles) and self.roles <= READ_ONLY_ROLES
+
+
+def require_role(viewer: Viewer, *roles: Role, action: str) -> None:
+    if not viewer.has(*roles):
+        allowed = ", ".join(role.value for role in roles)
+        raise Forbidden(f"{action} is for {allowed}; your roles do not include it")
+
+
+def require_admin(viewer: Viewer, action: str) -> None:
+    require_role(viewer, Role.ADMIN, action=action)

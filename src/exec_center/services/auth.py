@@ -1,0 +1,111 @@
+"""Sign-in (argon2 password hashes) and signed, expiring bearer tokens (JWT, HS256)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..config import Settings
+from ..context import AppContext
+from ..db.models import Staff, StaffRole, TeamMember, WindowStaff
+from ..domain.access import Viewer
+from ..domain.errors import DomainError, ErrorCode
+from .unit_of_work import UnitOfWork
+
+hasher = PasswordHasher()
+# Verified when the user name is unknown, so both failures cost the same time.
+_DUMMY_HASH = hasher.hash("exec-center: no such user")
+ALGORITHM = "HS256"
+AUDIENCE = "exec-center"
+
+
+class AuthenticationError(Exception):
+    """The bearer token is missing, forged, expired or names a disabled account."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    expires_at: datetime
+    staff: Staff
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def issue_token(settings: Settings, staff_id: int, now: datetime) -> tuple[str, datetime]:
+    expires_at = now + timedelta(minutes=settings.token_ttl_minutes)
+    claims = {"sub": str(staff_id), "iat": int(now.timestamp()), "exp": int(expires_at.timestamp()),
+              "aud": AUDIENCE, "jti": uuid.uuid4().hex}
+    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), expires_at
+
+
+def read_token(settings: Settings, token: str, now: datetime) -> int:
+    """The staff id a valid token names; `AuthenticationError` otherwise."""
+    try:
+        claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM], audience=AUDIENCE,
+                            options={"require": ["exp", "sub", "iat"], "verify_exp": False})
+    except jwt.InvalidTokenError:
+        raise AuthenticationError("the bearer token is not valid; sign in again") from None
+    # Expiry is checked against the injected clock, not the machine's, so tests can freeze it.
+    if claims["exp"] <= now.timestamp():
+        raise AuthenticationError("the bearer token has expired; sign in again")
+    try:
+        return int(claims["sub"])
+    except ValueError:
+        raise AuthenticationError("the bearer token is not valid; sign in again") from None
+
+
+async def sign_in(ctx: AppContext, username: str, password: str) -> SignedIn:
+    invalid = DomainError("user name or password is wrong", code=ErrorCode.INVALID_CREDENTIALS)
+    async with UnitOfWork(ctx) as uow:
+        staff = await uow.session.scalar(sa.select(Staff).where(Staff.username == username.strip()))
+        try:
+            hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            raise invalid from None
+        if staff is None or not staff.active:
+            raise invalid
+        if hasher.check_needs_rehash(staff.password_hash):
+            staff.password_hash = hasher.hash(password)
+        token, expires_at = issue_token(ctx.settings, staff.id, uow.now)
+        uow.actor = Viewer(staff.id, staff.username, staff.name, frozenset())
+        uow.audit("SIGN_IN", "Staff", staff.id, f"{staff.username} signed in")
+        await uow.commit()
+    return SignedIn(token=token, expires_at=expires_at, staff=staff)
+
+
+async def load_viewer(session: AsyncSession, staff_id: int) -> Viewer | None:
+    """Roles, teams and windows straight from the database: revocations take effect at once."""
+    staff = await session.get(Staff, staff_id)
+    if staff is None or not staff.active:
+        return None
+    roles = (await session.scalars(
+        sa.select(StaffRole.role).where(StaffRole.staff_id == staff_id))).all()
+    teams = (await session.execute(
+        sa.select(TeamMember.team_id, TeamMember.is_lead).where(TeamMember.staff_id == staff_id)
+    )).all()
+    windows = (await session.scalars(
+        sa.select(WindowStaff.window_id).where(WindowStaff.staff_id == staff_id))).all()
+    return Viewer(
+        staff_id=staff.id, username=staff.username, name=staff.name, roles=frozenset(roles),
+        team_ids=frozenset(t for t, _ in teams),
+        lead_team_ids=frozenset(t for t, lead in teams if lead),
+        window_ids=frozenset(windows),
+    )
+
+
+async def authenticate(ctx: AppContext, session: AsyncSession, token: str) -> Viewer:
+    staff_id = read_token(ctx.settings, token, ctx.clock.now())
+    viewer = await load_viewer(session, staff_id)
+    if viewer is None:
+        raise AuthenticationError("this account is disabled or no longer exists")
+    return viewer

@@ -1,0 +1,1 @@
+"""Process entry points: `dramatiq workers.main` and `python -m workers.scheduler`."""

@@ -1,0 +1,10 @@
+"""`python -m workers.scheduler`: fires the periodic actors (deadline sweep, outbox relay, ...)."""
+
+import logging
+
+from exec_center.jobs.scheduler_main import run
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run()
