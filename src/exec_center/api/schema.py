@@ -32,13 +32,14 @@ Mutation = merge_types("Mutation", (SessionMutation, AdminMutation))
 
 def build_schema(*, debug: bool = False) -> strawberry.Schema:
     extensions = [
+        # Factories, not instances: extensions keep per-request state.
         RequireSignIn,
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
-        MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
     ]
     if not debug:
         extensions.append(DisableIntrospection)

@@ -1,0 +1,68 @@
+"""Safe defaults: limits, no batching, no introspection without DEBUG, masked faults."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+
+from exec_center.app import create_app
+
+
+async def test_a_query_too_deep_is_refused_naming_the_limit(api) -> None:
+    deep = "{ me { teams { members { staff { teams { members { staff { teams { members { staff { " \
+           "teams { members { staff { name } } } } } } } } } } } } } }"
+    body = await api.gql(deep, as_="center", expect_errors=True)
+    assert body["data"] is None
+    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+
+
+async def test_too_many_aliases_are_refused(api) -> None:
+    query = "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(40)) + " }"
+    body = await api.gql(query, as_="center", expect_errors=True)
+    assert "aliases found. Allowed: 30" in body["errors"][0]["message"]
+
+
+async def test_too_many_tokens_are_refused(api) -> None:
+    query = "{ me { " + " ".join(["id"] * 6000) + " } }"
+    body = await api.gql(query, as_="center", expect_errors=True)
+    assert "token" in body["errors"][0]["message"].lower()
+
+
+async def test_batched_operations_are_refused(api) -> None:
+    token = await api.token("center")
+    response = await api.client.post("/graphql", json=[{"query": "{ me { id } }"}] * 2,
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 400
+
+
+async def test_introspection_only_with_debug(ctx) -> None:
+    for debug, allowed in ((True, True), (False, False)):
+        app = create_app(ctx.settings.with_(debug=debug), context=ctx, run_workers=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://t") as client:
+            from exec_center.services.auth import issue_token
+
+            token, _ = issue_token(ctx.settings, 1, ctx.clock.now())
+            response = await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"},
+                                         headers={"Authorization": f"Bearer {token}"})
+            body = response.json()
+            assert ("errors" not in body) is allowed, body
+            get = await client.get("/graphql", headers={"Accept": "text/html"})
+            assert (get.status_code == 200 and "graphiql" in get.text.lower()) is allowed
+
+
+async def test_unexpected_errors_are_masked_for_the_client_and_logged_in_full(api, monkeypatch,
+                                                                              caplog) -> None:
+    from exec_center.api import session
+
+    async def broken(*_args, **_kwargs):
+        raise RuntimeError("database exploded at row 42")
+
+    monkeypatch.setattr(session.auth, "sign_in", broken)
+    with caplog.at_level(logging.ERROR):
+        body = await api.gql('mutation { signIn(input: {username: "a", password: "b"}) { token } }',
+                             expect_errors=True)
+    assert body["errors"][0]["message"] == "Unexpected error."
+    assert "exploded" not in str(body)
+    assert "database exploded at row 42" in caplog.text

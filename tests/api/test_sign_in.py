@@ -1,0 +1,104 @@
+"""SignIn as in the contract; tokens; unauthenticated and unauthorised requests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import jwt
+import pytest
+
+from exec_center.services.demo import ACCOUNTS
+
+from .conftest import OPERATIONS
+
+SIGN_IN = (OPERATIONS / "SignIn.graphql").read_text()
+
+
+async def test_sign_in_gives_a_token_that_opens_the_api(api) -> None:
+    data = await api.gql(SIGN_IN, {"username": "center", "password": "demo"})
+    payload = data["signIn"]
+    assert payload["userErrors"] == []
+    assert payload["staff"]["name"] == "陈志明"
+    assert payload["staff"]["roles"] == ["CENTER_OFFICER"]
+    assert payload["expiresAt"].startswith("2024-02-08T")
+    me = await api.gql("{ me { name roles } }", token=payload["token"])
+    assert me["me"] == {"name": "陈志明", "roles": ["CENTER_OFFICER"]}
+
+
+@pytest.mark.parametrize("username,password", [("center", "wrong"), ("nobody", "demo")])
+async def test_wrong_credentials_give_no_hint_which_part_was_wrong(api, username, password) -> None:
+    payload = (await api.gql(SIGN_IN, {"username": username, "password": password}))["signIn"]
+    assert payload["token"] is None and payload["staff"] is None
+    assert payload["userErrors"] == [{"field": None, "code": "INVALID_CREDENTIALS",
+                                      "message": "user name or password is wrong"}]
+
+
+async def test_every_demo_account_can_sign_in(api) -> None:
+    for account in ACCOUNTS:
+        payload = (await api.gql(SIGN_IN, {"username": account.username,
+                                           "password": "demo"}))["signIn"]
+        assert payload["userErrors"] == [], account.username
+        assert set(payload["staff"]["roles"]) == {r.value for r in account.roles}
+
+
+async def test_without_a_token_only_sign_in_is_open(api) -> None:
+    for query in ("{ me { id } }", "{ windows { id } }", "{ teams { id } }",
+                  '{ node(id: "U3RhZmY6MQ") { id } }',
+                  'mutation { disableStaff(input: {staffId: "U3RhZmY6MQ"}) { userErrors { code } } }',
+                  "{ __typename me { id } }"):
+        response = await api.post(query)
+        assert response.status_code == 401, query
+        body = response.json()
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_an_expired_token_gives_an_authentication_error_and_no_data(api, clock) -> None:
+    token = await api.token("center")
+    clock.advance(minutes=api.ctx.settings.token_ttl_minutes + 1)
+    response = await api.post("{ me { id } }", token=token)
+    assert response.status_code == 401
+    assert response.json() == {"data": None, "errors": [{
+        "message": "the bearer token has expired; sign in again",
+        "extensions": {"code": "UNAUTHENTICATED"}}]}
+
+
+async def test_a_forged_token_is_refused(api) -> None:
+    real = jwt.decode(await api.token("admin"), options={"verify_signature": False})
+    forged = jwt.encode(real, "not-the-server-secret-0123456789abcdef", algorithm="HS256")
+    for token in (forged, "garbage", jwt.encode({**real, "sub": "1"}, "x" * 40, algorithm="HS256")):
+        response = await api.post("{ me { id } }", token=token)
+        assert response.status_code == 401
+        assert response.json()["data"] is None
+
+
+async def test_a_token_signed_with_none_is_refused(api) -> None:
+    real = jwt.decode(await api.token("admin"), options={"verify_signature": False})
+    unsigned = jwt.encode(real, key=None, algorithm="none")
+    response = await api.post("{ me { id } }", token=unsigned)
+    assert response.status_code == 401
+
+
+async def test_an_authorization_header_that_is_not_bearer_is_refused(api) -> None:
+    response = await api.client.post("/graphql", json={"query": "{ me { id } }"},
+                                      headers={"Authorization": "Basic YWRtaW46ZGVtbw=="})
+    assert response.status_code == 401
+
+
+async def test_token_expiry_follows_the_configured_lifetime(api) -> None:
+    payload = (await api.gql(SIGN_IN, {"username": "chief", "password": "demo"}))["signIn"]
+    claims = jwt.decode(payload["token"], options={"verify_signature": False})
+    assert timedelta(seconds=claims["exp"] - claims["iat"]) == timedelta(
+        minutes=api.ctx.settings.token_ttl_minutes)
+
+
+async def test_sign_in_is_audited(api) -> None:
+    import sqlalchemy as sa
+
+    from exec_center.db.models import AuditEvent
+
+    await api.gql(SIGN_IN, {"username": "chief", "password": "demo"})
+    async with api.ctx.sessionmaker() as session:
+        actions = (await session.scalars(sa.select(AuditEvent.summary).where(
+            AuditEvent.action == "SIGN_IN"))).all()
+    assert actions == ["chief signed in"]

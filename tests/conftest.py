@@ -1,0 +1,187 @@
+"""Test fixtures. SQLite + StubBroker by default; PostgreSQL and Redis when
+EXEC_CENTER_TEST_DATABASE_URL / EXEC_CENTER_TEST_REDIS_URL are set (CI runs both).
+
+Every test gets a database of its own, cloned from a template that is migrated and seeded with
+the demo court once per run; nothing depends on data left by another test or another run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+TEST_DATABASE_URL = os.environ.get("EXEC_CENTER_TEST_DATABASE_URL") or None
+TEST_REDIS_URL = os.environ.get("EXEC_CENTER_TEST_REDIS_URL") or None
+SECRET = "test-secret-key-that-is-long-enough-for-hs256-0123456789"
+
+# The process-wide broker is chosen from the environment before any actor is declared.
+os.environ.pop("EXEC_CENTER_REDIS_URL", None)
+if TEST_REDIS_URL:
+    os.environ["EXEC_CENTER_REDIS_URL"] = TEST_REDIS_URL
+    os.environ["EXEC_CENTER_SECRET_KEY"] = SECRET
+
+from exec_center.clock import FrozenClock  # noqa: E402
+from exec_center.config import Settings, normalise_database_url  # noqa: E402
+from exec_center.context import AppContext  # noqa: E402
+from exec_center.db.engine import make_engine  # noqa: E402
+
+# 2024-02-08 09:00 in Yunan (Thursday before Spring Festival): the contract's example date.
+DEFAULT_NOW = datetime(2024, 2, 8, 1, 0, tzinfo=UTC)
+
+
+def pytest_report_header() -> list[str]:
+    db = "PostgreSQL" if TEST_DATABASE_URL else "SQLite"
+    broker = "Redis" if TEST_REDIS_URL else "StubBroker"
+    return [f"exec-center tests on {db} + {broker}"]
+
+
+def _admin_url() -> str:
+    assert TEST_DATABASE_URL
+    return normalise_database_url(TEST_DATABASE_URL, name="EXEC_CENTER_TEST_DATABASE_URL")
+
+
+def _with_database(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+async def _pg_admin(statement: str) -> None:
+    engine = make_engine(_admin_url(), pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def _build_template(url: str) -> None:
+    from exec_center.db.migrate import upgrade
+    from exec_center.services.demo import seed_demo_court
+
+    await upgrade(url)
+    ctx = AppContext.create(_settings(url), clock=FrozenClock(DEFAULT_NOW), pool_size=1)
+    try:
+        await seed_demo_court(ctx)
+    finally:
+        await ctx.close()
+
+
+def _settings(url: str, **extra: Any) -> Settings:
+    return Settings(database_url=url, redis_url=TEST_REDIS_URL, secret_key=SECRET,
+                    debug=extra.pop("debug", True), var_dir=Path("var"), **extra)
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database holding the demo court; each test gets a copy."""
+    if TEST_DATABASE_URL:
+        name = f"exec_center_tpl_{uuid.uuid4().hex[:10]}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        url = _with_database(_admin_url(), name)
+        asyncio.run(_build_template(url))
+        yield name
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        asyncio.run(_build_template(f"sqlite+aiosqlite:///{path}"))
+        yield str(path)
+
+
+@pytest.fixture
+async def database_url(template_database: str, tmp_path: Path) -> AsyncIterator[str]:
+    if TEST_DATABASE_URL:
+        name = f"exec_center_test_{uuid.uuid4().hex[:12]}"
+        await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        yield _with_database(_admin_url(), name)
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        path = tmp_path / "exec-center.db"
+        shutil.copyfile(template_database, path)
+        yield f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return _settings(database_url)
+
+
+@pytest.fixture
+def broker(settings: Settings) -> Iterator[Any]:
+    from exec_center.jobs import actors  # noqa: F401  (declares the actors)
+    from exec_center.jobs.broker import setup_broker
+
+    broker = setup_broker(settings)
+    broker.flush_all()
+    yield broker
+    broker.flush_all()
+
+
+@pytest.fixture
+async def ctx(settings: Settings, clock: FrozenClock, broker: Any) -> AsyncIterator[AppContext]:
+    from exec_center.jobs.broker import BrokerPublisher
+
+    context = AppContext.create(settings, clock=clock, publisher=BrokerPublisher(broker),
+                                pool_size=5)
+    yield context
+    await context.close()
+
+
+class Workers:
+    """Dramatiq worker threads in the test process; `drain()` waits until the queues are empty."""
+
+    def __init__(self, broker: Any, settings: Settings, clock: FrozenClock) -> None:
+        from dramatiq import Worker
+
+        from exec_center.jobs import runtime
+
+        runtime.configure(settings, clock)
+        self.broker = broker
+        self.worker = Worker(broker, worker_threads=2, worker_timeout=50)
+
+    def start(self) -> None:
+        self.worker.start()
+
+    def stop(self) -> None:
+        self.worker.stop()
+
+    async def drain(self, rounds: int = 20) -> None:
+        """Run every queued message (and what those enqueue) to completion."""
+
+        def _join() -> None:
+            for _ in range(rounds):
+                for queue in list(self.broker.get_declared_queues()):
+                    self.broker.join(queue, timeout=30_000)
+                self.worker.join()
+                if not any(self._pending(q) for q in self.broker.get_declared_queues()):
+                    return
+
+        await asyncio.to_thread(_join)
+
+    def _pending(self, queue: str) -> int:
+        from dramatiq.brokers.stub import StubBroker
+
+        if isinstance(self.broker, StubBroker):
+            return self.broker.queues[queue].qsize()
+        return self.broker.do_qsize(queue)  # RedisBroker
+
+
+@pytest.fixture
+def workers(broker: Any, settings: Settings, clock: FrozenClock) -> Iterator[Workers]:
+    w = Workers(broker, settings, clock)
+    w.start()
+    yield w
+    w.stop()

@@ -1,0 +1,46 @@
+"""Migrations, the append-only audit trail, the demo court."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from exec_center.db.migrate import current_revision
+from exec_center.db.models import AuditEvent, Base, Staff, StaffRole, Team, Window
+from exec_center.services.demo import ACCOUNTS, seed_demo_court
+from exec_center.services.unit_of_work import UnitOfWork
+
+
+async def test_migrations_create_every_model_table(ctx) -> None:
+    async with ctx.engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+        assert await current_revision(connection) is not None
+    assert set(Base.metadata.tables) <= tables
+
+
+async def test_audit_events_cannot_be_updated_or_deleted(ctx) -> None:
+    async with UnitOfWork(ctx) as uow:
+        uow.audit("TEST", "Staff", 1, "something happened")
+        await uow.commit()
+    for statement in (sa.update(AuditEvent).values(summary="rewritten"), sa.delete(AuditEvent)):
+        async with ctx.sessionmaker() as session:
+            with pytest.raises(DBAPIError, match="append-only"):
+                await session.execute(statement)
+                await session.commit()
+    async with ctx.sessionmaker() as session:
+        summaries = (await session.scalars(sa.select(AuditEvent.summary))).all()
+    assert "something happened" in summaries and "rewritten" not in summaries
+
+
+async def _counts(ctx) -> tuple[int, ...]:
+    async with ctx.sessionmaker() as session:
+        return tuple([await session.scalar(sa.select(sa.func.count()).select_from(m))
+                      for m in (Staff, StaffRole, Team, Window, AuditEvent)])
+
+
+async def test_seeding_the_demo_court_twice_changes_nothing(ctx) -> None:
+    before = await _counts(ctx)  # the test database starts from a seeded template
+    assert before[0] == len(ACCOUNTS) and before[2] == 4 and before[3] == 5
+    assert await seed_demo_court(ctx) is False
+    assert await _counts(ctx) == before
