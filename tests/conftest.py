@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -23,11 +24,14 @@ TEST_DATABASE_URL = os.environ.get("EXEC_CENTER_TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("EXEC_CENTER_TEST_REDIS_URL") or None
 SECRET = "test-secret-key-that-is-long-enough-for-hs256-0123456789"
 
-# The process-wide broker is chosen from the environment before any actor is declared.
-os.environ.pop("EXEC_CENTER_REDIS_URL", None)
+# The process-wide broker is chosen from the environment before any actor is declared. Nothing
+# of the developer's own EXEC_CENTER_* settings leaks in, and nothing is written to ./var.
+for _name in [n for n in os.environ if n.startswith("EXEC_CENTER_") and not n.startswith("EXEC_CENTER_TEST_")]:
+    del os.environ[_name]
+os.environ["EXEC_CENTER_VAR_DIR"] = tempfile.mkdtemp(prefix="exec-center-tests-")
+os.environ["EXEC_CENTER_SECRET_KEY"] = SECRET
 if TEST_REDIS_URL:
     os.environ["EXEC_CENTER_REDIS_URL"] = TEST_REDIS_URL
-    os.environ["EXEC_CENTER_SECRET_KEY"] = SECRET
 
 from exec_center.clock import FrozenClock  # noqa: E402
 from exec_center.config import Settings, normalise_database_url  # noqa: E402

@@ -15,8 +15,9 @@ log = logging.getLogger("exec_center")
 
 def _logging(debug: bool = False) -> None:
     logging.basicConfig(level=logging.DEBUG if debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def _settings() -> Settings:
@@ -46,7 +47,7 @@ async def _seed(settings: Settings) -> bool:
 def _print_demo(host: str, port: int) -> None:
     from .services.demo import ACCOUNTS, DEMO_PASSWORD
 
-    shown = "localhost" if host in {"0.0.0.0", "127.0.0.1", "::"} else host
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
     print(f"\nexec-center demo court: http://{shown}:{port}/graphql  (GraphiQL in the browser)")
     print(f"demo accounts, password '{DEMO_PASSWORD}':")
     for account in ACCOUNTS:
@@ -58,8 +59,8 @@ def _print_demo(host: str, port: int) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     if args.demo:
         os.environ.setdefault("EXEC_CENTER_DEBUG", "1")
+    _logging()
     settings = _settings()
-    _logging(settings.debug and not args.demo)
     if args.demo:
         asyncio.run(_migrate(settings))
         asyncio.run(_seed(settings))
@@ -74,15 +75,15 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
-    settings = _settings()
     _logging()
+    settings = _settings()
     asyncio.run(_migrate(settings))
     print("database is at the newest migration")
 
 
 def cmd_demo(_args: argparse.Namespace) -> None:
-    settings = _settings()
     _logging()
+    settings = _settings()
     asyncio.run(_migrate(settings))
     created = asyncio.run(_seed(settings))
     print("demo court seeded" if created else "demo court already present; nothing changed")
@@ -99,11 +100,11 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_scheduler(_args: argparse.Namespace) -> None:
+    _logging()
     settings = _settings()
     if settings.embedded:
         sys.exit("exec-center: scheduler needs EXEC_CENTER_REDIS_URL; without it the scheduler "
                  "runs inside `exec-center serve`")
-    _logging()
     from .jobs.scheduler_main import run
 
     run()

@@ -22,7 +22,7 @@ class Api:
     def __init__(self, client: httpx.AsyncClient, ctx: AppContext) -> None:
         self.client = client
         self.ctx = ctx
-        self._tokens: dict[str, str] = {}
+        self._tokens: dict[str, tuple[str, Any]] = {}
 
     async def post(self, query: str, variables: dict[str, Any] | None = None, *,
                    token: str | None = None, as_: str | None = None,
@@ -53,12 +53,13 @@ class Api:
 
     async def token(self, username: str) -> str:
         """A token as signIn would issue it (signIn itself is tested on its own)."""
-        if username not in self._tokens:
+        cached = self._tokens.get(username)
+        if cached is None or cached[1] <= self.ctx.clock.now():  # tests move the clock
             async with self.ctx.sessionmaker() as session:
                 staff_id = await session.scalar(sa.select(Staff.id).where(Staff.username == username))
             assert staff_id is not None, username
-            self._tokens[username], _ = issue_token(self.ctx.settings, staff_id, self.ctx.clock.now())
-        return self._tokens[username]
+            self._tokens[username] = issue_token(self.ctx.settings, staff_id, self.ctx.clock.now())
+        return self._tokens[username][0]
 
     async def id_of(self, username: str) -> str:
         data = await self.gql("{ me { id } }", as_=username)

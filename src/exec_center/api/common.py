@@ -106,3 +106,11 @@ async def run_mutation(payload: Callable[..., Any], action: Callable[[], Awaitab
     except DomainError as error:
         return payload(user_errors=[UserError.of(error)])
     return payload(user_errors=[], **build(result))
+
+
+def decode_id_cursor(cursor: str) -> int:
+    """A cursor over a list ordered by id alone."""
+    (value,) = decode_cursor(cursor, 1)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ClientError("after is not a cursor issued for this list; use this list's pageInfo.endCursor")
+    return value

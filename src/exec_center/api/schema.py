@@ -16,6 +16,14 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from .admin import AdminMutation
+from .deadlines import (
+    CalendarEntryType,
+    DeadlineMutation,
+    DeadlineQuery,
+    DeadlineType,
+    ExtensionType,
+    NotificationType,
+)
 from .directory import DirectoryQuery
 from .errors import should_mask
 from .guard import RequireSignIn
@@ -26,8 +34,8 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
 
-Query = merge_types("Query", (SessionQuery, DirectoryQuery))
-Mutation = merge_types("Mutation", (SessionMutation, AdminMutation))
+Query = merge_types("Query", (SessionQuery, DirectoryQuery, DeadlineQuery))
+Mutation = merge_types("Mutation", (SessionMutation, AdminMutation, DeadlineMutation))
 
 
 def build_schema(*, debug: bool = False) -> strawberry.Schema:
@@ -46,7 +54,16 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[StaffType, TeamType, WindowType, WorkItemType],
+        types=[
+            StaffType,
+            TeamType,
+            WindowType,
+            WorkItemType,
+            DeadlineType,
+            ExtensionType,
+            NotificationType,
+            CalendarEntryType,
+        ],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..domain.deadlines import DayCount, DeadlineKind, DeadlineStatus
 from ..domain.organisation import Channel, Role, TeamKind, Unit
 from .types import BigIntFK, BigIntPK, UTCDateTime, enum_column
 
@@ -94,6 +95,135 @@ class WindowStaff(Base):
     staff_id: Mapped[int] = mapped_column(
         BigIntFK, sa.ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+# --- calendar and deadlines ------------------------------------------------------------
+
+
+class CalendarEntry(Base):
+    """A court's own entry: a date declared a rest day or a working day, citing its notice."""
+
+    __tablename__ = "calendar_entries"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, unique=True)
+    working: Mapped[bool] = mapped_column(sa.Boolean)
+    note: Mapped[str] = mapped_column(sa.String(300))
+    created_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarYear(Base):
+    """A year whose official schedule an admin confirmed (the library did not have it yet)."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(sa.String(300))
+    confirmed_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeadlineRuleRow(Base):
+    """A time limit of the work rules, with the date it takes effect (Art. 22)."""
+
+    __tablename__ = "deadline_rules"
+    __table_args__ = (sa.UniqueConstraint("kind", "variant", "effective_from",
+                                          name="uq_deadline_rules_kind_variant_from"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    kind: Mapped[DeadlineKind] = mapped_column(enum_column(DeadlineKind))
+    variant: Mapped[str] = mapped_column(sa.String(40), default="")
+    day_count: Mapped[DayCount] = mapped_column(enum_column(DayCount))
+    count: Mapped[int] = mapped_column(sa.Integer)
+    extendable_to: Mapped[int | None] = mapped_column(sa.Integer)
+    effective_from: Mapped[date] = mapped_column(sa.Date)
+    source: Mapped[str] = mapped_column(sa.String(300))
+
+
+class EscalationStepRow(Base):
+    """A rung of the escalation ladder; `kind` NULL is the ladder of every kind without its own."""
+
+    __tablename__ = "escalation_steps"
+    __table_args__ = (sa.UniqueConstraint("kind", "level", "effective_from",
+                                          name="uq_escalation_steps_kind_level_from"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    kind: Mapped[DeadlineKind | None] = mapped_column(enum_column(DeadlineKind))
+    level: Mapped[int] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    day_offset: Mapped[int] = mapped_column(sa.Integer)
+    recipients: Mapped[str] = mapped_column(sa.String(200))  # comma-separated Recipient values
+    priority: Mapped[int] = mapped_column(sa.Integer)
+    flag: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    effective_from: Mapped[date] = mapped_column(sa.Date)
+
+
+class Deadline(Base):
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        sa.Index("ix_deadlines_owner", "owner_type", "owner_id"),
+        # The sweep reads only deadlines whose next check has come: cost follows those due.
+        sa.Index("ix_deadlines_next_check_at", "next_check_at"),
+        sa.Index("ix_deadlines_status_due_on", "status", "due_on", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    owner_type: Mapped[str] = mapped_column(sa.String(40))
+    owner_id: Mapped[int] = mapped_column(sa.BigInteger)
+    kind: Mapped[DeadlineKind] = mapped_column(enum_column(DeadlineKind))
+    variant: Mapped[str] = mapped_column(sa.String(40), default="")
+    rule_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("deadline_rules.id"))
+    day_count: Mapped[DayCount] = mapped_column(enum_column(DayCount))
+    count: Mapped[int] = mapped_column(sa.Integer)
+    extendable_to: Mapped[int | None] = mapped_column(sa.Integer)
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    due_on: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[DeadlineStatus] = mapped_column(enum_column(DeadlineStatus))
+    extended: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    provisional: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    responsible_role: Mapped[Role | None] = mapped_column(enum_column(Role))
+    team_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("teams.id"))
+    holder_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    escalation_level: Mapped[int] = mapped_column(sa.Integer, default=0)
+    flagged: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_on: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeadlineExtension(Base):
+    __tablename__ = "deadline_extensions"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("deadlines.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(1000))
+    status: Mapped[str] = mapped_column(sa.String(20))  # PENDING, APPROVED, REFUSED
+    requested_by: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(sa.String(1000))
+    from_due_on: Mapped[date] = mapped_column(sa.Date)
+    to_due_on: Mapped[date | None] = mapped_column(sa.Date)
+
+
+class Notification(Base):
+    """A message to one staff member; `dedupe_key` makes a re-run of a job send nothing twice."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_recipient", "recipient_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.String(1000))
+    object_type: Mapped[str | None] = mapped_column(sa.String(40))
+    object_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
 
 
 # --- infrastructure ---------------------------------------------------------------------

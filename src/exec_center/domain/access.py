@@ -47,3 +47,15 @@ def require_role(viewer: Viewer, *roles: Role, action: str) -> None:
 
 def require_admin(viewer: Viewer, action: str) -> None:
     require_role(viewer, Role.ADMIN, action=action)
+
+
+def deadline_visible(viewer: Viewer, *, holder_id: int | None, role: Role | None,
+                     team_id: int | None) -> bool:
+    """Supervisors and the centre head see every deadline; others those they are responsible for."""
+    if viewer.sees_everything or viewer.has(Role.CENTER_HEAD):
+        return True
+    if holder_id is not None and holder_id == viewer.staff_id:
+        return True
+    if team_id is not None:
+        return team_id in viewer.team_ids
+    return role is not None and role in viewer.roles

@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 # actor name -> seconds between firings
 PERIODIC: dict[str, int] = {
     "relay_outbox": 10,
+    "escalate_deadlines": 60,
 }
 
 

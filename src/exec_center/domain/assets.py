@@ -1,0 +1,261 @@
+"""Assets found by the concentrated query and the control measures taken on them
+(work rules Arts. 14-15 and 19; 民诉法解释 2022 art. 485 for the legal periods).
+
+Amounts are `Decimal` yuan: more than 0, at most 2 decimal places (fen) and at most 15 digits
+before the point, the size of a NUMERIC(17, 2) column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from types import MappingProxyType
+
+from .deadlines import add_years
+from .errors import DomainError
+from .labels import LabelledEnum
+
+__all__ = [
+    "ALLOWED_MEASURES",
+    "QUERIED_CATEGORIES",
+    "AssetCategory",
+    "Coverage",
+    "MeasureKind",
+    "check_claim_amount",
+    "check_measure",
+    "control_coverage",
+    "is_real_estate_for_tax_letter",
+    "measure_expiry",
+    "measure_period_years",
+    "needs_pre_disposal",
+    "renewal_variant",
+]
+
+MAX_INTEGER_DIGITS = 15
+MAX_DECIMAL_PLACES = 2
+
+
+class AssetCategory(LabelledEnum):
+    BANK_DEPOSIT = "BANK_DEPOSIT", "银行存款"
+    ONLINE_PAYMENT = "ONLINE_PAYMENT", "网络支付资金"
+    REAL_ESTATE = "REAL_ESTATE", "不动产"
+    VEHICLE = "VEHICLE", "车辆"
+    SECURITIES = "SECURITIES", "证券"
+    SHIP = "SHIP", "船舶"
+    RURAL_BANK_SHARES = "RURAL_BANK_SHARES", "农商银行股金"
+    MOVABLES = "MOVABLES", "机器设备等动产"
+    OTHER_RIGHTS = "OTHER_RIGHTS", "其他财产权"
+
+
+# The concentrated query (Art. 14) sends one query per category; machinery and other movables
+# are not registered anywhere a network query can reach, they are found offline.
+QUERIED_CATEGORIES: frozenset[AssetCategory] = frozenset(AssetCategory) - {AssetCategory.MOVABLES}
+
+
+class MeasureKind(LabelledEnum):
+    FREEZE = "FREEZE", "冻结"
+    SEAL = "SEAL", "查封"
+    SEIZE = "SEIZE", "扣押"
+    DEDUCT = "DEDUCT", "扣划"
+
+
+_C = AssetCategory
+_K = MeasureKind
+_FUNDS = frozenset({_K.FREEZE, _K.DEDUCT})
+_TANGIBLE = frozenset({_K.SEAL, _K.SEIZE})
+_RIGHTS = frozenset({_K.FREEZE})
+
+ALLOWED_MEASURES: Mapping[AssetCategory, frozenset[MeasureKind]] = MappingProxyType({
+    _C.BANK_DEPOSIT: _FUNDS,
+    _C.ONLINE_PAYMENT: _FUNDS,
+    _C.REAL_ESTATE: frozenset({_K.SEAL}),
+    _C.VEHICLE: _TANGIBLE,
+    _C.SHIP: _TANGIBLE,
+    _C.MOVABLES: _TANGIBLE,
+    _C.SECURITIES: _RIGHTS,
+    _C.RURAL_BANK_SHARES: _RIGHTS,
+    _C.OTHER_RIGHTS: _RIGHTS,
+})
+
+# Legal period of each holding measure (民诉法解释 art. 485), by the variant of the
+# MEASURE_RENEWAL deadline rule that reminds to renew it (续行) before it lapses. Online payment
+# funds are frozen like bank deposits; ships are movables. DEDUCT takes the money: no period.
+_BANK_DEPOSIT, _MOVABLES, _REAL_ESTATE_OR_RIGHTS = "BANK_DEPOSIT", "MOVABLES", "REAL_ESTATE_OR_RIGHTS"
+_PERIOD_YEARS: Mapping[str, int] = MappingProxyType({
+    _BANK_DEPOSIT: 1,
+    _MOVABLES: 2,
+    _REAL_ESTATE_OR_RIGHTS: 3,
+})
+_VARIANT_BY_CATEGORY: Mapping[AssetCategory, str] = MappingProxyType({
+    _C.BANK_DEPOSIT: _BANK_DEPOSIT,
+    _C.ONLINE_PAYMENT: _BANK_DEPOSIT,
+    _C.VEHICLE: _MOVABLES,
+    _C.SHIP: _MOVABLES,
+    _C.MOVABLES: _MOVABLES,
+    _C.REAL_ESTATE: _REAL_ESTATE_OR_RIGHTS,
+    _C.SECURITIES: _REAL_ESTATE_OR_RIGHTS,
+    _C.RURAL_BANK_SHARES: _REAL_ESTATE_OR_RIGHTS,
+    _C.OTHER_RIGHTS: _REAL_ESTATE_OR_RIGHTS,
+})
+
+
+def _describe(items: Iterable[LabelledEnum]) -> str:
+    return ", ".join(f"{item.value} ({item.label})" for item in items)
+
+
+def _check_allowed(category: AssetCategory, measure: MeasureKind) -> tuple[AssetCategory, MeasureKind]:
+    category = AssetCategory(category)
+    allowed = ALLOWED_MEASURES[category]
+    if measure in MeasureKind.__members__ and MeasureKind(measure) in allowed:
+        return category, MeasureKind(measure)
+    ordered = [m for m in MeasureKind if m in allowed]
+    shown = f"{measure.value} ({measure.label})" if isinstance(measure, MeasureKind) else repr(measure)
+    raise DomainError(
+        f"{shown} cannot be applied to {category.value} ({category.label});"
+        f" allowed measures: {_describe(ordered)}",
+        field="measure",
+    )
+
+
+def renewal_variant(category: AssetCategory, measure: MeasureKind) -> str | None:
+    """The MEASURE_RENEWAL rule variant for this measure: "BANK_DEPOSIT", "MOVABLES" or
+    "REAL_ESTATE_OR_RIGHTS"; None for DEDUCT, which is not renewed."""
+    category, measure = _check_allowed(category, measure)
+    if measure is MeasureKind.DEDUCT:
+        return None
+    return _VARIANT_BY_CATEGORY[category]
+
+
+def measure_period_years(category: AssetCategory, measure: MeasureKind) -> int | None:
+    """Legal period in years (1, 2 or 3); None for DEDUCT. DomainError if not allowed."""
+    variant = renewal_variant(category, measure)
+    return None if variant is None else _PERIOD_YEARS[variant]
+
+
+def measure_expiry(category: AssetCategory, measure: MeasureKind, starts_on: date) -> date | None:
+    """The last day the measure holds; None for DEDUCT.
+
+    The measure holds from `starts_on` itself (notices read "自…起至…止"), so it ends on the day
+    before the same date N years on: freeze 2024-03-01 → 2025-02-28, 2023-03-01 → 2024-02-29.
+    From 29 February, "the same date" in a common year is 28 February (`deadlines.add_years`,
+    the arithmetic the MEASURE_RENEWAL deadline uses, so expiry and renewal deadline agree):
+    seal 2024-02-29 → 2027-02-27. That is a day earlier than reading the anniversary as 1 March
+    would give; erring early only brings the renewal forward, never lets a measure lapse.
+    No moving past holidays: the measure lapses on that date, so it must be renewed by then.
+    """
+    years = measure_period_years(category, measure)
+    if years is None:
+        return None
+    return add_years(starts_on, years) - timedelta(days=1)
+
+
+def _check_money(amount: Decimal, *, field: str, what: str) -> None:
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"{what} must be a Decimal, got {type(amount).__name__}")
+    allowed = (f"it must be more than 0 yuan, with at most {MAX_DECIMAL_PLACES} decimal places"
+               f" and at most {MAX_INTEGER_DIGITS} digits before the decimal point")
+    if not amount.is_finite():
+        problem = "it is not a number"
+    elif amount <= 0:
+        problem = "it is 0 or less"
+    elif amount >= Decimal(10) ** MAX_INTEGER_DIGITS:
+        problem = f"it has more than {MAX_INTEGER_DIGITS} digits before the decimal point"
+    elif -amount.normalize().as_tuple().exponent > MAX_DECIMAL_PLACES:  # "1.50" is fine
+        problem = f"it has more than {MAX_DECIMAL_PLACES} decimal places"
+    else:
+        return
+    raise DomainError(f"{what} is not valid: {problem}; {allowed}", field=field)
+
+
+def check_claim_amount(amount: Decimal, field: str = "claimAmount") -> None:
+    """The amount to be executed (申请执行金额): a positive yuan amount in fen."""
+    _check_money(amount, field=field, what="the claim amount")
+
+
+def check_measure(category: AssetCategory, measure: MeasureKind, amount: Decimal,
+                  finding_value: Decimal | None, already_controlled: Decimal) -> None:
+    """Refuse a control measure the law or the finding does not allow (Art. 15).
+
+    `finding_value` is the value the query result reports for the asset (None if unknown:
+    real estate before valuation, say); `already_controlled` is what other measures in force
+    already hold on the same finding, not counting a measure this one replaces (deducting
+    frozen funds replaces their freeze).
+    """
+    _check_allowed(category, measure)
+    _check_money(amount, field="amount", what="the amount to control")
+    if finding_value is None:
+        return
+    remaining = max(finding_value - already_controlled, Decimal(0))
+    if amount + already_controlled > finding_value:
+        if remaining == 0:
+            left = "nothing is left to control on it"
+        else:
+            left = f"at most {remaining} yuan may still be controlled"
+        raise DomainError(
+            f"the amount to control ({amount} yuan) is more than the asset holds: it is worth"
+            f" {finding_value} yuan and {already_controlled} yuan of it is already controlled,"
+            f" so {left}",
+            field="amount",
+        )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How far the control measures cover the claim (足额查控 when fully_controlled)."""
+
+    controlled_total: Decimal
+    claim_amount: Decimal
+    fully_controlled: bool
+    shortfall: Decimal  # 0 when fully controlled
+
+
+def control_coverage(claim_amount: Decimal, amounts: Iterable[Decimal]) -> Coverage:
+    """Sum the controlled amounts (measures in force) against the claim."""
+    total = sum(amounts, Decimal(0))
+    return Coverage(
+        controlled_total=total,
+        claim_amount=claim_amount,
+        fully_controlled=total >= claim_amount,
+        shortfall=max(claim_amount - total, Decimal(0)),
+    )
+
+
+# --- Art. 19: property to hand over for pre-disposal, and the tax-bureau letter -------------
+
+
+def needs_pre_disposal(category: AssetCategory, *, disposable: bool, first_seal: bool = False,
+                       respondent_holds_mortgage: bool = False,
+                       measures: Iterable[MeasureKind] = ()) -> bool:
+    """Whether the finding goes on the pre-disposal property list (预处置财产清单, Art. 19).
+
+    Only property the centre judged disposable (可处置财产), and of the kinds Art. 19 lists:
+    - real estate first sealed by this court (`first_seal`) or on which the respondent holds a
+      mortgage (`respondent_holds_mortgage`, the English rendering of "被执行人有抵押权的");
+    - rural-bank shares first frozen by this court (`first_seal` again: this court's measure
+      came first);
+    - movables (vehicles, ships, machinery) already seized (SEIZE among `measures`, the
+      measures in force on it). Sealed but not seized movables stay with the respondent.
+    """
+    if not disposable:
+        return False
+    category = AssetCategory(category)
+    if category is AssetCategory.REAL_ESTATE:
+        return first_seal or respondent_holds_mortgage
+    if category is AssetCategory.RURAL_BANK_SHARES:
+        return first_seal
+    if category in (AssetCategory.VEHICLE, AssetCategory.SHIP, AssetCategory.MOVABLES):
+        return MeasureKind.SEIZE in set(measures)
+    return False
+
+
+def is_real_estate_for_tax_letter(category: AssetCategory, *, disposable: bool, first_seal: bool,
+                                  respondent_holds_mortgage: bool) -> bool:
+    """Whether offline investigation found real estate that needs the benchmark-price letter to
+    the county tax bureau (Art. 19 para. 2: "上列可处置不动产", the real estate listed in para. 1).
+    """
+    return AssetCategory(category) is AssetCategory.REAL_ESTATE and needs_pre_disposal(
+        category, disposable=disposable, first_seal=first_seal,
+        respondent_holds_mortgage=respondent_holds_mortgage,
+    )

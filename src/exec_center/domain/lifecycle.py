@@ -1,0 +1,275 @@
+"""The life of a preservation (执保) case and of the 执 case it becomes (work rules, Chapter 2).
+
+One transition table, `TRANSITIONS`, says which step is allowed in which stage and where it
+leads. Everything else here (conversion paths, closing methods, adjudication routing) is data
+too, so the rules can be read in one place and tested exhaustively.
+
+Stages belong to one of two case kinds and never mix, so the table can be keyed by stage alone:
+- the 执保 case: RECEIVED → QUERYING → ANALYSING → TRANSFERRED (→ MEDIATING) → CONVERTED, or
+  CLOSED when it ends without conversion (e.g. nothing to preserve); then ARCHIVED;
+- the 执 case filed on conversion is *created* in FAST_CLOSING or ENFORCING (see
+  `conversion_path`); it is not reached by a step. It ends CLOSED, then ARCHIVED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from .case_numbers import CaseType
+from .deadlines import DeadlineKind
+from .errors import DomainError, ErrorCode
+from .labels import LabelledEnum
+
+__all__ = [
+    "ADJUDICATION_CASE_TYPES",
+    "CLOSING_METHODS",
+    "TRANSITIONS",
+    "AdjudicationKind",
+    "CaseStage",
+    "CaseStep",
+    "ClosingMethod",
+    "IllegalStep",
+    "MediationOutcome",
+    "adjudication_case_type",
+    "allowed_steps",
+    "check_closing_method",
+    "conversion_path",
+    "next_stage",
+]
+
+
+class CaseStage(LabelledEnum):
+    RECEIVED = "RECEIVED", "已收案"
+    QUERYING = "QUERYING", "查控中"
+    ANALYSING = "ANALYSING", "分析查控结果"
+    TRANSFERRED = "TRANSFERRED", "已移交实施团队"
+    MEDIATING = "MEDIATING", "执行调解中"
+    CONVERTED = "CONVERTED", "已转执行立案"
+    FAST_CLOSING = "FAST_CLOSING", "快立快结"
+    ENFORCING = "ENFORCING", "强制执行中"
+    CLOSED = "CLOSED", "已结案"
+    ARCHIVED = "ARCHIVED", "已归档"
+
+
+class CaseStep(LabelledEnum):
+    DISPATCH_QUERY = "DISPATCH_QUERY", "发起财产查询"
+    RECORD_FINDINGS = "RECORD_FINDINGS", "登记查询反馈"
+    DECIDE_CONTROL = "DECIDE_CONTROL", "采取控制措施"
+    COMPLETE_QUERY_CONTROL = "COMPLETE_QUERY_CONTROL", "完成集约查控"
+    TRANSFER = "TRANSFER", "移交执行实施团队"
+    RECORD_INVESTIGATION = "RECORD_INVESTIGATION", "登记线下调查情况"
+    SEND_TAX_LETTER = "SEND_TAX_LETTER", "函询基准价"
+    START_MEDIATION = "START_MEDIATION", "开始执行调解"
+    RECORD_MEDIATION_OUTCOME = "RECORD_MEDIATION_OUTCOME", "登记调解结果"
+    CONVERT = "CONVERT", "转执行立案"
+    START_ENFORCEMENT = "START_ENFORCEMENT", "转入强制执行"
+    CLOSE = "CLOSE", "结案"
+    ARCHIVE = "ARCHIVE", "归档"
+    FILE_ADJUDICATION_APPLICATION = "FILE_ADJUDICATION_APPLICATION", "提交执行裁决申请"
+
+
+# What each step does, as the end of "cannot …" / "allowed now: …" in error messages.
+_STEP_PHRASES: Mapping[CaseStep, str] = MappingProxyType({
+    CaseStep.DISPATCH_QUERY: "dispatch the asset query",
+    CaseStep.RECORD_FINDINGS: "record query results",
+    CaseStep.DECIDE_CONTROL: "take control measures",
+    CaseStep.COMPLETE_QUERY_CONTROL: "complete the concentrated query-and-control",
+    CaseStep.TRANSFER: "transfer the case to an implementation team",
+    CaseStep.RECORD_INVESTIGATION: "record the offline investigation",
+    CaseStep.SEND_TAX_LETTER: "send the benchmark-price letter to the tax bureau",
+    CaseStep.START_MEDIATION: "start execution mediation",
+    CaseStep.RECORD_MEDIATION_OUTCOME: "record the mediation outcome",
+    CaseStep.CONVERT: "convert the case",
+    CaseStep.START_ENFORCEMENT: "start compulsory execution",
+    CaseStep.CLOSE: "close the case",
+    CaseStep.ARCHIVE: "archive the case",
+    CaseStep.FILE_ADJUDICATION_APPLICATION: "file an application for the adjudication team",
+})
+
+_S = CaseStage
+_T = CaseStep
+
+# Adjudication applications (Art. 9) can be filed on any case that is not archived; they go
+# to the adjudication team and do not move the case itself.
+_ADJUDICATION_OPEN = (_S.RECEIVED, _S.QUERYING, _S.ANALYSING, _S.TRANSFERRED, _S.MEDIATING,
+                      _S.CONVERTED, _S.FAST_CLOSING, _S.ENFORCING, _S.CLOSED)
+
+TRANSITIONS: Mapping[tuple[CaseStage, CaseStep], CaseStage] = MappingProxyType({
+    # 执保 case — the centre's concentrated query-and-control (Arts. 14-16).
+    (_S.RECEIVED, _T.DISPATCH_QUERY): _S.QUERYING,
+    (_S.QUERYING, _T.RECORD_FINDINGS): _S.ANALYSING,
+    # Results arrive per provider, so more may come in while the first are analysed.
+    (_S.ANALYSING, _T.RECORD_FINDINGS): _S.ANALYSING,
+    (_S.ANALYSING, _T.DECIDE_CONTROL): _S.ANALYSING,
+    # Completing ends the centre's part (meets the QUERY_CONTROL deadline) but the stage only
+    # changes when the transfer job has picked a team: the service records completion first
+    # and transfers right after, so a case is never "transferred" to nobody.
+    (_S.ANALYSING, _T.COMPLETE_QUERY_CONTROL): _S.ANALYSING,
+    (_S.ANALYSING, _T.TRANSFER): _S.TRANSFERRED,
+    # Nothing to preserve (or the ruling is withdrawn): the 执保 case closes without a 执 case.
+    (_S.ANALYSING, _T.CLOSE): _S.CLOSED,
+    # Implementation team — offline investigation, mediation, tax letter (Arts. 17-19).
+    # Control measures stay possible: offline investigation can find assets to seal.
+    (_S.TRANSFERRED, _T.RECORD_INVESTIGATION): _S.TRANSFERRED,
+    (_S.TRANSFERRED, _T.SEND_TAX_LETTER): _S.TRANSFERRED,
+    (_S.TRANSFERRED, _T.DECIDE_CONTROL): _S.TRANSFERRED,
+    (_S.TRANSFERRED, _T.START_MEDIATION): _S.MEDIATING,
+    (_S.TRANSFERRED, _T.CONVERT): _S.CONVERTED,
+    (_S.TRANSFERRED, _T.CLOSE): _S.CLOSED,
+    (_S.MEDIATING, _T.RECORD_INVESTIGATION): _S.MEDIATING,
+    (_S.MEDIATING, _T.SEND_TAX_LETTER): _S.MEDIATING,
+    (_S.MEDIATING, _T.DECIDE_CONTROL): _S.MEDIATING,
+    # Several sessions may be held; the last recorded outcome decides the conversion path.
+    (_S.MEDIATING, _T.RECORD_MEDIATION_OUTCOME): _S.MEDIATING,
+    (_S.MEDIATING, _T.CONVERT): _S.CONVERTED,
+    (_S.MEDIATING, _T.CLOSE): _S.CLOSED,
+    # Its materials go into the 执 case's file (Art. 21), then it is archived.
+    (_S.CONVERTED, _T.ARCHIVE): _S.ARCHIVED,
+    # 执 case (Art. 20). Fast closing of a fully controlled case usually deducts the frozen
+    # funds, hence control measures; if the settlement is not performed or the controlled
+    # assets fall short, the case goes on to compulsory execution instead of fast closing.
+    (_S.FAST_CLOSING, _T.DECIDE_CONTROL): _S.FAST_CLOSING,
+    (_S.FAST_CLOSING, _T.START_ENFORCEMENT): _S.ENFORCING,
+    (_S.FAST_CLOSING, _T.CLOSE): _S.CLOSED,
+    (_S.ENFORCING, _T.DECIDE_CONTROL): _S.ENFORCING,
+    (_S.ENFORCING, _T.CLOSE): _S.CLOSED,
+    (_S.CLOSED, _T.ARCHIVE): _S.ARCHIVED,
+    # ARCHIVED is terminal: nothing is allowed.
+    **{(stage, _T.FILE_ADJUDICATION_APPLICATION): stage for stage in _ADJUDICATION_OPEN},
+})
+
+
+class IllegalStep(DomainError):
+    """The step is not allowed in the case's current stage."""
+
+    def __init__(self, stage: CaseStage, step: CaseStep) -> None:
+        allowed = allowed_steps(stage)
+        if allowed:
+            allowed_text = "; ".join(f"{_STEP_PHRASES[s]} ({s.value})" for s in allowed)
+        else:
+            allowed_text = "nothing, the case is archived"
+        where = [s for s in CaseStage if (s, step) in TRANSITIONS]
+        where_text = ", ".join(f"{s.value} ({s.label})" for s in where) or "no stage"
+        super().__init__(
+            f"cannot {_STEP_PHRASES[step]}: it is in stage {stage.value} ({stage.label});"
+            f" allowed now: {allowed_text}. {step.value} is allowed in: {where_text}",
+            field=None,
+            code=ErrorCode.NOT_ALLOWED,
+        )
+        self.stage = stage
+        self.step = step
+
+
+def allowed_steps(stage: CaseStage) -> list[CaseStep]:
+    """The steps allowed in `stage`, in the order `CaseStep` declares them."""
+    stage = CaseStage(stage)
+    return [step for step in CaseStep if (stage, step) in TRANSITIONS]
+
+
+def next_stage(stage: CaseStage, step: CaseStep) -> CaseStage:
+    """The stage after taking `step` in `stage`; `IllegalStep` if the table does not allow it."""
+    stage, step = CaseStage(stage), CaseStep(step)
+    try:
+        return TRANSITIONS[(stage, step)]
+    except KeyError:
+        raise IllegalStep(stage, step) from None
+
+
+# --- Conversion (Art. 20) ------------------------------------------------------------------
+
+
+class MediationOutcome(LabelledEnum):
+    SETTLED = "SETTLED", "达成和解"
+    PERFORMED = "PERFORMED", "已履行"
+    FAILED = "FAILED", "调解不成"
+
+
+def conversion_path(outcome: MediationOutcome | None,
+                    fully_controlled: bool) -> tuple[CaseStage, DeadlineKind | None]:
+    """Where the new 执 case starts, and the deadline that runs from its filing (Art. 20).
+
+    `outcome` is the last recorded mediation outcome, None when there was no mediation.
+    A settlement or full performance wins over control: the case is closed as performed.
+    """
+    if outcome is not None and MediationOutcome(outcome) in (MediationOutcome.SETTLED,
+                                                             MediationOutcome.PERFORMED):
+        return CaseStage.FAST_CLOSING, DeadlineKind.FAST_CLOSE_SETTLED
+    if fully_controlled:
+        return CaseStage.FAST_CLOSING, DeadlineKind.FAST_CLOSE_FULLY_CONTROLLED
+    return CaseStage.ENFORCING, None
+
+
+# --- Closing (结案方式) --------------------------------------------------------------------
+
+
+class ClosingMethod(LabelledEnum):
+    FULLY_EXECUTED = "FULLY_EXECUTED", "执行完毕"
+    TERMINATED_CURRENT_PROCEDURE = "TERMINATED_CURRENT_PROCEDURE", "终结本次执行程序"
+    TERMINATED = "TERMINATED", "终结执行"
+    CANCELLED = "CANCELLED", "销案"
+    NOT_ENFORCED = "NOT_ENFORCED", "不予执行"
+    REJECTED = "REJECTED", "驳回申请"
+    PRESERVATION_COMPLETED = "PRESERVATION_COMPLETED", "保全完毕"
+    PARTLY_PRESERVED = "PARTLY_PRESERVED", "部分保全"
+    NOTHING_TO_PRESERVE = "NOTHING_TO_PRESERVE", "无标的物可实施保全"
+
+
+_M = ClosingMethod
+_IMPLEMENTATION_METHODS = frozenset({_M.FULLY_EXECUTED, _M.TERMINATED_CURRENT_PROCEDURE, _M.TERMINATED,
+                                     _M.CANCELLED, _M.NOT_ENFORCED, _M.REJECTED})
+_REVIEW_METHODS = frozenset({_M.REJECTED, _M.CANCELLED})
+
+# Only the glossary's methods. 执协 and 执他 have none there yet, so closing them is refused
+# with a clear message rather than guessed.
+CLOSING_METHODS: Mapping[CaseType, frozenset[ClosingMethod]] = MappingProxyType({
+    CaseType.ZHI_BAO: frozenset({_M.PRESERVATION_COMPLETED, _M.PARTLY_PRESERVED,
+                                 _M.NOTHING_TO_PRESERVE, _M.CANCELLED}),
+    CaseType.ZHI: _IMPLEMENTATION_METHODS,
+    CaseType.ZHI_HUI: _IMPLEMENTATION_METHODS,
+    CaseType.ZHI_YI: _REVIEW_METHODS,
+    CaseType.ZHI_FU: _REVIEW_METHODS,
+    CaseType.ZHI_JIAN: _REVIEW_METHODS,
+    CaseType.ZHI_XIE: frozenset(),
+    CaseType.ZHI_TA: frozenset(),
+})
+
+
+def check_closing_method(case_type: CaseType, method: ClosingMethod) -> None:
+    """Refuse a closing method that the case type does not allow (DomainError on `method`)."""
+    allowed = CLOSING_METHODS.get(case_type, frozenset())
+    if method in allowed:
+        return
+    what = f"a {case_type.code} case ({case_type.label})"
+    if not allowed:
+        message = f"{what} has no closing method defined; none can be recorded here"
+    else:
+        ordered = [m for m in ClosingMethod if m in allowed]  # declaration order, stable
+        listing = ", ".join(f"{m.value} ({m.label})" for m in ordered)
+        shown = f"{method.value} ({method.label})" if isinstance(method, ClosingMethod) else repr(method)
+        message = f"{what} cannot be closed as {shown}; allowed: {listing}"
+    raise DomainError(message, field="method", code=ErrorCode.INVALID)
+
+
+# --- Adjudication applications (Art. 9) ---------------------------------------------------
+
+
+class AdjudicationKind(LabelledEnum):
+    ADD_RESPONDENT = "ADD_RESPONDENT", "追加被执行人申请"
+    OBJECTION = "OBJECTION", "执行异议申请"
+    PRESERVATION_RECONSIDERATION = "PRESERVATION_RECONSIDERATION", "执前执保复议申请"
+
+
+# The case type each application is filed under. Applications to add or change a respondent
+# are filed as execution-objection (执异) cases under the SPC's opinions on filing and closing
+# execution cases (法发〔2014〕26号, art. 9); reconsideration of a preservation as 执复.
+ADJUDICATION_CASE_TYPES: Mapping[AdjudicationKind, CaseType | None] = MappingProxyType({
+    AdjudicationKind.ADD_RESPONDENT: CaseType.ZHI_YI,
+    AdjudicationKind.OBJECTION: CaseType.ZHI_YI,
+    AdjudicationKind.PRESERVATION_RECONSIDERATION: CaseType.ZHI_FU,
+})
+
+
+def adjudication_case_type(kind: AdjudicationKind) -> CaseType | None:
+    """The case type the adjudication team files `kind` under; None would mean no own number."""
+    return ADJUDICATION_CASE_TYPES[AdjudicationKind(kind)]

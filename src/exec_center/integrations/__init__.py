@@ -1,0 +1,1 @@
+"""Ports to external systems (asset query-and-control, …) and their simulators."""

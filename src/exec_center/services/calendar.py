@@ -1,0 +1,114 @@
+"""The court calendar as the database has it: the official schedule plus the court's entries,
+and the admin operations that change it. Each change recomputes, in the background, the open
+deadlines it moves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..calendar import FIRST_YEAR, LAST_YEAR, CourtCalendar
+from ..context import AppContext
+from ..db.models import CalendarEntry, CalendarYear
+from ..domain.access import Viewer, require_admin
+from ..domain.errors import DomainError, ErrorCode, NotFound
+from .unit_of_work import UnitOfWork
+
+OFFICIAL = CourtCalendar()
+
+
+async def load_calendar(session: AsyncSession) -> CourtCalendar:
+    entries = (await session.execute(sa.select(CalendarEntry.day, CalendarEntry.working))).all()
+    years = (await session.scalars(sa.select(CalendarYear.year))).all()
+    return OFFICIAL.with_overrides({day: working for day, working in entries}, confirmed_years=years)
+
+
+def check_year(year: int, field: str = "year") -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise DomainError(
+            f"the calendar covers {FIRST_YEAR} to {LAST_YEAR}; {year} is outside it", field=field
+        )
+
+
+def _check_note(note: str) -> str:
+    note = note.strip()
+    if not note or len(note) > 300:
+        raise DomainError(
+            "name the notice the entry comes from (1–300 characters), e.g. "
+            "国务院办公厅关于2027年部分节假日安排的通知",
+            field="note",
+        )
+    return note
+
+
+@dataclass(frozen=True)
+class CalendarChange:
+    start: date
+    end: date
+
+
+async def add_entry(ctx: AppContext, viewer: Viewer, day: date, working: bool, note: str) -> CalendarEntry:
+    require_admin(viewer, "changing the court calendar")
+    check_year(day.year, "date")
+    note = _check_note(note)
+    async with UnitOfWork(ctx, viewer) as uow:
+        if await uow.session.scalar(sa.select(CalendarEntry.id).where(CalendarEntry.day == day)):
+            raise DomainError(
+                f"{day} already has a calendar entry; remove it first to change it",
+                field="date",
+                code=ErrorCode.ALREADY_EXISTS,
+            )
+        official = OFFICIAL.is_working_day(day)
+        if official == working:
+            what = "a working day" if working else "a rest day"
+            raise DomainError(
+                f"{day} is already {what} in the official schedule; an entry must change it", field="working"
+            )
+        entry = CalendarEntry(
+            day=day, working=working, note=note, created_by=viewer.staff_id, created_at=uow.now
+        )
+        uow.session.add(entry)
+        await uow.session.flush()
+        what = "working day" if working else "rest day"
+        uow.audit("ADD_CALENDAR_ENTRY", "CalendarEntry", entry.id, f"{day} declared a {what}: {note}")
+        uow.enqueue("recompute_deadlines", day.isoformat(), day.isoformat())
+        await uow.commit()
+    return entry
+
+
+async def remove_entry(ctx: AppContext, viewer: Viewer, entry_id: int) -> CalendarEntry:
+    require_admin(viewer, "changing the court calendar")
+    async with UnitOfWork(ctx, viewer) as uow:
+        entry = await uow.session.get(CalendarEntry, entry_id)
+        if entry is None:
+            raise NotFound("calendar entry")
+        await uow.session.delete(entry)
+        uow.audit(
+            "REMOVE_CALENDAR_ENTRY",
+            "CalendarEntry",
+            entry.id,
+            f"entry for {entry.day} removed ({entry.note})",
+        )
+        uow.enqueue("recompute_deadlines", entry.day.isoformat(), entry.day.isoformat())
+        await uow.commit()
+    return entry
+
+
+async def confirm_year(ctx: AppContext, viewer: Viewer, year: int, note: str) -> int:
+    require_admin(viewer, "confirming a calendar year")
+    check_year(year)
+    note = _check_note(note)
+    async with UnitOfWork(ctx, viewer) as uow:
+        calendar = await load_calendar(uow.session)
+        if calendar.is_confirmed(year):
+            raise DomainError(f"{year} is already confirmed", field="year", code=ErrorCode.ALREADY_EXISTS)
+        uow.session.add(
+            CalendarYear(year=year, note=note, confirmed_by=viewer.staff_id, confirmed_at=uow.now)
+        )
+        uow.audit("CONFIRM_CALENDAR_YEAR", "CalendarYear", year, f"{year} confirmed: {note}")
+        uow.enqueue("recompute_deadlines", date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat())
+        await uow.commit()
+    return year

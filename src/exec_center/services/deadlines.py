@@ -1,0 +1,578 @@
+"""The deadline engine: start, close, extend, recompute and escalate deadlines.
+
+Due dates come from the rule in force on the start date (data, Art. 22) and the court calendar;
+escalation follows the ladder (data too). The sweep reads only deadlines whose next check has
+come (`next_check_at`, indexed), so its cost follows the number due, not the number open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..calendar import CourtCalendar
+from ..context import AppContext
+from ..db.models import (
+    Deadline,
+    DeadlineExtension,
+    DeadlineRuleRow,
+    EscalationStepRow,
+    Staff,
+    StaffRole,
+    TeamMember,
+)
+from ..domain.access import Viewer, deadline_visible, require_role
+from ..domain.deadlines import (
+    DEFAULT_LADDER,
+    DeadlineKind,
+    DeadlineRule,
+    DeadlineStatus,
+    EscalationStep,
+    Recipient,
+    check_extension_request,
+    closing_status,
+    compute_due,
+    ladder_position,
+    pick_rule,
+    step_instant,
+)
+from ..domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from ..domain.organisation import Role
+from . import notifications
+from .calendar import load_calendar
+from .unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+STEP_LABELS = {"WARNING": "即将到期", "DUE_SOON": "临近到期", "DUE_TODAY": "今日到期", "MISSED": "已超期"}
+
+# How an owner is named in notifications: owner type -> loader of {id: label}. Areas register
+# theirs (cases: their number); the fallback is the type and id.
+OwnerLabeller = Callable[[AsyncSession, list[int]], Awaitable[dict[int, str]]]
+OWNER_LABELS: dict[str, OwnerLabeller] = {}
+
+# What else happens when a deadline is escalated: hooks by owner type (work items raise their
+# priority and notify their holder). Each gets the session, the deadline ids and the priority.
+EscalationHook = Callable[[AsyncSession, list[int], int, datetime], Awaitable[set[int]]]
+ESCALATION_HOOKS: list[EscalationHook] = []
+
+
+# --- rules and ladders ------------------------------------------------------------------
+
+
+async def load_rules(session: AsyncSession) -> list[DeadlineRule]:
+    rows = (await session.scalars(sa.select(DeadlineRuleRow))).all()
+    return [
+        DeadlineRule(
+            kind=r.kind,
+            variant=r.variant,
+            day_count=r.day_count,
+            count=r.count,
+            extendable_to=r.extendable_to,
+            effective_from=r.effective_from,
+            source=r.source,
+            id=r.id,
+        )
+        for r in rows
+    ]
+
+
+async def load_ladders(
+    session: AsyncSession, on: date
+) -> dict[DeadlineKind | None, tuple[EscalationStep, ...]]:
+    """The ladder in force on `on` for each kind (None: the ladder of kinds without their own)."""
+    rows = (
+        await session.scalars(
+            sa.select(EscalationStepRow)
+            .where(EscalationStepRow.effective_from <= on)
+            .order_by(EscalationStepRow.effective_from)
+        )
+    ).all()
+    newest: dict[tuple[DeadlineKind | None, int], EscalationStepRow] = {}
+    for row in rows:  # later effective dates replace earlier ones, level by level
+        newest[(row.kind, row.level)] = row
+    ladders: dict[DeadlineKind | None, list[EscalationStep]] = defaultdict(list)
+    for (kind, _level), row in newest.items():
+        ladders[kind].append(
+            EscalationStep(
+                level=row.level,
+                name=row.name,
+                offset=row.day_offset,
+                priority=row.priority,
+                flag=row.flag,
+                recipients=frozenset(Recipient(r) for r in row.recipients.split(",") if r),
+            )
+        )
+    result = {kind: tuple(sorted(steps, key=lambda s: s.level)) for kind, steps in ladders.items()}
+    result.setdefault(None, DEFAULT_LADDER)
+    return result
+
+
+def ladder_for(
+    ladders: dict[DeadlineKind | None, tuple[EscalationStep, ...]], kind: DeadlineKind
+) -> tuple[EscalationStep, ...]:
+    return ladders.get(kind) or ladders[None]
+
+
+def _schedule(
+    deadline: Deadline, ladder: tuple[EscalationStep, ...], cal: CourtCalendar, ctx: AppContext
+) -> None:
+    """Set when the sweep should next look at the deadline: the first rung above its level."""
+    tz = ctx.settings.tz
+    upcoming = [
+        step_instant(s, deadline.due_on, cal, tz) for s in ladder if s.level > deadline.escalation_level
+    ]
+    deadline.next_check_at = min(upcoming) if upcoming and deadline.status is DeadlineStatus.OPEN else None
+
+
+# --- starting and closing ---------------------------------------------------------------
+
+
+@dataclass
+class Engine:
+    """What a unit of work needs to start or move deadlines; loaded once per transaction."""
+
+    calendar: CourtCalendar
+    rules: list[DeadlineRule]
+    ladders: dict[DeadlineKind | None, tuple[EscalationStep, ...]] = field(default_factory=dict)
+
+    @classmethod
+    async def load(cls, uow: UnitOfWork) -> Engine:
+        s = uow.session
+        return cls(await load_calendar(s), await load_rules(s), await load_ladders(s, uow.today))
+
+
+async def start_deadline(
+    uow: UnitOfWork,
+    *,
+    owner_type: str,
+    owner_id: int,
+    kind: DeadlineKind,
+    starts_on: date,
+    variant: str = "",
+    responsible_role: Role | None = None,
+    team_id: int | None = None,
+    holder_id: int | None = None,
+    engine: Engine | None = None,
+) -> Deadline:
+    engine = engine or await Engine.load(uow)
+    rule = pick_rule(engine.rules, kind, variant, starts_on)
+    due_on = compute_due(rule.day_count, rule.count, starts_on, engine.calendar)
+    deadline = Deadline(
+        owner_type=owner_type,
+        owner_id=owner_id,
+        kind=kind,
+        variant=variant,
+        rule_id=rule.id,
+        day_count=rule.day_count,
+        count=rule.count,
+        extendable_to=rule.extendable_to,
+        starts_on=starts_on,
+        due_on=due_on,
+        status=DeadlineStatus.OPEN,
+        extended=False,
+        provisional=engine.calendar.is_provisional(due_on),
+        responsible_role=responsible_role,
+        team_id=team_id,
+        holder_id=holder_id,
+        escalation_level=0,
+        flagged=False,
+        created_at=uow.now,
+    )
+    _schedule(deadline, ladder_for(engine.ladders, kind), engine.calendar, uow.ctx)
+    uow.session.add(deadline)
+    await uow.session.flush()
+    unit = rule.day_count.label
+    uow.audit(
+        "START_DEADLINE",
+        "Deadline",
+        deadline.id,
+        f"{kind.label}: {rule.count}{unit} from {starts_on}, due {due_on}"
+        + ("（provisional calendar）" if deadline.provisional else ""),
+    )
+    return deadline
+
+
+def close_deadline(uow: UnitOfWork, deadline: Deadline, done_on: date) -> DeadlineStatus:
+    """Close an open deadline as met or missed (the whole due day counts)."""
+    if deadline.status is not DeadlineStatus.OPEN:
+        return deadline.status
+    deadline.status = closing_status(deadline.due_on, done_on)
+    deadline.closed_on = done_on
+    deadline.next_check_at = None
+    uow.audit(
+        "CLOSE_DEADLINE",
+        "Deadline",
+        deadline.id,
+        f"{deadline.kind.label} {deadline.status.label} on {done_on} (due {deadline.due_on})",
+    )
+    return deadline.status
+
+
+def cancel_deadline(uow: UnitOfWork, deadline: Deadline, reason: str) -> None:
+    if deadline.status is not DeadlineStatus.OPEN:
+        return
+    deadline.status = DeadlineStatus.CANCELLED
+    deadline.next_check_at = None
+    uow.audit("CANCEL_DEADLINE", "Deadline", deadline.id, f"{deadline.kind.label} cancelled: {reason}")
+
+
+async def open_deadlines_of(
+    session: AsyncSession, owner_type: str, owner_id: int, kind: DeadlineKind | None = None
+) -> list[Deadline]:
+    query = sa.select(Deadline).where(
+        Deadline.owner_type == owner_type,
+        Deadline.owner_id == owner_id,
+        Deadline.status == DeadlineStatus.OPEN,
+    )
+    if kind is not None:
+        query = query.where(Deadline.kind == kind)
+    return list((await session.scalars(query.order_by(Deadline.id))).all())
+
+
+# --- extensions (Art. 16) ---------------------------------------------------------------
+
+
+def _visible(viewer: Viewer, deadline: Deadline) -> bool:
+    return deadline_visible(
+        viewer, holder_id=deadline.holder_id, role=deadline.responsible_role, team_id=deadline.team_id
+    )
+
+
+async def _role_holders(session: AsyncSession, role: Role) -> list[int]:
+    return list(
+        (
+            await session.scalars(
+                sa.select(StaffRole.staff_id)
+                .join(Staff, Staff.id == StaffRole.staff_id)
+                .where(StaffRole.role == role, Staff.active.is_(True))
+            )
+        ).all()
+    )
+
+
+async def request_extension(
+    ctx: AppContext, viewer: Viewer, deadline_id: int, reason: str
+) -> DeadlineExtension:
+    if viewer.read_only:
+        raise Forbidden("the command centre supervises; it does not request extensions")
+    async with UnitOfWork(ctx, viewer) as uow:
+        deadline = await uow.session.get(Deadline, deadline_id, with_for_update=True)
+        if deadline is None or not _visible(viewer, deadline):
+            raise NotFound("deadline", field="deadlineId")
+        pending = await uow.session.scalar(
+            sa.select(DeadlineExtension.id).where(
+                DeadlineExtension.deadline_id == deadline.id, DeadlineExtension.status == "PENDING"
+            )
+        )
+        check_extension_request(
+            status=deadline.status,
+            extended=deadline.extended,
+            pending=pending is not None,
+            extendable_to=deadline.extendable_to,
+            reason=reason,
+        )
+        request = DeadlineExtension(
+            deadline_id=deadline.id,
+            reason=reason.strip(),
+            status="PENDING",
+            requested_by=viewer.staff_id,
+            requested_at=uow.now,
+            from_due_on=deadline.due_on,
+        )
+        uow.session.add(request)
+        await uow.session.flush()
+        uow.audit(
+            "REQUEST_EXTENSION",
+            "Deadline",
+            deadline.id,
+            f"extension to {deadline.extendable_to} requested: {reason.strip()[:200]}",
+        )
+        label = await owner_label(uow.session, deadline)
+        await notifications.send(
+            uow.session,
+            [
+                notifications.Message(
+                    chief,
+                    "EXTENSION_REQUESTED",
+                    f"延期申请：{label} {deadline.kind.label}",
+                    f"{viewer.name}申请延长{deadline.kind.label}（现{deadline.due_on}届满）："
+                    f"{reason.strip()[:300]}",
+                    "DeadlineExtension",
+                    request.id,
+                    f"extension:{request.id}:chief:{chief}",
+                )
+                for chief in await _role_holders(uow.session, Role.BUREAU_CHIEF)
+            ],
+            uow.now,
+        )
+        await uow.commit()
+    return request
+
+
+async def decide_extension(
+    ctx: AppContext, viewer: Viewer, request_id: int, approve: bool, note: str | None
+) -> DeadlineExtension:
+    require_role(viewer, Role.BUREAU_CHIEF, action="deciding an extension request")
+    note = (note or "").strip()
+    if not approve and not note:
+        raise DomainError("say why the extension is refused", field="note")
+    if len(note) > 1000:
+        raise DomainError("the note may be at most 1000 characters", field="note")
+    async with UnitOfWork(ctx, viewer) as uow:
+        request = await uow.session.get(DeadlineExtension, request_id, with_for_update=True)
+        if request is None:
+            raise NotFound("extension request", field="requestId")
+        if request.status != "PENDING":
+            raise DomainError(
+                f"the request was already decided ({request.status})",
+                field="requestId",
+                code=ErrorCode.NOT_ALLOWED,
+            )
+        deadline = await uow.session.get(Deadline, request.deadline_id, with_for_update=True)
+        assert deadline is not None
+        if approve and deadline.status is not DeadlineStatus.OPEN:
+            raise DomainError(
+                f"the deadline is already {deadline.status.value}; there is nothing to "
+                "extend — refuse the request instead",
+                field="requestId",
+                code=ErrorCode.NOT_ALLOWED,
+            )
+        request.status = "APPROVED" if approve else "REFUSED"
+        request.decided_by, request.decided_at, request.decision_note = viewer.staff_id, uow.now, note or None
+        if approve:
+            engine = await Engine.load(uow)
+            assert deadline.extendable_to is not None
+            old = deadline.due_on
+            deadline.due_on = compute_due(
+                deadline.day_count, deadline.extendable_to, deadline.starts_on, engine.calendar
+            )
+            deadline.extended = True
+            deadline.provisional = engine.calendar.is_provisional(deadline.due_on)
+            _rewind_ladder(deadline, engine, uow)
+            request.to_due_on = deadline.due_on
+            uow.audit(
+                "EXTEND_DEADLINE",
+                "Deadline",
+                deadline.id,
+                f"extended to {deadline.extendable_to}{deadline.day_count.label}: due {old} → "
+                f"{deadline.due_on}",
+            )
+        else:
+            uow.audit("REFUSE_EXTENSION", "Deadline", deadline.id, f"extension refused: {note[:200]}")
+        verdict = "批准" if approve else "不予批准"
+        await notifications.send(
+            uow.session,
+            [
+                notifications.Message(
+                    request.requested_by,
+                    "EXTENSION_DECIDED",
+                    f"延期申请{verdict}：{deadline.kind.label}",
+                    f"{viewer.name}{verdict}延期申请"
+                    + (f"，新届满日{deadline.due_on}" if approve else f"：{note}"),
+                    "Deadline",
+                    deadline.id,
+                    f"extension:{request.id}:decided",
+                )
+            ],
+            uow.now,
+        )
+        await uow.commit()
+    return request
+
+
+def _rewind_ladder(deadline: Deadline, engine: Engine, uow: UnitOfWork) -> None:
+    """After the due date moved: back to the rung the new date has reached, warn again as due."""
+    ladder = ladder_for(engine.ladders, deadline.kind)
+    reached, _ = ladder_position(ladder, deadline.due_on, uow.now, engine.calendar, uow.ctx.settings.tz)
+    deadline.escalation_level = min(deadline.escalation_level, reached.level if reached else 0)
+    _schedule(deadline, ladder, engine.calendar, uow.ctx)
+
+
+# --- recomputation after a calendar change ----------------------------------------------
+
+
+async def recompute(ctx: AppContext, start: date, end: date, *, batch: int = 1000) -> int:
+    """Recompute the open deadlines whose period overlaps [start, end]; returns how many moved.
+    Idempotent: a second run finds nothing to move."""
+    moved, after_id = 0, 0
+    while True:
+        async with UnitOfWork(ctx) as uow:
+            rows = (
+                await uow.session.scalars(
+                    sa.select(Deadline)
+                    .where(
+                        Deadline.status == DeadlineStatus.OPEN,
+                        Deadline.id > after_id,
+                        Deadline.starts_on < end,
+                        Deadline.due_on >= start,
+                    )
+                    .order_by(Deadline.id)
+                    .limit(batch)
+                )
+            ).all()
+            if not rows:
+                return moved
+            engine = await Engine.load(uow)
+            for deadline in rows:
+                count = (
+                    deadline.extendable_to if deadline.extended and deadline.extendable_to else deadline.count
+                )
+                due = compute_due(deadline.day_count, count, deadline.starts_on, engine.calendar)
+                provisional = engine.calendar.is_provisional(due)
+                if (due, provisional) == (deadline.due_on, deadline.provisional):
+                    continue
+                summary = f"calendar change: due {deadline.due_on} → {due}"
+                if provisional != deadline.provisional:
+                    summary += ", provisional" if provisional else ", confirmed calendar"
+                deadline.due_on, deadline.provisional = due, provisional
+                _rewind_ladder(deadline, engine, uow)
+                uow.audit("RECOMPUTE_DEADLINE", "Deadline", deadline.id, summary)
+                moved += 1
+            after_id = rows[-1].id
+            await uow.commit()
+
+
+# --- the escalation sweep ---------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    examined: int = 0
+    escalated: int = 0
+    notified: int = 0
+
+
+async def owner_label(session: AsyncSession, deadline: Deadline) -> str:
+    labels = await owner_labels(session, [deadline])
+    return labels[deadline.id]
+
+
+async def owner_labels(session: AsyncSession, deadlines: Iterable[Deadline]) -> dict[int, str]:
+    by_type: dict[str, list[Deadline]] = defaultdict(list)
+    for d in deadlines:
+        by_type[d.owner_type].append(d)
+    result: dict[int, str] = {}
+    for owner_type, items in by_type.items():
+        labeller = OWNER_LABELS.get(owner_type)
+        names = await labeller(session, [d.owner_id for d in items]) if labeller else {}
+        for d in items:
+            result[d.id] = names.get(d.owner_id, f"{owner_type} {d.owner_id}")
+    return result
+
+
+class _Recipients:
+    """Resolves ladder recipients to staff ids, loading each role or team once per batch."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.roles: dict[Role, list[int]] = {}
+        self.teams: dict[int, list[tuple[int, bool]]] = {}
+
+    async def role(self, role: Role) -> list[int]:
+        if role not in self.roles:
+            self.roles[role] = await _role_holders(self.session, role)
+        return self.roles[role]
+
+    async def team(self, team_id: int) -> list[tuple[int, bool]]:
+        if team_id not in self.teams:
+            rows = (
+                await self.session.execute(
+                    sa.select(TeamMember.staff_id, TeamMember.is_lead)
+                    .join(Staff, Staff.id == TeamMember.staff_id)
+                    .where(TeamMember.team_id == team_id, Staff.active.is_(True))
+                )
+            ).all()
+            self.teams[team_id] = [(r[0], r[1]) for r in rows]
+        return self.teams[team_id]
+
+    async def resolve(self, recipient: Recipient, d: Deadline) -> set[int]:
+        if recipient is Recipient.HOLDER:
+            if d.holder_id is not None:
+                return {d.holder_id}
+            if d.team_id is not None:
+                members = {s for s, _ in await self.team(d.team_id)}
+                if d.responsible_role is not None:
+                    members &= set(await self.role(d.responsible_role))
+                return members
+            return set(await self.role(d.responsible_role)) if d.responsible_role else set()
+        if recipient is Recipient.SUPERVISOR:
+            if d.team_id is not None:
+                leads = {s for s, lead in await self.team(d.team_id) if lead}
+                if leads:
+                    return leads
+            return set(await self.role(Role.CENTER_HEAD))
+        if recipient is Recipient.BUREAU_CHIEF:
+            return set(await self.role(Role.BUREAU_CHIEF))
+        return set(await self.role(Role.COMMAND_CENTER))
+
+
+async def sweep(ctx: AppContext, *, batch: int = 500) -> SweepResult:
+    """Escalate every open deadline whose next check has come. Safe to run concurrently: on
+    PostgreSQL rows are claimed with SKIP LOCKED; notifications are deduplicated."""
+    result = SweepResult()
+    while True:
+        async with UnitOfWork(ctx) as uow:
+            session, now = uow.session, uow.now
+            query = (
+                sa.select(Deadline)
+                .where(Deadline.next_check_at <= now, Deadline.status == DeadlineStatus.OPEN)
+                .order_by(Deadline.next_check_at, Deadline.id)
+                .limit(batch)
+            )
+            if session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = list((await session.scalars(query)).all())
+            if not rows:
+                return result
+            engine = await Engine.load(uow)
+            recipients = _Recipients(session)
+            labels = await owner_labels(session, rows)
+            messages: list[notifications.Message] = []
+            raised: dict[int, list[int]] = defaultdict(list)  # priority -> deadline ids
+            for d in rows:
+                result.examined += 1
+                ladder = ladder_for(engine.ladders, d.kind)
+                reached, _ = ladder_position(ladder, d.due_on, now, engine.calendar, ctx.settings.tz)
+                if reached is not None and reached.level > d.escalation_level:
+                    result.escalated += 1
+                    d.escalation_level = reached.level
+                    d.flagged = d.flagged or reached.flag
+                    raised[reached.priority].append(d.id)
+                    staff: set[int] = set()
+                    for recipient in reached.recipients:
+                        staff |= await recipients.resolve(recipient, d)
+                    state = STEP_LABELS.get(reached.name, reached.name)
+                    for staff_id in sorted(staff):
+                        messages.append(
+                            notifications.Message(
+                                staff_id,
+                                f"DEADLINE_{reached.name}",
+                                f"{d.kind.label}{state}：{labels[d.id]}",
+                                f"{labels[d.id]}的{d.kind.label}于{d.due_on}届满（{state}）。",
+                                "Deadline",
+                                d.id,
+                                f"deadline:{d.id}:{d.due_on}:{reached.level}:{staff_id}",
+                            )
+                        )
+                    uow.audit(
+                        "ESCALATE_DEADLINE",
+                        "Deadline",
+                        d.id,
+                        f"{reached.name}: notified {len(staff)}" + (", flagged" if reached.flag else ""),
+                    )
+                _schedule(d, ladder, engine.calendar, ctx)
+            for priority, ids in raised.items():
+                for hook in ESCALATION_HOOKS:
+                    extra = await hook(session, ids, priority, now)
+                    result.notified += len(extra)
+            result.notified += await notifications.send(session, messages, now)
+            await uow.commit()
+        if len(rows) < batch:
+            return result
