@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..domain.assets import AssetCategory, MeasureKind
+from ..domain.case_numbers import CaseType
 from ..domain.deadlines import DayCount, DeadlineKind, DeadlineStatus
+from ..domain.identifiers import PartyKind
+from ..domain.lifecycle import AdjudicationKind, CaseStage, ClosingMethod, MediationOutcome
 from ..domain.organisation import Channel, Role, TeamKind, Unit
+from ..domain.work import WorkItemKind, WorkItemStatus
 from .types import BigIntFK, BigIntPK, UTCDateTime, enum_column
 
 NAMING_CONVENTION = {
@@ -224,6 +230,229 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+
+
+# --- cases ------------------------------------------------------------------------------
+
+Money = sa.Numeric(17, 2)  # up to 15 digits before the point (the intake limit)
+
+
+class CaseCounter(Base):
+    """The last sequence number given per court, type code and year; locked while numbering."""
+
+    __tablename__ = "case_counters"
+
+    court_code: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    case_type: Mapped[CaseType] = mapped_column(enum_column(CaseType), primary_key=True)
+    year: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    last_sequence: Mapped[int] = mapped_column(sa.Integer)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        sa.UniqueConstraint("court_code", "case_type", "year", "sequence", name="uq_cases_sequence"),
+        sa.Index("ix_cases_team_stage", "team_id", "stage"),
+        sa.Index("ix_cases_stage_received", "stage", "received_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    court_code: Mapped[str] = mapped_column(sa.String(10))
+    case_type: Mapped[CaseType] = mapped_column(enum_column(CaseType))
+    year: Mapped[int] = mapped_column(sa.Integer)
+    sequence: Mapped[int] = mapped_column(sa.Integer)
+    stage: Mapped[CaseStage] = mapped_column(enum_column(CaseStage))
+    received_on: Mapped[date] = mapped_column(sa.Date)
+    claim_amount: Mapped[Decimal] = mapped_column(Money)
+    title_document_number: Mapped[str] = mapped_column(sa.String(100))
+    title_kind: Mapped[str] = mapped_column(sa.String(40))
+    team_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("teams.id"))
+    handler_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    origin_case_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    township: Mapped[str | None] = mapped_column(sa.String(40))
+    controlled_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    fully_controlled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    query_control_completed_on: Mapped[date | None] = mapped_column(sa.Date)
+    mediation_outcome: Mapped[MediationOutcome | None] = mapped_column(enum_column(MediationOutcome))
+    closing_method: Mapped[ClosingMethod | None] = mapped_column(enum_column(ClosingMethod))
+    closed_on: Mapped[date | None] = mapped_column(sa.Date)
+    archived_into_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"))
+    received_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+
+class CaseParty(Base):
+    """An applicant or a respondent. ID numbers and phones are personal data: masked on read
+    for roles that do not need them, never logged, never in a job message."""
+
+    __tablename__ = "case_parties"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    side: Mapped[str] = mapped_column(sa.String(12))  # APPLICANT or RESPONDENT
+    kind: Mapped[PartyKind] = mapped_column(enum_column(PartyKind))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    id_number: Mapped[str] = mapped_column(sa.String(18))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    position: Mapped[int] = mapped_column(sa.Integer)
+
+
+class AssetQuery(Base):
+    """One query per asset category per case (Art. 14); unique so a redelivery sends none twice."""
+
+    __tablename__ = "asset_queries"
+    __table_args__ = (sa.UniqueConstraint("case_id", "category", name="uq_asset_queries_case_category"),
+                      sa.Index("ix_asset_queries_status", "status", "next_poll_at"))
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"))
+    category: Mapped[AssetCategory] = mapped_column(enum_column(AssetCategory))
+    status: Mapped[str] = mapped_column(sa.String(12))  # PENDING, SUBMITTED, ANSWERED, FAILED
+    provider_request_id: Mapped[str | None] = mapped_column(sa.String(64))
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AssetFinding(Base):
+    __tablename__ = "asset_findings"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    query_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("asset_queries.id"))
+    category: Mapped[AssetCategory] = mapped_column(enum_column(AssetCategory))
+    institution: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.String(500))
+    value: Mapped[Decimal | None] = mapped_column(Money)
+    encumbrances: Mapped[str | None] = mapped_column(sa.String(500))
+    first_seal: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    disposable: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    respondent_holds_mortgage: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    source: Mapped[str] = mapped_column(sa.String(12))  # QUERY, MANUAL, IMPORT
+    created_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ControlMeasure(Base):
+    __tablename__ = "control_measures"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    finding_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("asset_findings.id"))
+    measure: Mapped[MeasureKind] = mapped_column(enum_column(MeasureKind))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    expires_on: Mapped[date | None] = mapped_column(sa.Date)
+    deadline_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("deadlines.id"))
+    created_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseRecord(Base):
+    """What the team records along the way: investigation, summons, property report, mediation,
+    service of the tax-bureau letter (Arts. 17–19)."""
+
+    __tablename__ = "case_records"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    occurred_on: Mapped[date] = mapped_column(sa.Date)
+    note: Mapped[str] = mapped_column(sa.String(2000))
+    outcome: Mapped[str | None] = mapped_column(sa.String(40))
+    created_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    media_type: Mapped[str] = mapped_column(sa.String(100))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AdjudicationApplication(Base):
+    """Art. 9: applications routed to the adjudication team, filed against a case."""
+
+    __tablename__ = "adjudication_applications"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    kind: Mapped[AdjudicationKind] = mapped_column(enum_column(AdjudicationKind))
+    applicant_name: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.String(2000))
+    adjudication_case_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"))
+    status: Mapped[str] = mapped_column(sa.String(12))  # PENDING, GRANTED, REJECTED
+    decision_note: Mapped[str | None] = mapped_column(sa.String(2000))
+    decided_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TransferStrategyRow(Base):
+    """Which strategy picks the implementation team (Art. 17), in force from a date."""
+
+    __tablename__ = "transfer_strategies"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    strategy: Mapped[str] = mapped_column(sa.String(40))
+    effective_from: Mapped[date] = mapped_column(sa.Date, unique=True)
+    note: Mapped[str] = mapped_column(sa.String(300))
+
+
+# --- worklists --------------------------------------------------------------------------
+
+
+class WorkItem(Base):
+    __tablename__ = "work_items"
+    __table_args__ = (
+        # The default orderings of the worklist (due date, priority, creation) per audience.
+        sa.Index("ix_work_items_role_queue", "candidate_role", "status", "due_on", "id"),
+        sa.Index("ix_work_items_team_queue", "team_id", "status", "due_on", "id"),
+        sa.Index("ix_work_items_window_queue", "window_id", "status", "due_on", "id"),
+        sa.Index("ix_work_items_assignee", "assignee_id", "status", "due_on", "id"),
+        sa.Index("ix_work_items_status_due", "status", "due_on", "id"),
+        sa.Index("ix_work_items_case", "case_id"),
+        sa.Index("ix_work_items_deadline", "deadline_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    kind: Mapped[WorkItemKind] = mapped_column(enum_column(WorkItemKind))
+    owner_type: Mapped[str] = mapped_column(sa.String(40))
+    owner_id: Mapped[int] = mapped_column(sa.BigInteger)
+    case_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"))
+    candidate_role: Mapped[Role | None] = mapped_column(enum_column(Role))
+    team_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("teams.id"))
+    window_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("windows.id"))
+    assignee_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    status: Mapped[WorkItemStatus] = mapped_column(enum_column(WorkItemStatus))
+    priority: Mapped[int] = mapped_column(sa.Integer, default=1)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)
+    deadline_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("deadlines.id"))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    outcome: Mapped[str | None] = mapped_column(sa.String(40))
+    note: Mapped[str | None] = mapped_column(sa.String(2000))
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 # --- infrastructure ---------------------------------------------------------------------

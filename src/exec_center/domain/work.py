@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from .access import Viewer
+from .errors import DomainError, ErrorCode, Forbidden
 from .labels import LabelledEnum
+from .organisation import Role
 
 
 class WorkItemKind(LabelledEnum):
@@ -25,3 +30,174 @@ class WorkItemKind(LabelledEnum):
     SEND_REPLY = "SEND_REPLY", "答复网上留言"
     PETITION = "PETITION", "执行信访"
     DEADLINE_OVERDUE = "DEADLINE_OVERDUE", "超期督办"
+
+
+class WorkItemStatus(LabelledEnum):
+    OPEN = "OPEN", "待领取"
+    CLAIMED = "CLAIMED", "办理中"
+    DONE = "DONE", "已完成"
+    CANCELLED = "CANCELLED", "已取消"
+
+
+# --- who sees and acts on what ------------------------------------------------------------
+
+# The centre's own roles: the centre head sees every item meant for them (Art. 4, 5).
+CENTER_ROLES = frozenset({Role.AFFAIRS_CLERK, Role.CONSULTATION_CLERK, Role.CENTER_OFFICER, Role.CENTER_HEAD})
+ACTIVE = frozenset({WorkItemStatus.OPEN, WorkItemStatus.CLAIMED})
+
+
+@dataclass(frozen=True)
+class ItemAudience:
+    """The facts about a work item that decide who may see and act on it."""
+
+    status: WorkItemStatus
+    candidate_role: Role | None
+    team_id: int | None
+    window_id: int | None
+    assignee_id: int | None
+    center_window: bool = False  # the window belongs to the Affairs Center
+
+
+def is_candidate(viewer: Viewer, item: ItemAudience) -> bool:
+    """Open for a role the viewer holds (within a team they belong to, at a window they staff)."""
+    if item.status is not WorkItemStatus.OPEN:
+        return False
+    if item.candidate_role is not None:
+        return (
+            item.candidate_role in viewer.roles
+            and (item.team_id is None or item.team_id in viewer.team_ids)
+            and (item.window_id is None or item.window_id in viewer.window_ids)
+        )
+    if item.team_id is not None:
+        return item.team_id in viewer.team_ids
+    return item.window_id is not None and item.window_id in viewer.window_ids
+
+
+def supervises(viewer: Viewer, item: ItemAudience) -> bool:
+    """Team leads supervise their team's items; the centre head the centre's."""
+    if item.team_id is not None and item.team_id in viewer.lead_team_ids:
+        return True
+    return Role.CENTER_HEAD in viewer.roles and (
+        item.candidate_role in CENTER_ROLES or (item.candidate_role is None and item.center_window)
+    )
+
+
+def can_see(viewer: Viewer, item: ItemAudience) -> bool:
+    return (
+        viewer.sees_everything
+        or item.assignee_id == viewer.staff_id
+        or is_candidate(viewer, item)
+        or supervises(viewer, item)
+    )
+
+
+def check_claim(viewer: Viewer, item: ItemAudience) -> None:
+    if viewer.read_only:
+        raise Forbidden("the command centre supervises work items; it does not take them")
+    if item.status is WorkItemStatus.CLAIMED:
+        raise DomainError(
+            "someone else holds this work item"
+            if item.assignee_id != viewer.staff_id
+            else "you already hold this work item",
+            field="id",
+            code=ErrorCode.ALREADY_CLAIMED,
+        )
+    if item.status is not WorkItemStatus.OPEN:
+        raise DomainError(
+            f"the work item is {item.status.value} ({item.status.label}); only OPEN items can be claimed",
+            field="id",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    if not (is_candidate(viewer, item) or supervises(viewer, item)):
+        raise Forbidden("this work item is not for your roles, teams or windows", field="id")
+
+
+def check_holder(viewer: Viewer, item: ItemAudience, action: str) -> None:
+    if item.status is not WorkItemStatus.CLAIMED:
+        raise DomainError(
+            f"the work item is {item.status.value} ({item.status.label}); claim it before you {action} it",
+            field="id",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    if item.assignee_id != viewer.staff_id:
+        raise DomainError(
+            f"another staff member holds this work item; only its holder can {action} it",
+            field="id",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+
+
+def check_reassign(
+    viewer: Viewer, item: ItemAudience, *, to_team_ids: frozenset[int], to_roles: frozenset[Role]
+) -> None:
+    """A lead reassigns within the team, the centre head within the centre."""
+    if item.status not in ACTIVE:
+        raise DomainError(
+            f"the work item is {item.status.value}; only open or claimed items can be reassigned",
+            field="id",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    if item.team_id is not None and item.team_id in viewer.lead_team_ids:
+        if item.team_id not in to_team_ids:
+            raise DomainError(
+                "reassign within the team: the new holder must be a member of it", field="assigneeId"
+            )
+        return
+    if Role.CENTER_HEAD in viewer.roles and supervises(viewer, item):
+        if not to_roles & CENTER_ROLES:
+            raise DomainError(
+                "reassign within the centre: the new holder must hold a centre role", field="assigneeId"
+            )
+        return
+    raise Forbidden("only the team's lead or the centre head can reassign this work item")
+
+
+def check_version(expected: int | None, actual: int) -> None:
+    if expected is not None and expected != actual:
+        raise DomainError(
+            f"the work item changed since you read it (version {expected}, now {actual}); "
+            "reload and try again",
+            field="version",
+            code=ErrorCode.STALE,
+        )
+
+
+# What completing each kind means is registered by the services; the outcomes are data here.
+OUTCOMES: dict[WorkItemKind, tuple[str, ...]] = {
+    WorkItemKind.ANALYSE_FINDINGS: ("QUERY_CONTROL_COMPLETED",),
+    WorkItemKind.INVESTIGATE: ("INVESTIGATED",),
+    WorkItemKind.INVESTIGATE_DISPOSABLE: ("INVESTIGATED",),
+    WorkItemKind.MEDIATE: ("SETTLED", "PERFORMED", "FAILED"),
+    WorkItemKind.TAX_LETTER: ("LETTER_SERVED",),
+    WorkItemKind.CONVERT: ("CONVERTED",),
+    WorkItemKind.FAST_CLOSE: (
+        "FULLY_EXECUTED",
+        "TERMINATED_CURRENT_PROCEDURE",
+        "TERMINATED",
+        "CANCELLED",
+        "NOT_ENFORCED",
+        "REJECTED",
+        "START_ENFORCEMENT",
+    ),
+    WorkItemKind.ENFORCE: (
+        "FULLY_EXECUTED",
+        "TERMINATED_CURRENT_PROCEDURE",
+        "TERMINATED",
+        "CANCELLED",
+        "NOT_ENFORCED",
+        "REJECTED",
+    ),
+    WorkItemKind.ARCHIVE: ("ARCHIVED",),
+    WorkItemKind.DECIDE_EXTENSION: ("APPROVED", "REFUSED"),
+    WorkItemKind.ADJUDICATION_APPLICATION: ("GRANTED", "REJECTED"),
+}
+
+
+def check_outcome(kind: WorkItemKind, outcome: str) -> None:
+    allowed = OUTCOMES.get(kind, ("DONE",))
+    if outcome not in allowed:
+        raise DomainError(
+            f"{outcome!r} is not an outcome of a {kind.value} ({kind.label}) item; allowed: "
+            + ", ".join(allowed),
+            field="outcome",
+        )
