@@ -80,8 +80,9 @@ async def _build_template(url: str) -> None:
 
 
 def _settings(url: str, **extra: Any) -> Settings:
+    # The asset-query simulator answers at once on the frozen clock: no real waiting in tests.
     return Settings(database_url=url, redis_url=TEST_REDIS_URL, secret_key=SECRET,
-                    debug=extra.pop("debug", True), var_dir=Path("var"), **extra)
+                    debug=extra.pop("debug", True), var_dir=Path("var"), asset_query_delay_seconds=0.0, **extra)
 
 
 @pytest.fixture(scope="session")
@@ -116,6 +117,18 @@ async def database_url(template_database: str, tmp_path: Path) -> AsyncIterator[
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(DEFAULT_NOW)
+
+
+@pytest.fixture(autouse=True)
+def asset_query_provider(clock: FrozenClock) -> Iterator[Any]:
+    """A reliable simulator on the test's clock; tests that need failures install their own."""
+    from exec_center.integrations.asset_query import SimulatedAssetQueryProvider
+    from exec_center.services import asset_queries
+
+    provider = SimulatedAssetQueryProvider(clock, delay_seconds=0, failure_rate=0, timeout_rate=0)
+    asset_queries.set_provider(provider)
+    yield provider
+    asset_queries.set_provider(None)
 
 
 @pytest.fixture
@@ -160,7 +173,13 @@ class Workers:
         self.worker.start()
 
     def stop(self) -> None:
+        from dramatiq.worker import _WorkerMiddleware
+
         self.worker.stop()
+        # A stopped worker leaves its middleware on the process-wide broker; the next test's
+        # worker must not share acknowledgements with it.
+        self.broker.middleware[:] = [m for m in self.broker.middleware
+                                     if not (isinstance(m, _WorkerMiddleware) and m.worker is self.worker)]
 
     async def drain(self, rounds: int = 20) -> None:
         """Run every queued message (and what those enqueue) to completion."""
@@ -184,8 +203,13 @@ class Workers:
 
 
 @pytest.fixture
-def workers(broker: Any, settings: Settings, clock: FrozenClock) -> Iterator[Workers]:
+async def workers(broker: Any, settings: Settings, clock: FrozenClock) -> AsyncIterator[Workers]:
     w = Workers(broker, settings, clock)
     w.start()
     yield w
-    w.stop()
+    # Finish what the test left queued: a message held by a stopped worker would never be
+    # acknowledged, and the next test's drain would wait for it forever.
+    try:
+        await w.drain()
+    finally:
+        w.stop()

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .api.schema import build_schema
@@ -17,12 +17,18 @@ from .api.view import GraphQLView
 from .clock import Clock
 from .config import Settings
 from .context import AppContext
+from .services.auth import AuthenticationError, authenticate
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None,
-               context: AppContext | None = None, run_workers: bool | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    context: AppContext | None = None,
+    run_workers: bool | None = None,
+) -> Starlette:
     """Build the app. With `context` given (tests), the caller owns it and its lifecycle.
 
     `run_workers` (default: when embedded) starts Dramatiq worker threads and the scheduler
@@ -72,6 +78,35 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
             return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
         return JSONResponse({"status": "ready"})
 
+    async def document(request: Request) -> Response:
+        """A case document, for a viewer who may see its case (bearer token as for /graphql)."""
+        from .services.documents import fetch_for_viewer
+
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return JSONResponse({"error": "send Authorization: Bearer <token>"}, status_code=401)
+        try:
+            document_id = int(request.path_params["document_id"])
+        except ValueError:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        async with ctx.sessionmaker() as session:
+            try:
+                viewer = await authenticate(ctx, session, token.strip())
+            except AuthenticationError as error:
+                return JSONResponse({"error": str(error)}, status_code=401)
+            found = await fetch_for_viewer(session, viewer, document_id)
+        if found is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return Response(
+            found.content,
+            media_type=found.media_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{found.filename}"',
+                "Cache-Control": "private, no-store",
+            },
+        )
+
     view = GraphQLView(build_schema(debug=settings.debug), ctx, debug=settings.debug)
     app = Starlette(
         debug=False,
@@ -79,6 +114,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/documents/{document_id}", document),
         ],
         lifespan=lifespan,
     )

@@ -95,9 +95,7 @@ def _official_rule(
     return d not in holiday_dates
 
 
-def _has_official_schedule(
-    cn: holidays_lib.HolidayBase, year: int, makeup: tuple[date, ...]
-) -> bool:
+def _has_official_schedule(cn: holidays_lib.HolidayBase, year: int, makeup: tuple[date, ...]) -> bool:
     """Whether the library encodes the State Council notice for ``year``.
 
     Every notice since 2001 moves days off around weekends (调休), which the library
@@ -138,9 +136,7 @@ def _official_year(year: int) -> _OfficialYear:
         makeup_days=makeup,
         makeup_set=makeup_set,
         weekend=weekend,
-        working=tuple(
-            d.toordinal() for d in days if _official_rule(d, weekend, holiday_dates, makeup_set)
-        ),
+        working=tuple(d.toordinal() for d in days if _official_rule(d, weekend, holiday_dates, makeup_set)),
         confirmed=_has_official_schedule(cn, year, makeup),
     )
 
@@ -150,25 +146,19 @@ def _check_date(d: object, what: str = "date") -> date:
     if isinstance(d, datetime) or not isinstance(d, date):
         raise TypeError(f"{what} must be a datetime.date, got {type(d).__name__}")
     if not FIRST_YEAR <= d.year <= LAST_YEAR:
-        raise CalendarRangeError(
-            f"{what} {d.isoformat()} is outside the supported range {_RANGE_TEXT}"
-        )
+        raise CalendarRangeError(f"{what} {d.isoformat()} is outside the supported range {_RANGE_TEXT}")
     return d
 
 
 def _check_year(year: object) -> int:
     year = operator.index(year)  # rejects floats and strings
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise CalendarRangeError(
-            f"year {year} is outside the supported range {FIRST_YEAR}-{LAST_YEAR}"
-        )
+        raise CalendarRangeError(f"year {year} is outside the supported range {FIRST_YEAR}-{LAST_YEAR}")
     return year
 
 
 def _result_out_of_range(direction: str) -> CalendarRangeError:
-    return CalendarRangeError(
-        f"the result would fall {direction} the supported range {_RANGE_TEXT}"
-    )
+    return CalendarRangeError(f"the result would fall {direction} the supported range {_RANGE_TEXT}")
 
 
 class CourtCalendar:
@@ -191,9 +181,7 @@ class CourtCalendar:
             _check_date(d, "override date")
             # A stray None or 0 must not silently turn into a rest day.
             if not isinstance(working, bool):
-                raise TypeError(
-                    f"override for {d.isoformat()} must be True or False, got {working!r}"
-                )
+                raise TypeError(f"override for {d.isoformat()} must be True or False, got {working!r}")
             checked[d] = working
             by_year.setdefault(d.year, []).append((d, working))
         self._overrides: Mapping[date, bool] = MappingProxyType(checked)

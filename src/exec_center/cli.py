@@ -14,8 +14,11 @@ log = logging.getLogger("exec_center")
 
 
 def _logging(debug: bool = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
@@ -70,8 +73,16 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from .app import create_app
 
     app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, loop="auto", http="auto",
-                log_level="info", access_log=False, proxy_headers=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        loop="auto",
+        http="auto",
+        log_level="info",
+        access_log=False,
+        proxy_headers=True,
+    )
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
@@ -92,10 +103,19 @@ def cmd_demo(_args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     settings = _settings()
     if settings.embedded:
-        sys.exit("exec-center: worker needs EXEC_CENTER_REDIS_URL; without it jobs run inside "
-                 "`exec-center serve`")
-    argv = [sys.executable, "-m", "dramatiq", "exec_center.jobs.worker_main",
-            "--processes", str(args.processes), "--threads", str(args.threads)]
+        sys.exit(
+            "exec-center: worker needs EXEC_CENTER_REDIS_URL; without it jobs run inside `exec-center serve`"
+        )
+    argv = [
+        sys.executable,
+        "-m",
+        "dramatiq",
+        "exec_center.jobs.worker_main",
+        "--processes",
+        str(args.processes),
+        "--threads",
+        str(args.threads),
+    ]
     os.execv(sys.executable, argv)
 
 
@@ -103,8 +123,10 @@ def cmd_scheduler(_args: argparse.Namespace) -> None:
     _logging()
     settings = _settings()
     if settings.embedded:
-        sys.exit("exec-center: scheduler needs EXEC_CENTER_REDIS_URL; without it the scheduler "
-                 "runs inside `exec-center serve`")
+        sys.exit(
+            "exec-center: scheduler needs EXEC_CENTER_REDIS_URL; without it the scheduler "
+            "runs inside `exec-center serve`"
+        )
     from .jobs.scheduler_main import run
 
     run()
@@ -122,21 +144,24 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the API (embedded workers when no Redis is set)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--demo", action="store_true",
-                       help="migrate, seed the demo court, turn GraphiQL on, then serve")
+    serve.add_argument(
+        "--demo", action="store_true", help="migrate, seed the demo court, turn GraphiQL on, then serve"
+    )
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("migrate", help="upgrade the database to the newest migration"
-                   ).set_defaults(func=cmd_migrate)
-    sub.add_parser("demo", help="migrate and seed the demo court (idempotent)"
-                   ).set_defaults(func=cmd_demo)
+    sub.add_parser("migrate", help="upgrade the database to the newest migration").set_defaults(
+        func=cmd_migrate
+    )
+    sub.add_parser("demo", help="migrate and seed the demo court (idempotent)").set_defaults(func=cmd_demo)
     worker = sub.add_parser("worker", help="run Dramatiq worker processes (needs Redis)")
     worker.add_argument("--processes", type=int, default=2)
     worker.add_argument("--threads", type=int, default=4)
     worker.set_defaults(func=cmd_worker)
-    sub.add_parser("scheduler", help="fire the periodic jobs (one replica; needs Redis)"
-                   ).set_defaults(func=cmd_scheduler)
-    sub.add_parser("export-schema", help="print the GraphQL schema (SDL) to stdout"
-                   ).set_defaults(func=cmd_export_schema)
+    sub.add_parser("scheduler", help="fire the periodic jobs (one replica; needs Redis)").set_defaults(
+        func=cmd_scheduler
+    )
+    sub.add_parser("export-schema", help="print the GraphQL schema (SDL) to stdout").set_defaults(
+        func=cmd_export_schema
+    )
     return p
 
 

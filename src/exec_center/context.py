@@ -31,11 +31,22 @@ class AppContext:
     on_close: list[Callable[[], Any]] = field(default_factory=list)
 
     @classmethod
-    def create(cls, settings: Settings, *, clock: Clock | None = None,
-               publisher: Publisher | None = None, pool_size: int = 10) -> AppContext:
+    def create(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        publisher: Publisher | None = None,
+        pool_size: int = 10,
+    ) -> AppContext:
         engine = make_engine(settings.database_url, pool_size=pool_size)
-        return cls(settings=settings, engine=engine, sessionmaker=make_sessionmaker(engine),
-                   clock=clock or SystemClock(), publisher=publisher)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessionmaker=make_sessionmaker(engine),
+            clock=clock or SystemClock(),
+            publisher=publisher,
+        )
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -25,6 +25,7 @@ T = CaseStep
 # The table as the work rules read, written out independently of the module.
 EXPECTED = {
     (S.RECEIVED, T.DISPATCH_QUERY): S.QUERYING,
+    (S.RECEIVED, T.CLOSE): S.CLOSED,
     (S.QUERYING, T.RECORD_FINDINGS): S.ANALYSING,
     (S.ANALYSING, T.RECORD_FINDINGS): S.ANALYSING,
     (S.ANALYSING, T.DECIDE_CONTROL): S.ANALYSING,

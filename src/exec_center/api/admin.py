@@ -82,11 +82,17 @@ class AdminMutation:
     @strawberry.mutation(description="Create a staff account (ADMIN).")
     async def create_staff(self, info: Info, input: CreateStaffInput) -> StaffPayload:
         ctx = info.context
-        data = service.NewStaff(username=input.username, name=input.name, password=input.password,
-                                unit=UnitEnum(input.unit), roles=tuple(RoleEnum(r) for r in input.roles),
-                                office_phone=input.office_phone)
-        return await run_mutation(StaffPayload,
-                                  lambda: service.create_staff(ctx.app, ctx.viewer, data), _staff)
+        data = service.NewStaff(
+            username=input.username,
+            name=input.name,
+            password=input.password,
+            unit=UnitEnum(input.unit),
+            roles=tuple(RoleEnum(r) for r in input.roles),
+            office_phone=input.office_phone,
+        )
+        return await run_mutation(
+            StaffPayload, lambda: service.create_staff(ctx.app, ctx.viewer, data), _staff
+        )
 
     @strawberry.mutation(description="Disable an account: its tokens stop working at once (ADMIN).")
     async def disable_staff(self, info: Info, input: StaffIdInput) -> StaffPayload:
@@ -138,28 +144,28 @@ class AdminMutation:
 
         return await run_mutation(StaffPayload, act, _staff)
 
-    @strawberry.mutation(description="Add to, change in or remove from a team; `lead` makes the "
-                         "member a team lead (ADMIN).")
+    @strawberry.mutation(
+        description="Add to, change in or remove from a team; `lead` makes the member a team lead (ADMIN)."
+    )
     async def set_team_membership(self, info: Info, input: SetTeamMembershipInput) -> TeamPayload:
         ctx = info.context
 
         async def act():  # type: ignore[no-untyped-def]
             team = pk_of(input.team_id, "Team", "teamId")
             staff = pk_of(input.staff_id, "Staff", "staffId")
-            return await service.set_team_membership(ctx.app, ctx.viewer, team, staff,
-                                                     input.member, input.lead)
+            return await service.set_team_membership(
+                ctx.app, ctx.viewer, team, staff, input.member, input.lead
+            )
 
         return await run_mutation(TeamPayload, act, lambda t: {"team": TeamType(row=t)})
 
-    @strawberry.mutation(description="Assign a staff member to a window, or take them off it "
-                         "(ADMIN).")
+    @strawberry.mutation(description="Assign a staff member to a window, or take them off it (ADMIN).")
     async def assign_window_staff(self, info: Info, input: AssignWindowStaffInput) -> WindowPayload:
         ctx = info.context
 
         async def act():  # type: ignore[no-untyped-def]
             window = pk_of(input.window_id, "Window", "windowId")
             staff = pk_of(input.staff_id, "Staff", "staffId")
-            return await service.set_window_staff(ctx.app, ctx.viewer, window, staff,
-                                                  input.assigned)
+            return await service.set_window_staff(ctx.app, ctx.viewer, window, staff, input.assigned)
 
         return await run_mutation(WindowPayload, act, lambda w: {"window": WindowType(row=w)})

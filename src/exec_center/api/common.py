@@ -15,12 +15,13 @@ from .errors import ClientError
 T = TypeVar("T")
 MAX_PAGE = 100
 
-UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode",
-                                description="Why a mutation was refused.")
+UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode", description="Why a mutation was refused.")
 
 
-@strawberry.type(description="A refusal a person can act on: which input field, what is wrong "
-                 "and what is allowed. A refused mutation changes nothing.")
+@strawberry.type(
+    description="A refusal a person can act on: which input field, what is wrong "
+    "and what is allowed. A refused mutation changes nothing."
+)
 class UserError:
     field: list[str] | None
     message: str
@@ -28,9 +29,11 @@ class UserError:
 
     @classmethod
     def of(cls, error: DomainError) -> UserError:
-        return cls(field=["input", *error.field.split(".")] if error.field else None,
-                   message=error.message,
-                   code=error.code)
+        return cls(
+            field=["input", *error.field.split(".")] if error.field else None,
+            message=error.message,
+            code=error.code,
+        )
 
 
 @strawberry.type
@@ -55,8 +58,13 @@ class Connection(Generic[T]):
 
     @classmethod
     def empty(cls) -> Connection[Any]:
-        return cls(total_count=0, edges=[], page_info=PageInfo(
-            has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None))
+        return cls(
+            total_count=0,
+            edges=[],
+            page_info=PageInfo(
+                has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None
+            ),
+        )
 
 
 def check_first(first: int | None, default: int = 50) -> int:
@@ -79,27 +87,35 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode())
         values = json.loads(raw)
     except ValueError:
-        raise ClientError("after is not a cursor issued by this API; use a pageInfo.endCursor "
-                          "or an edge's cursor") from None
+        raise ClientError(
+            "after is not a cursor issued by this API; use a pageInfo.endCursor or an edge's cursor"
+        ) from None
     if not isinstance(values, list) or len(values) != arity:
-        raise ClientError("after is not a cursor issued for this list; use this list's "
-                          "pageInfo.endCursor")
+        raise ClientError("after is not a cursor issued for this list; use this list's pageInfo.endCursor")
     return values
 
 
-def connection(rows: Sequence[T], *, first: int, total: int, key: Callable[[T], Sequence[Any]],
-               has_previous: bool) -> Connection[T]:
+def connection(
+    rows: Sequence[T], *, first: int, total: int, key: Callable[[T], Sequence[Any]], has_previous: bool
+) -> Connection[T]:
     """Build a page from `first + 1` fetched rows (the extra one says there is a next page)."""
     page = list(rows[:first])
     edges = [Edge(cursor=encode_cursor(key(node)), node=node) for node in page]
-    return Connection(total_count=total, edges=edges, page_info=PageInfo(
-        has_next_page=len(rows) > first, has_previous_page=has_previous,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None))
+    return Connection(
+        total_count=total,
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > first,
+            has_previous_page=has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
 
 
-async def run_mutation(payload: Callable[..., Any], action: Callable[[], Awaitable[Any]],
-                       build: Callable[[Any], dict[str, Any]]) -> Any:
+async def run_mutation(
+    payload: Callable[..., Any], action: Callable[[], Awaitable[Any]], build: Callable[[Any], dict[str, Any]]
+) -> Any:
     """Run a service; a domain refusal becomes the payload's userErrors and changes nothing."""
     try:
         result = await action()

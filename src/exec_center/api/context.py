@@ -23,6 +23,8 @@ class RequestContext:
     viewer_or_none: Viewer | None = None
     _session: AsyncSession | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
+    # Cases whose parties this request showed in full: one audit event each, at the end.
+    disclosed: set[int] = field(default_factory=set)
 
     @property
     def viewer(self) -> Viewer:
@@ -36,6 +38,23 @@ class RequestContext:
         if self._session is None:
             self._session = self.app.sessionmaker()
         return self._session
+
+    async def record_disclosures(self) -> None:
+        """Personal data shown in full is audited: one event per case and request."""
+        if not self.disclosed or self.viewer_or_none is None:
+            return
+        from ..services.unit_of_work import UnitOfWork
+
+        async with UnitOfWork(self.app, self.viewer_or_none) as uow:
+            for case_id in sorted(self.disclosed):
+                uow.audit(
+                    "DISCLOSE_PERSONAL_DATA",
+                    "Case",
+                    case_id,
+                    f"{self.viewer_or_none.username} was shown the parties' ID numbers and phones in full",
+                )
+            await uow.commit()
+        self.disclosed.clear()
 
     async def close(self) -> None:
         if self._session is not None:

@@ -22,8 +22,7 @@ class StaffFilter:
     team_id: strawberry.ID | None = None
     window_id: strawberry.ID | None = None
     active: bool | None = None
-    search: str | None = strawberry.field(default=None,
-                                          description="Part of the name or user name.")
+    search: str | None = strawberry.field(default=None, description="Part of the name or user name.")
 
 
 def _require_person(info: Info) -> None:
@@ -47,7 +46,51 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     if type_name == "Window":
         row = await loaders.loader(ctx, "window", loaders.window_by_id).load(pk)
         return WindowType(row=row) if row else None
-    return None
+    if type_name == "WorkItem":
+        from .worklist import visible_item
+
+        return await visible_item(info, pk)
+    return await _case_objects(info, type_name, pk)
+
+
+async def _case_objects(info: Info, type_name: str, pk: int) -> Node | None:
+    """Objects that belong to a case are visible exactly when their case is."""
+    from ..db.models import AdjudicationApplication, AssetFinding, Case, ControlMeasure, Deadline, Document
+    from ..domain.access import case_visible, deadline_visible
+    from . import cases as case_api
+    from .deadlines import DeadlineType
+
+    ctx = info.context
+    viewer = ctx.viewer
+    session = ctx.session
+    if type_name == "Deadline":
+        row = await session.get(Deadline, pk)
+        ok = row is not None and deadline_visible(
+            viewer, holder_id=row.holder_id, role=row.responsible_role, team_id=row.team_id
+        )
+        return DeadlineType(row=row) if ok else None
+    models = {
+        "Case": (Case, case_api.CaseType),
+        "Finding": (AssetFinding, case_api.Finding),
+        "ControlMeasure": (ControlMeasure, case_api.ControlMeasureType),
+        "Document": (Document, case_api.DocumentType),
+        "AdjudicationApplication": (AdjudicationApplication, case_api.AdjudicationApplicationType),
+    }
+    if type_name not in models:
+        return None
+    model, gql_type = models[type_name]
+    row = await session.get(model, pk)
+    if row is None:
+        return None
+    case = row if model is Case else await session.get(Case, row.case_id)
+    owners = [case]
+    if case is not None and case.archived_into_id is not None:
+        owners.append(await session.get(Case, case.archived_into_id))
+    if not any(
+        c is not None and case_visible(viewer, team_id=c.team_id, handler_id=c.handler_id) for c in owners
+    ):
+        return None
+    return gql_type(row=row)
 
 
 @strawberry.type
@@ -69,23 +112,27 @@ class DirectoryQuery:
         return [TeamType(row=t) for t in rows]
 
     @strawberry.field(description="The staff directory, by user name.")
-    async def staff(self, info: Info, first: int | None = 50, after: str | None = None,
-                    filter: StaffFilter | None = None) -> Connection[StaffType]:
+    async def staff(
+        self, info: Info, first: int | None = 50, after: str | None = None, filter: StaffFilter | None = None
+    ) -> Connection[StaffType]:
         _require_person(info)
         size = check_first(first)
         query = sa.select(Staff)
         if filter is not None:
             if filter.role is not None:
-                query = query.where(Staff.id.in_(sa.select(StaffRole.staff_id).where(
-                    StaffRole.role == RoleEnum(filter.role))))
+                query = query.where(
+                    Staff.id.in_(sa.select(StaffRole.staff_id).where(StaffRole.role == RoleEnum(filter.role)))
+                )
             if filter.team_id is not None:
                 team = _pk(filter.team_id, "Team")
-                query = query.where(Staff.id.in_(sa.select(TeamMember.staff_id).where(
-                    TeamMember.team_id == team)))
+                query = query.where(
+                    Staff.id.in_(sa.select(TeamMember.staff_id).where(TeamMember.team_id == team))
+                )
             if filter.window_id is not None:
                 window = _pk(filter.window_id, "Window")
-                query = query.where(Staff.id.in_(sa.select(WindowStaff.staff_id).where(
-                    WindowStaff.window_id == window)))
+                query = query.where(
+                    Staff.id.in_(sa.select(WindowStaff.staff_id).where(WindowStaff.window_id == window))
+                )
             if filter.active is not None:
                 query = query.where(Staff.active.is_(filter.active))
             if filter.search:
@@ -97,8 +144,13 @@ class DirectoryQuery:
             (last,) = decode_cursor(after, 1)
             query = query.where(Staff.username > str(last))
         rows = (await session.scalars(query.order_by(Staff.username).limit(size + 1))).all()
-        return connection([StaffType(row=r) for r in rows], first=size, total=total or 0,
-                          key=lambda s: [s.row.username], has_previous=after is not None)
+        return connection(
+            [StaffType(row=r) for r in rows],
+            first=size,
+            total=total or 0,
+            key=lambda s: [s.row.username],
+            has_previous=after is not None,
+        )
 
 
 def _pk(global_id: str, expected: str) -> int:

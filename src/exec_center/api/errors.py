@@ -16,8 +16,9 @@ class ClientError(Exception):
 
 
 class Unauthenticated(ClientError):
-    def __init__(self, message: str = "sign in first: send `Authorization: Bearer <token>` "
-                 "from the signIn mutation") -> None:
+    def __init__(
+        self, message: str = "sign in first: send `Authorization: Bearer <token>` from the signIn mutation"
+    ) -> None:
         super().__init__(message, code="UNAUTHENTICATED")
 
 

@@ -29,16 +29,24 @@ class RequireSignIn(SchemaExtension):
         context = ctx.context
         if getattr(context, "viewer_or_none", None) is None:
             operation = ctx.operation_name and next(
-                (d for d in ctx.graphql_document.definitions
-                 if isinstance(d, OperationDefinitionNode) and d.name
-                 and d.name.value == ctx.operation_name), None)
+                (
+                    d
+                    for d in ctx.graphql_document.definitions
+                    if isinstance(d, OperationDefinitionNode)
+                    and d.name
+                    and d.name.value == ctx.operation_name
+                ),
+                None,
+            )
             operation = operation or next(
-                d for d in ctx.graphql_document.definitions
-                if isinstance(d, OperationDefinitionNode))
+                d for d in ctx.graphql_document.definitions if isinstance(d, OperationDefinitionNode)
+            )
             if not _root_fields(operation) <= OPEN_FIELDS:
                 error = Unauthenticated()
-                ctx.result = ExecutionResult(data=None, errors=[
-                    GraphQLError(str(error), extensions=error.extensions, original_error=error)])
+                ctx.result = ExecutionResult(
+                    data=None,
+                    errors=[GraphQLError(str(error), extensions=error.extensions, original_error=error)],
+                )
                 response = getattr(context, "response", None)
                 if response is not None:
                     response.status_code = 401

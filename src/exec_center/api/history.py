@@ -39,10 +39,16 @@ class HistoryEntry:
 
 
 async def history_connection(
-    info: Info, object_types: list[str], object_id: int, first: int | None, after: str | None
+    info: Info,
+    object_types: list[str],
+    object_id: int,
+    first: int | None,
+    after: str | None,
+    also_ids: list[int] | None = None,
 ) -> Connection[HistoryEntry]:
     size = check_first(first, default=20)
-    where = [AuditEvent.object_type.in_(object_types), AuditEvent.object_id == object_id]
+    ids = [object_id, *(also_ids or [])]
+    where = [AuditEvent.object_type.in_(object_types), AuditEvent.object_id.in_(ids)]
     session = info.context.session
     total = await session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(*where))
     query = sa.select(AuditEvent).where(*where)

@@ -22,8 +22,9 @@ def from_global_id(global_id: str) -> tuple[str, int]:
         type_name, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
         return type_name, int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise DomainError(f"{global_id!r} is not an id issued by this API", field="id",
-                          code=ErrorCode.NOT_FOUND) from None
+        raise DomainError(
+            f"{global_id!r} is not an id issued by this API", field="id", code=ErrorCode.NOT_FOUND
+        ) from None
 
 
 def pk_of(global_id: str, expected: str, field: str = "id") -> int:
@@ -34,6 +35,9 @@ def pk_of(global_id: str, expected: str, field: str = "id") -> int:
         error.field = field
         raise
     if type_name != expected:
-        raise DomainError(f"{field} must be the id of a {expected}, not of a {type_name}",
-                          field=field, code=ErrorCode.NOT_FOUND)
+        raise DomainError(
+            f"{field} must be the id of a {expected}, not of a {type_name}",
+            field=field,
+            code=ErrorCode.NOT_FOUND,
+        )
     return pk

@@ -17,11 +17,13 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-def loader(ctx: RequestContext, name: str,
-           load: Callable[[RequestContext, list[Any]], Awaitable[Sequence[Any]]]) -> DataLoader:
+def loader(
+    ctx: RequestContext, name: str, load: Callable[[RequestContext, list[Any]], Awaitable[Sequence[Any]]]
+) -> DataLoader:
     """The request's loader called `name`, made on first use."""
     found = ctx.loaders.get(name)
     if found is None:
+
         async def batch(keys: list[Any]) -> Sequence[Any]:
             return await load(ctx, keys)
 
@@ -55,37 +57,59 @@ async def window_by_id(ctx: RequestContext, keys: list[int]) -> list[Window | No
 
 
 async def roles_by_staff(ctx: RequestContext, keys: list[int]) -> list[list[Role]]:
-    rows = (await ctx.session.execute(
-        sa.select(StaffRole.staff_id, StaffRole.role).where(StaffRole.staff_id.in_(keys))
-        .order_by(StaffRole.staff_id, StaffRole.role))).all()
+    rows = (
+        await ctx.session.execute(
+            sa.select(StaffRole.staff_id, StaffRole.role)
+            .where(StaffRole.staff_id.in_(keys))
+            .order_by(StaffRole.staff_id, StaffRole.role)
+        )
+    ).all()
     return _group(keys, [(r.staff_id, r.role) for r in rows])
 
 
 async def teams_by_staff(ctx: RequestContext, keys: list[int]) -> list[list[Team]]:
-    rows = (await ctx.session.execute(
-        sa.select(TeamMember.staff_id, Team).join(Team, Team.id == TeamMember.team_id)
-        .where(TeamMember.staff_id.in_(keys)).order_by(Team.code))).all()
+    rows = (
+        await ctx.session.execute(
+            sa.select(TeamMember.staff_id, Team)
+            .join(Team, Team.id == TeamMember.team_id)
+            .where(TeamMember.staff_id.in_(keys))
+            .order_by(Team.code)
+        )
+    ).all()
     return _group(keys, [(r[0], r[1]) for r in rows])
 
 
 async def windows_by_staff(ctx: RequestContext, keys: list[int]) -> list[list[Window]]:
-    rows = (await ctx.session.execute(
-        sa.select(WindowStaff.staff_id, Window).join(Window, Window.id == WindowStaff.window_id)
-        .where(WindowStaff.staff_id.in_(keys)).order_by(Window.id))).all()
+    rows = (
+        await ctx.session.execute(
+            sa.select(WindowStaff.staff_id, Window)
+            .join(Window, Window.id == WindowStaff.window_id)
+            .where(WindowStaff.staff_id.in_(keys))
+            .order_by(Window.id)
+        )
+    ).all()
     return _group(keys, [(r[0], r[1]) for r in rows])
 
 
 async def staff_by_window(ctx: RequestContext, keys: list[int]) -> list[list[Staff]]:
-    rows = (await ctx.session.execute(
-        sa.select(WindowStaff.window_id, Staff).join(Staff, Staff.id == WindowStaff.staff_id)
-        .where(WindowStaff.window_id.in_(keys), Staff.active.is_(True))
-        .order_by(Staff.username))).all()
+    rows = (
+        await ctx.session.execute(
+            sa.select(WindowStaff.window_id, Staff)
+            .join(Staff, Staff.id == WindowStaff.staff_id)
+            .where(WindowStaff.window_id.in_(keys), Staff.active.is_(True))
+            .order_by(Staff.username)
+        )
+    ).all()
     return _group(keys, [(r[0], r[1]) for r in rows])
 
 
 async def members_by_team(ctx: RequestContext, keys: list[int]) -> list[list[tuple[Staff, bool]]]:
-    rows = (await ctx.session.execute(
-        sa.select(TeamMember.team_id, Staff, TeamMember.is_lead)
-        .join(Staff, Staff.id == TeamMember.staff_id)
-        .where(TeamMember.team_id.in_(keys)).order_by(Staff.username))).all()
+    rows = (
+        await ctx.session.execute(
+            sa.select(TeamMember.team_id, Staff, TeamMember.is_lead)
+            .join(Staff, Staff.id == TeamMember.staff_id)
+            .where(TeamMember.team_id.in_(keys))
+            .order_by(Staff.username)
+        )
+    ).all()
     return _group(keys, [(r[0], (r[1], r[2])) for r in rows])

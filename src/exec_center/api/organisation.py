@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from ..db.models import Staff, Team, Window
 from ..domain import organisation as org
 from ..domain.work import WorkItemKind as WorkItemKindEnum
+
+if TYPE_CHECKING:
+    from .worklist import WorkItemType
 from . import loaders
-from .common import Connection, check_first
+from .common import Connection
 from .context import Info
 from .ids import to_global_id
 
@@ -72,14 +74,14 @@ class StaffType(Node):
 
     @strawberry.field
     async def teams(self, info: Info) -> list[Annotated[TeamType, strawberry.lazy(__name__)]]:
-        teams = await loaders.loader(info.context, "teamsOfStaff",
-                                     loaders.teams_by_staff).load(self.row.id)
+        teams = await loaders.loader(info.context, "teamsOfStaff", loaders.teams_by_staff).load(self.row.id)
         return [TeamType(row=t) for t in teams]
 
     @strawberry.field
     async def windows(self, info: Info) -> list[Annotated[WindowType, strawberry.lazy(__name__)]]:
-        windows = await loaders.loader(info.context, "windowsOfStaff",
-                                       loaders.windows_by_staff).load(self.row.id)
+        windows = await loaders.loader(info.context, "windowsOfStaff", loaders.windows_by_staff).load(
+            self.row.id
+        )
         return [WindowType(row=w) for w in windows]
 
 
@@ -119,30 +121,13 @@ class TeamType(Node):
 
     @strawberry.field
     async def members(self, info: Info) -> list[TeamMembership]:
-        rows = await loaders.loader(info.context, "membersOfTeam",
-                                    loaders.members_by_team).load(self.row.id)
+        rows = await loaders.loader(info.context, "membersOfTeam", loaders.members_by_team).load(self.row.id)
         return [TeamMembership(staff=StaffType(row=s), is_lead=lead) for s, lead in rows]
 
     @strawberry.field
     async def leads(self, info: Info) -> list[StaffType]:
-        rows = await loaders.loader(info.context, "membersOfTeam",
-                                    loaders.members_by_team).load(self.row.id)
+        rows = await loaders.loader(info.context, "membersOfTeam", loaders.members_by_team).load(self.row.id)
         return [StaffType(row=s) for s, lead in rows if lead]
-
-
-@strawberry.type(name="WorkItem", description="Something waiting for someone to act on it.")
-class WorkItemType(Node):
-    pk: strawberry.Private[int]
-    kind: WorkItemKind  # type: ignore[valid-type]
-    due_on: date | None
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return to_global_id("WorkItem", self.pk)
-
-    @strawberry.field
-    def kind_label(self) -> str:
-        return self.kind.label
 
 
 @strawberry.type(name="Window", description="A service window, offline or online (Arts. 5–13).")
@@ -183,13 +168,17 @@ class WindowType(Node):
 
     @strawberry.field
     async def staff(self, info: Info) -> list[StaffType]:
-        rows = await loaders.loader(info.context, "staffOfWindow",
-                                    loaders.staff_by_window).load(self.row.id)
+        rows = await loaders.loader(info.context, "staffOfWindow", loaders.staff_by_window).load(self.row.id)
         return [StaffType(row=s) for s in rows]
 
-    @strawberry.field(description="Open work items at this window, most urgent first.")
-    async def worklist(self, info: Info, first: int | None = 10,
-                       after: str | None = None) -> Connection[WorkItemType]:
-        check_first(first)
-        # Work items arrive with the worklist issue; until then every window's list is empty.
-        return Connection.empty()
+    @strawberry.field(
+        description="The window's open and held work items the viewer may see, most urgent first."
+    )
+    async def worklist(
+        self, info: Info, first: int | None = 10, after: str | None = None
+    ) -> Connection[Annotated[WorkItemType, strawberry.lazy("exec_center.api.worklist")]]:
+        from .worklist import worklist_page
+
+        return await worklist_page(
+            info, first=first, after=after, filter=None, order=None, window_id=self.row.id
+        )

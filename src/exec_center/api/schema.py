@@ -16,6 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from .admin import AdminMutation
+from .cases import CaseMutation, CaseQuery
 from .deadlines import (
     CalendarEntryType,
     DeadlineMutation,
@@ -27,15 +28,18 @@ from .deadlines import (
 from .directory import DirectoryQuery
 from .errors import should_mask
 from .guard import RequireSignIn
-from .organisation import StaffType, TeamType, WindowType, WorkItemType
+from .organisation import StaffType, TeamType, WindowType
 from .session import SessionMutation, SessionQuery
+from .worklist import WorkItemType, WorklistMutation, WorklistQuery
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
 
-Query = merge_types("Query", (SessionQuery, DirectoryQuery, DeadlineQuery))
-Mutation = merge_types("Mutation", (SessionMutation, AdminMutation, DeadlineMutation))
+Query = merge_types("Query", (SessionQuery, DirectoryQuery, WorklistQuery, CaseQuery, DeadlineQuery))
+Mutation = merge_types(
+    "Mutation", (SessionMutation, WorklistMutation, CaseMutation, DeadlineMutation, AdminMutation)
+)
 
 
 def build_schema(*, debug: bool = False) -> strawberry.Schema:

@@ -20,8 +20,7 @@ class SignInInput:
 
 @strawberry.type
 class SignInPayload:
-    token: str | None = strawberry.field(
-        default=None, description="Send as `Authorization: Bearer <token>`.")
+    token: str | None = strawberry.field(default=None, description="Send as `Authorization: Bearer <token>`.")
     expires_at: datetime | None = None
     staff: StaffType | None = None
     user_errors: list[UserError]
@@ -29,15 +28,20 @@ class SignInPayload:
 
 @strawberry.type
 class SessionMutation:
-    @strawberry.mutation(description="Sign in with user name and password; the only operation "
-                         "open without a token. Wrong credentials: INVALID_CREDENTIALS.")
+    @strawberry.mutation(
+        description="Sign in with user name and password; the only operation "
+        "open without a token. Wrong credentials: INVALID_CREDENTIALS."
+    )
     async def sign_in(self, info: Info, input: SignInInput) -> SignInPayload:
         ctx = info.context
         return await run_mutation(
             SignInPayload,
             lambda: auth.sign_in(ctx.app, input.username, input.password),
-            lambda done: {"token": done.token, "expires_at": done.expires_at,
-                          "staff": StaffType(row=done.staff)},
+            lambda done: {
+                "token": done.token,
+                "expires_at": done.expires_at,
+                "staff": StaffType(row=done.staff),
+            },
         )
 
 

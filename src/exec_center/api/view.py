@@ -20,8 +20,12 @@ log = logging.getLogger(__name__)
 
 class GraphQLView(GraphQL):
     def __init__(self, schema: Any, app_context: AppContext, *, debug: bool) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if debug else None,
-                         allow_queries_via_get=False, multipart_uploads_enabled=False)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if debug else None,
+            allow_queries_via_get=False,
+            multipart_uploads_enabled=False,
+        )
         self.app_context = app_context
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -32,9 +36,13 @@ class GraphQLView(GraphQL):
         except AuthenticationError as error:
             # A forged, expired or revoked token: an authentication error and no data.
             response = JSONResponse(
-                {"data": None, "errors": [{"message": str(error),
-                                           "extensions": {"code": "UNAUTHENTICATED"}}]},
-                status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                {
+                    "data": None,
+                    "errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}],
+                },
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
             await response(scope, receive, send)
         finally:
             ctx = scope.get("state", {}).get("request_context")
@@ -51,6 +59,12 @@ class GraphQLView(GraphQL):
                 raise AuthenticationError("use `Authorization: Bearer <token>`")
             ctx.viewer_or_none = await authenticate(self.app_context, ctx.session, token.strip())
         return ctx
+
+    async def process_result(self, request: Request, result: Any) -> Any:  # type: ignore[override]
+        ctx = getattr(request.state, "request_context", None)
+        if ctx is not None:
+            await ctx.record_disclosures()  # before the response leaves
+        return await super().process_result(request, result)
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)

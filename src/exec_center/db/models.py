@@ -134,8 +134,9 @@ class DeadlineRuleRow(Base):
     """A time limit of the work rules, with the date it takes effect (Art. 22)."""
 
     __tablename__ = "deadline_rules"
-    __table_args__ = (sa.UniqueConstraint("kind", "variant", "effective_from",
-                                          name="uq_deadline_rules_kind_variant_from"),)
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "variant", "effective_from", name="uq_deadline_rules_kind_variant_from"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     kind: Mapped[DeadlineKind] = mapped_column(enum_column(DeadlineKind))
@@ -151,8 +152,9 @@ class EscalationStepRow(Base):
     """A rung of the escalation ladder; `kind` NULL is the ladder of every kind without its own."""
 
     __tablename__ = "escalation_steps"
-    __table_args__ = (sa.UniqueConstraint("kind", "level", "effective_from",
-                                          name="uq_escalation_steps_kind_level_from"),)
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "level", "effective_from", name="uq_escalation_steps_kind_level_from"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     kind: Mapped[DeadlineKind | None] = mapped_column(enum_column(DeadlineKind))
@@ -304,8 +306,10 @@ class AssetQuery(Base):
     """One query per asset category per case (Art. 14); unique so a redelivery sends none twice."""
 
     __tablename__ = "asset_queries"
-    __table_args__ = (sa.UniqueConstraint("case_id", "category", name="uq_asset_queries_case_category"),
-                      sa.Index("ix_asset_queries_status", "status", "next_poll_at"))
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "category", name="uq_asset_queries_case_category"),
+        sa.Index("ix_asset_queries_status", "status", "next_poll_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     case_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"))
@@ -450,9 +454,8 @@ class WorkItem(Base):
     completed_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
     outcome: Mapped[str | None] = mapped_column(sa.String(40))
     note: Mapped[str | None] = mapped_column(sa.String(2000))
+    # Optimistic locking: every change is a conditional UPDATE on the version it read.
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 # --- infrastructure ---------------------------------------------------------------------

@@ -49,8 +49,9 @@ def require_admin(viewer: Viewer, action: str) -> None:
     require_role(viewer, Role.ADMIN, action=action)
 
 
-def deadline_visible(viewer: Viewer, *, holder_id: int | None, role: Role | None,
-                     team_id: int | None) -> bool:
+def deadline_visible(
+    viewer: Viewer, *, holder_id: int | None, role: Role | None, team_id: int | None
+) -> bool:
     """Supervisors and the centre head see every deadline; others those they are responsible for."""
     if viewer.sees_everything or viewer.has(Role.CENTER_HEAD):
         return True
@@ -59,3 +60,39 @@ def deadline_visible(viewer: Viewer, *, holder_id: int | None, role: Role | None
     if team_id is not None:
         return team_id in viewer.team_ids
     return role is not None and role in viewer.roles
+
+
+# Roles that read every case: the centre (it receives and controls them all), the filing window
+# (it files the converted 执 cases), the adjudication team (objections can concern any case),
+# and the supervisors.
+CASE_READERS = frozenset(
+    {
+        Role.AFFAIRS_CLERK,
+        Role.CONSULTATION_CLERK,
+        Role.CENTER_OFFICER,
+        Role.CENTER_HEAD,
+        Role.FILING_CLERK,
+        Role.ADJUDICATION_JUDGE,
+        Role.BUREAU_CHIEF,
+        Role.COMMAND_CENTER,
+    }
+)
+# Who needs parties' ID numbers and phones in full (issue: the centre officers, the case's team
+# and its handler); everyone else sees them masked.
+PERSONAL_DATA_ROLES = frozenset({Role.CENTER_OFFICER, Role.CENTER_HEAD})
+
+
+def case_visible(viewer: Viewer, *, team_id: int | None, handler_id: int | None) -> bool:
+    return (
+        bool(viewer.roles & CASE_READERS)
+        or handler_id == viewer.staff_id
+        or (team_id is not None and team_id in viewer.team_ids)
+    )
+
+
+def sees_personal_data(viewer: Viewer, *, team_id: int | None, handler_id: int | None) -> bool:
+    return (
+        bool(viewer.roles & PERSONAL_DATA_ROLES)
+        or handler_id == viewer.staff_id
+        or (team_id is not None and team_id in viewer.team_ids)
+    )

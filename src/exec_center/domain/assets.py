@@ -67,38 +67,44 @@ _FUNDS = frozenset({_K.FREEZE, _K.DEDUCT})
 _TANGIBLE = frozenset({_K.SEAL, _K.SEIZE})
 _RIGHTS = frozenset({_K.FREEZE})
 
-ALLOWED_MEASURES: Mapping[AssetCategory, frozenset[MeasureKind]] = MappingProxyType({
-    _C.BANK_DEPOSIT: _FUNDS,
-    _C.ONLINE_PAYMENT: _FUNDS,
-    _C.REAL_ESTATE: frozenset({_K.SEAL}),
-    _C.VEHICLE: _TANGIBLE,
-    _C.SHIP: _TANGIBLE,
-    _C.MOVABLES: _TANGIBLE,
-    _C.SECURITIES: _RIGHTS,
-    _C.RURAL_BANK_SHARES: _RIGHTS,
-    _C.OTHER_RIGHTS: _RIGHTS,
-})
+ALLOWED_MEASURES: Mapping[AssetCategory, frozenset[MeasureKind]] = MappingProxyType(
+    {
+        _C.BANK_DEPOSIT: _FUNDS,
+        _C.ONLINE_PAYMENT: _FUNDS,
+        _C.REAL_ESTATE: frozenset({_K.SEAL}),
+        _C.VEHICLE: _TANGIBLE,
+        _C.SHIP: _TANGIBLE,
+        _C.MOVABLES: _TANGIBLE,
+        _C.SECURITIES: _RIGHTS,
+        _C.RURAL_BANK_SHARES: _RIGHTS,
+        _C.OTHER_RIGHTS: _RIGHTS,
+    }
+)
 
 # Legal period of each holding measure (民诉法解释 art. 485), by the variant of the
 # MEASURE_RENEWAL deadline rule that reminds to renew it (续行) before it lapses. Online payment
 # funds are frozen like bank deposits; ships are movables. DEDUCT takes the money: no period.
 _BANK_DEPOSIT, _MOVABLES, _REAL_ESTATE_OR_RIGHTS = "BANK_DEPOSIT", "MOVABLES", "REAL_ESTATE_OR_RIGHTS"
-_PERIOD_YEARS: Mapping[str, int] = MappingProxyType({
-    _BANK_DEPOSIT: 1,
-    _MOVABLES: 2,
-    _REAL_ESTATE_OR_RIGHTS: 3,
-})
-_VARIANT_BY_CATEGORY: Mapping[AssetCategory, str] = MappingProxyType({
-    _C.BANK_DEPOSIT: _BANK_DEPOSIT,
-    _C.ONLINE_PAYMENT: _BANK_DEPOSIT,
-    _C.VEHICLE: _MOVABLES,
-    _C.SHIP: _MOVABLES,
-    _C.MOVABLES: _MOVABLES,
-    _C.REAL_ESTATE: _REAL_ESTATE_OR_RIGHTS,
-    _C.SECURITIES: _REAL_ESTATE_OR_RIGHTS,
-    _C.RURAL_BANK_SHARES: _REAL_ESTATE_OR_RIGHTS,
-    _C.OTHER_RIGHTS: _REAL_ESTATE_OR_RIGHTS,
-})
+_PERIOD_YEARS: Mapping[str, int] = MappingProxyType(
+    {
+        _BANK_DEPOSIT: 1,
+        _MOVABLES: 2,
+        _REAL_ESTATE_OR_RIGHTS: 3,
+    }
+)
+_VARIANT_BY_CATEGORY: Mapping[AssetCategory, str] = MappingProxyType(
+    {
+        _C.BANK_DEPOSIT: _BANK_DEPOSIT,
+        _C.ONLINE_PAYMENT: _BANK_DEPOSIT,
+        _C.VEHICLE: _MOVABLES,
+        _C.SHIP: _MOVABLES,
+        _C.MOVABLES: _MOVABLES,
+        _C.REAL_ESTATE: _REAL_ESTATE_OR_RIGHTS,
+        _C.SECURITIES: _REAL_ESTATE_OR_RIGHTS,
+        _C.RURAL_BANK_SHARES: _REAL_ESTATE_OR_RIGHTS,
+        _C.OTHER_RIGHTS: _REAL_ESTATE_OR_RIGHTS,
+    }
+)
 
 
 def _describe(items: Iterable[LabelledEnum]) -> str:
@@ -154,8 +160,10 @@ def measure_expiry(category: AssetCategory, measure: MeasureKind, starts_on: dat
 def _check_money(amount: Decimal, *, field: str, what: str) -> None:
     if not isinstance(amount, Decimal):
         raise TypeError(f"{what} must be a Decimal, got {type(amount).__name__}")
-    allowed = (f"it must be more than 0 yuan, with at most {MAX_DECIMAL_PLACES} decimal places"
-               f" and at most {MAX_INTEGER_DIGITS} digits before the decimal point")
+    allowed = (
+        f"it must be more than 0 yuan, with at most {MAX_DECIMAL_PLACES} decimal places"
+        f" and at most {MAX_INTEGER_DIGITS} digits before the decimal point"
+    )
     if not amount.is_finite():
         problem = "it is not a number"
     elif amount <= 0:
@@ -174,8 +182,13 @@ def check_claim_amount(amount: Decimal, field: str = "claimAmount") -> None:
     _check_money(amount, field=field, what="the claim amount")
 
 
-def check_measure(category: AssetCategory, measure: MeasureKind, amount: Decimal,
-                  finding_value: Decimal | None, already_controlled: Decimal) -> None:
+def check_measure(
+    category: AssetCategory,
+    measure: MeasureKind,
+    amount: Decimal,
+    finding_value: Decimal | None,
+    already_controlled: Decimal,
+) -> None:
     """Refuse a control measure the law or the finding does not allow (Art. 15).
 
     `finding_value` is the value the query result reports for the asset (None if unknown:
@@ -225,9 +238,14 @@ def control_coverage(claim_amount: Decimal, amounts: Iterable[Decimal]) -> Cover
 # --- Art. 19: property to hand over for pre-disposal, and the tax-bureau letter -------------
 
 
-def needs_pre_disposal(category: AssetCategory, *, disposable: bool, first_seal: bool = False,
-                       respondent_holds_mortgage: bool = False,
-                       measures: Iterable[MeasureKind] = ()) -> bool:
+def needs_pre_disposal(
+    category: AssetCategory,
+    *,
+    disposable: bool,
+    first_seal: bool = False,
+    respondent_holds_mortgage: bool = False,
+    measures: Iterable[MeasureKind] = (),
+) -> bool:
     """Whether the finding goes on the pre-disposal property list (预处置财产清单, Art. 19).
 
     Only property the centre judged disposable (可处置财产), and of the kinds Art. 19 lists:
@@ -250,12 +268,15 @@ def needs_pre_disposal(category: AssetCategory, *, disposable: bool, first_seal:
     return False
 
 
-def is_real_estate_for_tax_letter(category: AssetCategory, *, disposable: bool, first_seal: bool,
-                                  respondent_holds_mortgage: bool) -> bool:
+def is_real_estate_for_tax_letter(
+    category: AssetCategory, *, disposable: bool, first_seal: bool, respondent_holds_mortgage: bool
+) -> bool:
     """Whether offline investigation found real estate that needs the benchmark-price letter to
     the county tax bureau (Art. 19 para. 2: "上列可处置不动产", the real estate listed in para. 1).
     """
     return AssetCategory(category) is AssetCategory.REAL_ESTATE and needs_pre_disposal(
-        category, disposable=disposable, first_seal=first_seal,
+        category,
+        disposable=disposable,
+        first_seal=first_seal,
         respondent_holds_mortgage=respondent_holds_mortgage,
     )

@@ -44,8 +44,7 @@ def _invalid(reason: str, zh: str, en: str) -> InvalidCaseNumber:
     # Every message shows the expected form, so the person can fix the input.
     return InvalidCaseNumber(
         reason,
-        f"案号错误：{zh}；应为“{EXAMPLE}”的形式"
-        f" / invalid case number: {en}; expected the form {EXAMPLE}",
+        f"案号错误：{zh}；应为“{EXAMPLE}”的形式 / invalid case number: {en}; expected the form {EXAMPLE}",
     )
 
 

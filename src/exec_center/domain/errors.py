@@ -20,8 +20,9 @@ class ErrorCode(LabelledEnum):
 class DomainError(Exception):
     """A business refusal: nothing is changed, the caller is told what is allowed."""
 
-    def __init__(self, message: str, *, field: str | None = None,
-                 code: ErrorCode = ErrorCode.INVALID) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, code: ErrorCode = ErrorCode.INVALID
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -34,6 +35,7 @@ class NotFound(DomainError):
 
 
 class Forbidden(DomainError):
-    def __init__(self, message: str = "your roles do not allow this operation",
-                 *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str = "your roles do not allow this operation", *, field: str | None = None
+    ) -> None:
         super().__init__(message, field=field, code=ErrorCode.FORBIDDEN)

@@ -217,9 +217,7 @@ def _is_landline(groups: list[str]) -> bool:
         return True
     # A separator after the area code tells us where the local number starts, so
     # "0766-123456" is not silently re-read as area code 076 + local number 6123456.
-    return bool(
-        _LANDLINE_AREA.fullmatch(groups[0]) and _LANDLINE_LOCAL.fullmatch("".join(groups[1:]))
-    )
+    return bool(_LANDLINE_AREA.fullmatch(groups[0]) and _LANDLINE_LOCAL.fullmatch("".join(groups[1:])))
 
 
 def validate_mobile_phone(value: str) -> str:

@@ -70,74 +70,89 @@ class CaseStep(LabelledEnum):
 
 
 # What each step does, as the end of "cannot …" / "allowed now: …" in error messages.
-_STEP_PHRASES: Mapping[CaseStep, str] = MappingProxyType({
-    CaseStep.DISPATCH_QUERY: "dispatch the asset query",
-    CaseStep.RECORD_FINDINGS: "record query results",
-    CaseStep.DECIDE_CONTROL: "take control measures",
-    CaseStep.COMPLETE_QUERY_CONTROL: "complete the concentrated query-and-control",
-    CaseStep.TRANSFER: "transfer the case to an implementation team",
-    CaseStep.RECORD_INVESTIGATION: "record the offline investigation",
-    CaseStep.SEND_TAX_LETTER: "send the benchmark-price letter to the tax bureau",
-    CaseStep.START_MEDIATION: "start execution mediation",
-    CaseStep.RECORD_MEDIATION_OUTCOME: "record the mediation outcome",
-    CaseStep.CONVERT: "convert the case",
-    CaseStep.START_ENFORCEMENT: "start compulsory execution",
-    CaseStep.CLOSE: "close the case",
-    CaseStep.ARCHIVE: "archive the case",
-    CaseStep.FILE_ADJUDICATION_APPLICATION: "file an application for the adjudication team",
-})
+_STEP_PHRASES: Mapping[CaseStep, str] = MappingProxyType(
+    {
+        CaseStep.DISPATCH_QUERY: "dispatch the asset query",
+        CaseStep.RECORD_FINDINGS: "record query results",
+        CaseStep.DECIDE_CONTROL: "take control measures",
+        CaseStep.COMPLETE_QUERY_CONTROL: "complete the concentrated query-and-control",
+        CaseStep.TRANSFER: "transfer the case to an implementation team",
+        CaseStep.RECORD_INVESTIGATION: "record the offline investigation",
+        CaseStep.SEND_TAX_LETTER: "send the benchmark-price letter to the tax bureau",
+        CaseStep.START_MEDIATION: "start execution mediation",
+        CaseStep.RECORD_MEDIATION_OUTCOME: "record the mediation outcome",
+        CaseStep.CONVERT: "convert the case",
+        CaseStep.START_ENFORCEMENT: "start compulsory execution",
+        CaseStep.CLOSE: "close the case",
+        CaseStep.ARCHIVE: "archive the case",
+        CaseStep.FILE_ADJUDICATION_APPLICATION: "file an application for the adjudication team",
+    }
+)
 
 _S = CaseStage
 _T = CaseStep
 
 # Adjudication applications (Art. 9) can be filed on any case that is not archived; they go
 # to the adjudication team and do not move the case itself.
-_ADJUDICATION_OPEN = (_S.RECEIVED, _S.QUERYING, _S.ANALYSING, _S.TRANSFERRED, _S.MEDIATING,
-                      _S.CONVERTED, _S.FAST_CLOSING, _S.ENFORCING, _S.CLOSED)
+_ADJUDICATION_OPEN = (
+    _S.RECEIVED,
+    _S.QUERYING,
+    _S.ANALYSING,
+    _S.TRANSFERRED,
+    _S.MEDIATING,
+    _S.CONVERTED,
+    _S.FAST_CLOSING,
+    _S.ENFORCING,
+    _S.CLOSED,
+)
 
-TRANSITIONS: Mapping[tuple[CaseStage, CaseStep], CaseStage] = MappingProxyType({
-    # 执保 case — the centre's concentrated query-and-control (Arts. 14-16).
-    (_S.RECEIVED, _T.DISPATCH_QUERY): _S.QUERYING,
-    (_S.QUERYING, _T.RECORD_FINDINGS): _S.ANALYSING,
-    # Results arrive per provider, so more may come in while the first are analysed.
-    (_S.ANALYSING, _T.RECORD_FINDINGS): _S.ANALYSING,
-    (_S.ANALYSING, _T.DECIDE_CONTROL): _S.ANALYSING,
-    # Completing ends the centre's part (meets the QUERY_CONTROL deadline) but the stage only
-    # changes when the transfer job has picked a team: the service records completion first
-    # and transfers right after, so a case is never "transferred" to nobody.
-    (_S.ANALYSING, _T.COMPLETE_QUERY_CONTROL): _S.ANALYSING,
-    (_S.ANALYSING, _T.TRANSFER): _S.TRANSFERRED,
-    # Nothing to preserve (or the ruling is withdrawn): the 执保 case closes without a 执 case.
-    (_S.ANALYSING, _T.CLOSE): _S.CLOSED,
-    # Implementation team — offline investigation, mediation, tax letter (Arts. 17-19).
-    # Control measures stay possible: offline investigation can find assets to seal.
-    (_S.TRANSFERRED, _T.RECORD_INVESTIGATION): _S.TRANSFERRED,
-    (_S.TRANSFERRED, _T.SEND_TAX_LETTER): _S.TRANSFERRED,
-    (_S.TRANSFERRED, _T.DECIDE_CONTROL): _S.TRANSFERRED,
-    (_S.TRANSFERRED, _T.START_MEDIATION): _S.MEDIATING,
-    (_S.TRANSFERRED, _T.CONVERT): _S.CONVERTED,
-    (_S.TRANSFERRED, _T.CLOSE): _S.CLOSED,
-    (_S.MEDIATING, _T.RECORD_INVESTIGATION): _S.MEDIATING,
-    (_S.MEDIATING, _T.SEND_TAX_LETTER): _S.MEDIATING,
-    (_S.MEDIATING, _T.DECIDE_CONTROL): _S.MEDIATING,
-    # Several sessions may be held; the last recorded outcome decides the conversion path.
-    (_S.MEDIATING, _T.RECORD_MEDIATION_OUTCOME): _S.MEDIATING,
-    (_S.MEDIATING, _T.CONVERT): _S.CONVERTED,
-    (_S.MEDIATING, _T.CLOSE): _S.CLOSED,
-    # Its materials go into the 执 case's file (Art. 21), then it is archived.
-    (_S.CONVERTED, _T.ARCHIVE): _S.ARCHIVED,
-    # 执 case (Art. 20). Fast closing of a fully controlled case usually deducts the frozen
-    # funds, hence control measures; if the settlement is not performed or the controlled
-    # assets fall short, the case goes on to compulsory execution instead of fast closing.
-    (_S.FAST_CLOSING, _T.DECIDE_CONTROL): _S.FAST_CLOSING,
-    (_S.FAST_CLOSING, _T.START_ENFORCEMENT): _S.ENFORCING,
-    (_S.FAST_CLOSING, _T.CLOSE): _S.CLOSED,
-    (_S.ENFORCING, _T.DECIDE_CONTROL): _S.ENFORCING,
-    (_S.ENFORCING, _T.CLOSE): _S.CLOSED,
-    (_S.CLOSED, _T.ARCHIVE): _S.ARCHIVED,
-    # ARCHIVED is terminal: nothing is allowed.
-    **{(stage, _T.FILE_ADJUDICATION_APPLICATION): stage for stage in _ADJUDICATION_OPEN},
-})
+TRANSITIONS: Mapping[tuple[CaseStage, CaseStep], CaseStage] = MappingProxyType(
+    {
+        # 执保 case — the centre's concentrated query-and-control (Arts. 14-16).
+        (_S.RECEIVED, _T.DISPATCH_QUERY): _S.QUERYING,
+        # A withdrawn filing (销案) closes at once; review cases (执异, 执复) close on decision.
+        (_S.RECEIVED, _T.CLOSE): _S.CLOSED,
+        (_S.QUERYING, _T.RECORD_FINDINGS): _S.ANALYSING,
+        # Results arrive per provider, so more may come in while the first are analysed.
+        (_S.ANALYSING, _T.RECORD_FINDINGS): _S.ANALYSING,
+        (_S.ANALYSING, _T.DECIDE_CONTROL): _S.ANALYSING,
+        # Completing ends the centre's part (meets the QUERY_CONTROL deadline) but the stage only
+        # changes when the transfer job has picked a team: the service records completion first
+        # and transfers right after, so a case is never "transferred" to nobody.
+        (_S.ANALYSING, _T.COMPLETE_QUERY_CONTROL): _S.ANALYSING,
+        (_S.ANALYSING, _T.TRANSFER): _S.TRANSFERRED,
+        # Nothing to preserve (or the ruling is withdrawn): the 执保 case closes without a 执 case.
+        (_S.ANALYSING, _T.CLOSE): _S.CLOSED,
+        # Implementation team — offline investigation, mediation, tax letter (Arts. 17-19).
+        # Control measures stay possible: offline investigation can find assets to seal.
+        (_S.TRANSFERRED, _T.RECORD_INVESTIGATION): _S.TRANSFERRED,
+        (_S.TRANSFERRED, _T.SEND_TAX_LETTER): _S.TRANSFERRED,
+        (_S.TRANSFERRED, _T.DECIDE_CONTROL): _S.TRANSFERRED,
+        (_S.TRANSFERRED, _T.START_MEDIATION): _S.MEDIATING,
+        (_S.TRANSFERRED, _T.CONVERT): _S.CONVERTED,
+        (_S.TRANSFERRED, _T.CLOSE): _S.CLOSED,
+        (_S.MEDIATING, _T.RECORD_INVESTIGATION): _S.MEDIATING,
+        (_S.MEDIATING, _T.SEND_TAX_LETTER): _S.MEDIATING,
+        (_S.MEDIATING, _T.DECIDE_CONTROL): _S.MEDIATING,
+        # Several sessions may be held; the last recorded outcome decides the conversion path.
+        (_S.MEDIATING, _T.RECORD_MEDIATION_OUTCOME): _S.MEDIATING,
+        (_S.MEDIATING, _T.CONVERT): _S.CONVERTED,
+        (_S.MEDIATING, _T.CLOSE): _S.CLOSED,
+        # Its materials go into the 执 case's file (Art. 21), then it is archived.
+        (_S.CONVERTED, _T.ARCHIVE): _S.ARCHIVED,
+        # 执 case (Art. 20). Fast closing of a fully controlled case usually deducts the frozen
+        # funds, hence control measures; if the settlement is not performed or the controlled
+        # assets fall short, the case goes on to compulsory execution instead of fast closing.
+        (_S.FAST_CLOSING, _T.DECIDE_CONTROL): _S.FAST_CLOSING,
+        (_S.FAST_CLOSING, _T.START_ENFORCEMENT): _S.ENFORCING,
+        (_S.FAST_CLOSING, _T.CLOSE): _S.CLOSED,
+        (_S.ENFORCING, _T.DECIDE_CONTROL): _S.ENFORCING,
+        (_S.ENFORCING, _T.CLOSE): _S.CLOSED,
+        (_S.CLOSED, _T.ARCHIVE): _S.ARCHIVED,
+        # ARCHIVED is terminal: nothing is allowed.
+        **{(stage, _T.FILE_ADJUDICATION_APPLICATION): stage for stage in _ADJUDICATION_OPEN},
+    }
+)
 
 
 class IllegalStep(DomainError):
@@ -185,15 +200,18 @@ class MediationOutcome(LabelledEnum):
     FAILED = "FAILED", "调解不成"
 
 
-def conversion_path(outcome: MediationOutcome | None,
-                    fully_controlled: bool) -> tuple[CaseStage, DeadlineKind | None]:
+def conversion_path(
+    outcome: MediationOutcome | None, fully_controlled: bool
+) -> tuple[CaseStage, DeadlineKind | None]:
     """Where the new 执 case starts, and the deadline that runs from its filing (Art. 20).
 
     `outcome` is the last recorded mediation outcome, None when there was no mediation.
     A settlement or full performance wins over control: the case is closed as performed.
     """
-    if outcome is not None and MediationOutcome(outcome) in (MediationOutcome.SETTLED,
-                                                             MediationOutcome.PERFORMED):
+    if outcome is not None and MediationOutcome(outcome) in (
+        MediationOutcome.SETTLED,
+        MediationOutcome.PERFORMED,
+    ):
         return CaseStage.FAST_CLOSING, DeadlineKind.FAST_CLOSE_SETTLED
     if fully_controlled:
         return CaseStage.FAST_CLOSING, DeadlineKind.FAST_CLOSE_FULLY_CONTROLLED
@@ -216,23 +234,34 @@ class ClosingMethod(LabelledEnum):
 
 
 _M = ClosingMethod
-_IMPLEMENTATION_METHODS = frozenset({_M.FULLY_EXECUTED, _M.TERMINATED_CURRENT_PROCEDURE, _M.TERMINATED,
-                                     _M.CANCELLED, _M.NOT_ENFORCED, _M.REJECTED})
+_IMPLEMENTATION_METHODS = frozenset(
+    {
+        _M.FULLY_EXECUTED,
+        _M.TERMINATED_CURRENT_PROCEDURE,
+        _M.TERMINATED,
+        _M.CANCELLED,
+        _M.NOT_ENFORCED,
+        _M.REJECTED,
+    }
+)
 _REVIEW_METHODS = frozenset({_M.REJECTED, _M.CANCELLED})
 
 # Only the glossary's methods. 执协 and 执他 have none there yet, so closing them is refused
 # with a clear message rather than guessed.
-CLOSING_METHODS: Mapping[CaseType, frozenset[ClosingMethod]] = MappingProxyType({
-    CaseType.ZHI_BAO: frozenset({_M.PRESERVATION_COMPLETED, _M.PARTLY_PRESERVED,
-                                 _M.NOTHING_TO_PRESERVE, _M.CANCELLED}),
-    CaseType.ZHI: _IMPLEMENTATION_METHODS,
-    CaseType.ZHI_HUI: _IMPLEMENTATION_METHODS,
-    CaseType.ZHI_YI: _REVIEW_METHODS,
-    CaseType.ZHI_FU: _REVIEW_METHODS,
-    CaseType.ZHI_JIAN: _REVIEW_METHODS,
-    CaseType.ZHI_XIE: frozenset(),
-    CaseType.ZHI_TA: frozenset(),
-})
+CLOSING_METHODS: Mapping[CaseType, frozenset[ClosingMethod]] = MappingProxyType(
+    {
+        CaseType.ZHI_BAO: frozenset(
+            {_M.PRESERVATION_COMPLETED, _M.PARTLY_PRESERVED, _M.NOTHING_TO_PRESERVE, _M.CANCELLED}
+        ),
+        CaseType.ZHI: _IMPLEMENTATION_METHODS,
+        CaseType.ZHI_HUI: _IMPLEMENTATION_METHODS,
+        CaseType.ZHI_YI: _REVIEW_METHODS,
+        CaseType.ZHI_FU: _REVIEW_METHODS,
+        CaseType.ZHI_JIAN: _REVIEW_METHODS,
+        CaseType.ZHI_XIE: frozenset(),
+        CaseType.ZHI_TA: frozenset(),
+    }
+)
 
 
 def check_closing_method(case_type: CaseType, method: ClosingMethod) -> None:
@@ -263,11 +292,13 @@ class AdjudicationKind(LabelledEnum):
 # The case type each application is filed under. Applications to add or change a respondent
 # are filed as execution-objection (执异) cases under the SPC's opinions on filing and closing
 # execution cases (法发〔2014〕26号, art. 9); reconsideration of a preservation as 执复.
-ADJUDICATION_CASE_TYPES: Mapping[AdjudicationKind, CaseType | None] = MappingProxyType({
-    AdjudicationKind.ADD_RESPONDENT: CaseType.ZHI_YI,
-    AdjudicationKind.OBJECTION: CaseType.ZHI_YI,
-    AdjudicationKind.PRESERVATION_RECONSIDERATION: CaseType.ZHI_FU,
-})
+ADJUDICATION_CASE_TYPES: Mapping[AdjudicationKind, CaseType | None] = MappingProxyType(
+    {
+        AdjudicationKind.ADD_RESPONDENT: CaseType.ZHI_YI,
+        AdjudicationKind.OBJECTION: CaseType.ZHI_YI,
+        AdjudicationKind.PRESERVATION_RECONSIDERATION: CaseType.ZHI_FU,
+    }
+)
 
 
 def adjudication_case_type(kind: AdjudicationKind) -> CaseType | None:

@@ -44,8 +44,13 @@ def _fewest_open_cases(teams: Sequence[TeamLoad], last_assigned_team_id: int | N
     return tied[0]
 
 
-def pick_team(strategy: TransferStrategy, teams: Sequence[TeamLoad], *,
-              last_assigned_team_id: int | None, township: str | None) -> int:
+def pick_team(
+    strategy: TransferStrategy,
+    teams: Sequence[TeamLoad],
+    *,
+    last_assigned_team_id: int | None,
+    township: str | None,
+) -> int:
     """The id of the team the case goes to.
 
     FEWEST_OPEN_CASES: the team with the fewest open cases; ties rotate (see above).

@@ -205,8 +205,9 @@ class _Registry:
             if existing is None:
                 self._queries[request_id] = _Submitted(self._clock.now(), request)
                 self._started[request_id] = self._started.get(request_id, 0) + 1
-                logger.debug("asset query %s started: %s %s", request_id, request.case_number,
-                             request.category)
+                logger.debug(
+                    "asset query %s started: %s %s", request_id, request.case_number, request.category
+                )
             elif existing.request.respondent_id_number != request.respondent_id_number:
                 # Same case and category but another respondent: returning the first query's id
                 # would hand back someone else's assets. The id number stays out of the message.
@@ -280,8 +281,10 @@ class SimulatedAssetQueryProvider:
         self._registry = _Registry(clock, prefix="SIM-")
 
     def __repr__(self) -> str:
-        return (f"SimulatedAssetQueryProvider(delay_seconds={self._delay.total_seconds()}, "
-                f"failure_rate={self._failure_rate}, timeout_rate={self._timeout_rate})")
+        return (
+            f"SimulatedAssetQueryProvider(delay_seconds={self._delay.total_seconds()}, "
+            f"failure_rate={self._failure_rate}, timeout_rate={self._timeout_rate})"
+        )
 
     async def submit(self, request: AssetQueryRequest) -> str:
         # A system that is down rejects every submit, so the failure is decided before the
@@ -333,8 +336,23 @@ RURAL_BANK = "广东郁南农村商业银行股份有限公司"
 EQUITY_REGISTRY = "郁南县市场监督管理局"  # equity freezes are registered with market regulation
 
 # The towns of 郁南县.
-_TOWNS = ("都城镇", "平台镇", "千官镇", "大方镇", "桂圩镇", "通门镇", "建城镇", "宝珠镇",
-          "大全镇", "历洞镇", "南江口镇", "东坝镇", "河口镇", "宋桂镇", "连滩镇")
+_TOWNS = (
+    "都城镇",
+    "平台镇",
+    "千官镇",
+    "大方镇",
+    "桂圩镇",
+    "通门镇",
+    "建城镇",
+    "宝珠镇",
+    "大全镇",
+    "历洞镇",
+    "南江口镇",
+    "东坝镇",
+    "河口镇",
+    "宋桂镇",
+    "连滩镇",
+)
 _STREETS = ("建设路", "人民路", "新兴路", "河堤路", "环城路", "文化路", "府前路", "解放路")
 _VILLAGES = ("新村", "东风村", "大塘村", "石岗村", "河村", "罗旁村")
 # Other courts of 云浮 whose earlier seals may already sit on an asset (not this court, 粤5322).
@@ -368,8 +386,9 @@ def _other_seal(rng: random.Random, case_number: str, measure: str) -> str:
     """An earlier seal/freeze by another court, no later than this case's year."""
     match = _CASE_YEAR.match(case_number)
     year = int(match.group(1)) if match else 2024
-    return (f"已被（{rng.randint(year - 3, year)}）{rng.choice(_OTHER_COURTS)}"
-            f"执{rng.randint(1, 3000)}号{measure}")
+    return (
+        f"已被（{rng.randint(year - 3, year)}）{rng.choice(_OTHER_COURTS)}执{rng.randint(1, 3000)}号{measure}"
+    )
 
 
 def _bank_deposits(rng: random.Random, case_number: str) -> list[AssetFindingData]:
@@ -386,34 +405,42 @@ def _bank_deposits(rng: random.Random, case_number: str) -> list[AssetFindingDat
         else:
             balance = _money(rng, 30_000, 500_000)
         sealed = rng.random() < 0.1
-        findings.append(AssetFindingData(
-            category="BANK_DEPOSIT",
-            institution=bank,
-            description=f"{kind}（尾号{_tail(rng)}）",
-            value=balance,
-            encumbrances=_other_seal(rng, case_number, "冻结") if sealed else None,
-            first_seal=not sealed,
-            disposable=False,  # funds are deducted (扣划), not sold: not Art. 19 property
-        ))
+        findings.append(
+            AssetFindingData(
+                category="BANK_DEPOSIT",
+                institution=bank,
+                description=f"{kind}（尾号{_tail(rng)}）",
+                value=balance,
+                encumbrances=_other_seal(rng, case_number, "冻结") if sealed else None,
+                first_seal=not sealed,
+                disposable=False,  # funds are deducted (扣划), not sold: not Art. 19 property
+            )
+        )
     return findings
 
 
 def _online_payment(rng: random.Random, case_number: str) -> list[AssetFindingData]:
     if rng.random() >= 0.4:
         return []
-    products = {"支付宝（中国）网络技术有限公司": ("支付宝账户余额", "余额宝"),
-                "财付通支付科技有限公司": ("微信零钱", "零钱通")}
+    products = {
+        "支付宝（中国）网络技术有限公司": ("支付宝账户余额", "余额宝"),
+        "财付通支付科技有限公司": ("微信零钱", "零钱通"),
+    }
     findings = []
     for institution in rng.sample(ONLINE_PAYMENT_INSTITUTIONS, rng.randint(1, 2)):
-        findings.append(AssetFindingData(
-            category="ONLINE_PAYMENT",
-            institution=institution,
-            description=rng.choice(products[institution]),
-            value=_money(rng, Decimal("0.01"), 8_000) if rng.random() < 0.9 else _money(rng, 8_000, 60_000),
-            encumbrances=None,
-            first_seal=True,
-            disposable=False,  # funds, deducted like deposits
-        ))
+        findings.append(
+            AssetFindingData(
+                category="ONLINE_PAYMENT",
+                institution=institution,
+                description=rng.choice(products[institution]),
+                value=_money(rng, Decimal("0.01"), 8_000)
+                if rng.random() < 0.9
+                else _money(rng, 8_000, 60_000),
+                encumbrances=None,
+                first_seal=True,
+                disposable=False,  # funds, deducted like deposits
+            )
+        )
     return findings
 
 
@@ -430,8 +457,9 @@ def _real_estate(rng: random.Random, case_number: str) -> list[AssetFindingData]
             building = rng.choice(("商住楼", "住宅楼", "商住楼"))
             floor, unit = rng.randint(1, 9), rng.randint(1, 4)
             address = f"{town}{rng.choice(_STREETS)}{rng.randint(1, 200)}号"
-            description = (address + "首层商铺" if rng.random() < 0.15
-                           else f"{address}{building}{floor}0{unit}房")
+            description = (
+                address + "首层商铺" if rng.random() < 0.15 else f"{address}{building}{floor}0{unit}房"
+            )
         holds_mortgage = not homestead and rng.random() < 0.08
         if holds_mortgage:
             # A third party's property securing a claim of the respondent's (Art. 19).
@@ -442,18 +470,20 @@ def _real_estate(rng: random.Random, case_number: str) -> list[AssetFindingData]
         sealed = rng.random() < 0.2
         if sealed:
             parts.append(_other_seal(rng, case_number, "查封"))
-        findings.append(AssetFindingData(
-            category="REAL_ESTATE",
-            institution=REAL_ESTATE_REGISTRY,
-            description=description,
-            value=_round_value(rng, 150_000, 1_200_000),
-            encumbrances="；".join(parts) or None,
-            first_seal=not sealed,
-            # Another court's first seal leaves disposal to that court; homesteads can only
-            # pass within the village collective, so they are not put up for disposal.
-            disposable=not sealed and not homestead,
-            respondent_holds_mortgage=holds_mortgage,
-        ))
+        findings.append(
+            AssetFindingData(
+                category="REAL_ESTATE",
+                institution=REAL_ESTATE_REGISTRY,
+                description=description,
+                value=_round_value(rng, 150_000, 1_200_000),
+                encumbrances="；".join(parts) or None,
+                first_seal=not sealed,
+                # Another court's first seal leaves disposal to that court; homesteads can only
+                # pass within the village collective, so they are not put up for disposal.
+                disposable=not sealed and not homestead,
+                respondent_holds_mortgage=holds_mortgage,
+            )
+        )
     return findings
 
 
@@ -476,15 +506,17 @@ def _vehicles(rng: random.Random, case_number: str) -> list[AssetFindingData]:
         sealed = rng.random() < 0.15
         if sealed:
             parts.append(_other_seal(rng, case_number, "查封"))
-        findings.append(AssetFindingData(
-            category="VEHICLE",
-            institution=VEHICLE_REGISTRY,
-            description=f"{_plate(rng)} {rng.choice(_VEHICLE_TYPES)}",
-            value=_round_value(rng, 30_000, 250_000),
-            encumbrances="；".join(parts) or None,
-            first_seal=not sealed,
-            disposable=not sealed,  # a seized movable (Art. 19) unless another court sealed first
-        ))
+        findings.append(
+            AssetFindingData(
+                category="VEHICLE",
+                institution=VEHICLE_REGISTRY,
+                description=f"{_plate(rng)} {rng.choice(_VEHICLE_TYPES)}",
+                value=_round_value(rng, 30_000, 250_000),
+                encumbrances="；".join(parts) or None,
+                first_seal=not sealed,
+                disposable=not sealed,  # a seized movable (Art. 19) unless another court sealed first
+            )
+        )
     return findings
 
 
@@ -492,30 +524,34 @@ def _securities(rng: random.Random, case_number: str) -> list[AssetFindingData]:
     if rng.random() >= 0.05:
         return []
     sealed = rng.random() < 0.1
-    return [AssetFindingData(
-        category="SECURITIES",
-        institution=SECURITIES_REGISTRY,
-        description=f"A股证券账户（尾号{_tail(rng)}）持仓股票",
-        value=_money(rng, 1_000, 200_000),
-        encumbrances=_other_seal(rng, case_number, "冻结") if sealed else None,
-        first_seal=not sealed,
-        disposable=False,  # sold on the exchange, not through the Art. 19 pre-disposal route
-    )]
+    return [
+        AssetFindingData(
+            category="SECURITIES",
+            institution=SECURITIES_REGISTRY,
+            description=f"A股证券账户（尾号{_tail(rng)}）持仓股票",
+            value=_money(rng, 1_000, 200_000),
+            encumbrances=_other_seal(rng, case_number, "冻结") if sealed else None,
+            first_seal=not sealed,
+            disposable=False,  # sold on the exchange, not through the Art. 19 pre-disposal route
+        )
+    ]
 
 
 def _ships(rng: random.Random, case_number: str) -> list[AssetFindingData]:
     if rng.random() >= 0.02:
         return []
     sealed = rng.random() < 0.1
-    return [AssetFindingData(
-        category="SHIP",
-        institution=SHIP_REGISTRY,
-        description=f"粤云浮货{rng.randint(1000, 9999)} 内河干货船（总吨{rng.randint(80, 1500)}）",
-        value=_round_value(rng, 200_000, 1_500_000),
-        encumbrances=_other_seal(rng, case_number, "扣押") if sealed else None,
-        first_seal=not sealed,
-        disposable=not sealed,  # a movable, like vehicles
-    )]
+    return [
+        AssetFindingData(
+            category="SHIP",
+            institution=SHIP_REGISTRY,
+            description=f"粤云浮货{rng.randint(1000, 9999)} 内河干货船（总吨{rng.randint(80, 1500)}）",
+            value=_round_value(rng, 200_000, 1_500_000),
+            encumbrances=_other_seal(rng, case_number, "扣押") if sealed else None,
+            first_seal=not sealed,
+            disposable=not sealed,  # a movable, like vehicles
+        )
+    ]
 
 
 def _rural_bank_shares(rng: random.Random, case_number: str) -> list[AssetFindingData]:
@@ -524,15 +560,17 @@ def _rural_bank_shares(rng: random.Random, case_number: str) -> list[AssetFindin
     sealed = rng.random() < 0.4  # shareholders' stakes are often frozen by an earlier case
     shares = rng.randint(1, 50) * 1_000
     price = _money(rng, Decimal("1.00"), Decimal("1.80"))
-    return [AssetFindingData(
-        category="RURAL_BANK_SHARES",
-        institution=RURAL_BANK,
-        description=f"股金{shares:,}股",
-        value=(price * shares).quantize(_CENT),
-        encumbrances=_other_seal(rng, case_number, "冻结") if sealed else None,
-        first_seal=not sealed,
-        disposable=not sealed,  # Art. 19: first-frozen rural-bank shares
-    )]
+    return [
+        AssetFindingData(
+            category="RURAL_BANK_SHARES",
+            institution=RURAL_BANK,
+            description=f"股金{shares:,}股",
+            value=(price * shares).quantize(_CENT),
+            encumbrances=_other_seal(rng, case_number, "冻结") if sealed else None,
+            first_seal=not sealed,
+            disposable=not sealed,  # Art. 19: first-frozen rural-bank shares
+        )
+    ]
 
 
 def _other_rights(rng: random.Random, case_number: str) -> list[AssetFindingData]:
@@ -541,15 +579,17 @@ def _other_rights(rng: random.Random, case_number: str) -> list[AssetFindingData
     company = f"郁南县{rng.choice(_TRADE_NAMES)}{rng.choice(_INDUSTRIES)}有限公司"
     percent = rng.choice((5, 10, 20, 30, 40, 51, 60, 100))
     sealed = rng.random() < 0.15
-    return [AssetFindingData(
-        category="OTHER_RIGHTS",
-        institution=EQUITY_REGISTRY,
-        description=f"{company} {percent}%股权",
-        value=None,  # equity has no value until appraised
-        encumbrances=_other_seal(rng, case_number, "冻结") if sealed else None,
-        first_seal=not sealed,
-        disposable=False,  # not on the Art. 19 list; equity needs appraisal first
-    )]
+    return [
+        AssetFindingData(
+            category="OTHER_RIGHTS",
+            institution=EQUITY_REGISTRY,
+            description=f"{company} {percent}%股权",
+            value=None,  # equity has no value until appraised
+            encumbrances=_other_seal(rng, case_number, "冻结") if sealed else None,
+            first_seal=not sealed,
+            disposable=False,  # not on the Art. 19 list; equity needs appraisal first
+        )
+    ]
 
 
 _GENERATORS: dict[str, Callable[[random.Random, str], list[AssetFindingData]]] = {

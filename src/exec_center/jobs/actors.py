@@ -7,7 +7,7 @@ import logging
 
 import dramatiq
 
-from ..services import outbox
+from ..services import lifecycle, outbox
 from .broker import setup_broker
 from .runtime import worker_context
 
@@ -30,8 +30,12 @@ async def escalate_deadlines() -> None:
     ctx = await worker_context()
     result = await deadlines.sweep(ctx)
     if result.escalated:
-        log.info("deadline sweep: %s examined, %s escalated, %s notified", result.examined,
-                 result.escalated, result.notified)
+        log.info(
+            "deadline sweep: %s examined, %s escalated, %s notified",
+            result.examined,
+            result.escalated,
+            result.notified,
+        )
 
 
 @dramatiq.actor(queue_name="default", max_retries=10, time_limit=600_000)
@@ -44,3 +48,70 @@ async def recompute_deadlines(start: str, end: str) -> None:
     ctx = await worker_context()
     moved = await deadlines.recompute(ctx, date.fromisoformat(start), date.fromisoformat(end))
     log.info("calendar change %s..%s: %s open deadlines moved", start, end, moved)
+
+
+# --- the preservation-case pipeline (Arts. 14, 17) ----------------------------------------
+
+
+@dramatiq.actor(
+    queue_name="default", max_retries=20, min_backoff=1_000, max_backoff=300_000, time_limit=120_000
+)
+async def dispatch_asset_queries(case_id: int) -> None:
+    """Send a case's asset queries (one per category); retried with backoff while the provider
+    refuses; a redelivered message sends nothing twice."""
+    from ..services import asset_queries
+
+    ctx = await worker_context()
+    result = await asset_queries.dispatch(ctx, case_id)
+    if result.submitted:
+        delay_ms = int(ctx.settings.asset_query_delay_seconds * 1000)
+        poll_case_queries.send_with_options(args=(case_id, 1), delay=delay_ms)
+
+
+@dramatiq.actor(queue_name="default", max_retries=5, time_limit=120_000)
+async def poll_case_queries(case_id: int, round_: int = 1) -> None:
+    """Fetch one case's answers; looks again shortly while some are pending (the periodic poll
+    is the safety net)."""
+    from ..services import asset_queries
+
+    ctx = await worker_context()
+    result = await asset_queries.poll(ctx, case_id=case_id)
+    if result.pending and round_ < 30:
+        poll_case_queries.send_with_options(args=(case_id, round_ + 1), delay=1_000)
+
+
+@dramatiq.actor(queue_name="default", max_retries=3, time_limit=300_000)
+async def poll_asset_queries() -> None:
+    """Periodic: fetch every answer that is due."""
+    from ..services import asset_queries
+
+    ctx = await worker_context()
+    await asset_queries.poll(ctx)
+
+
+@dramatiq.actor(queue_name="default", max_retries=3, time_limit=300_000)
+async def reconcile_cases() -> None:
+    """Periodic: wake the dispatch of cases received but never dispatched (a lost message)."""
+    from ..services import asset_queries
+
+    ctx = await worker_context()
+    for case_id in await asset_queries.reconcile(ctx):
+        log.warning("reconciliation: case %s was never dispatched; waking it", case_id)
+        dispatch_asset_queries.send(case_id)
+
+
+@dramatiq.actor(queue_name="default", max_retries=10, min_backoff=1_000, time_limit=120_000)
+async def transfer_case(case_id: int) -> None:
+    """Art. 17: move a case whose query-and-control is complete to an implementation team."""
+
+    ctx = await worker_context()
+    await lifecycle.transfer(ctx, case_id)
+
+
+@dramatiq.actor(queue_name="default", max_retries=10, min_backoff=1_000, time_limit=120_000)
+async def render_case_document(case_id: int, kind: str) -> None:
+    """Render a case's document (the asset query-and-control ruling) once."""
+    from ..services import documents
+
+    ctx = await worker_context()
+    await documents.render_case_document(ctx, case_id, kind)

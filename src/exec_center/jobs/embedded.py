@@ -17,8 +17,14 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedWorkers:
-    def __init__(self, settings: Settings, clock: Clock | None = None, *,
-                 worker_threads: int = 2, scheduler: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        worker_threads: int = 2,
+        scheduler: bool = True,
+    ) -> None:
         runtime.configure(settings, clock)
         self.broker = setup_broker(settings)
         from . import actors  # noqa: F401  (declare the actors before the worker starts)

@@ -39,8 +39,9 @@ async def worker_context() -> AppContext:
         from .broker import BrokerPublisher, current_broker
 
         settings = _settings or load_settings()
-        _context = AppContext.create(settings, clock=_clock,
-                                     publisher=BrokerPublisher(current_broker()), pool_size=5)
+        _context = AppContext.create(
+            settings, clock=_clock, publisher=BrokerPublisher(current_broker()), pool_size=5
+        )
         _context_loop = loop
     return _context
 

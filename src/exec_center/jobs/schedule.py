@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 PERIODIC: dict[str, int] = {
     "relay_outbox": 10,
     "escalate_deadlines": 60,
+    "poll_asset_queries": 5,
+    "reconcile_cases": 60,
 }
 
 
@@ -23,6 +25,13 @@ def add_periodic_jobs(scheduler: BaseScheduler) -> None:
     broker = current_broker()
     for name, seconds in PERIODIC.items():
         actor = broker.get_actor(name)
-        scheduler.add_job(actor.send, IntervalTrigger(seconds=seconds), id=name, name=name,
-                          max_instances=1, coalesce=True, replace_existing=True)
+        scheduler.add_job(
+            actor.send,
+            IntervalTrigger(seconds=seconds),
+            id=name,
+            name=name,
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+        )
         log.info("scheduler: %s every %ss", name, seconds)

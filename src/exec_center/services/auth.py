@@ -43,16 +43,26 @@ def hash_password(password: str) -> str:
 
 def issue_token(settings: Settings, staff_id: int, now: datetime) -> tuple[str, datetime]:
     expires_at = now + timedelta(minutes=settings.token_ttl_minutes)
-    claims = {"sub": str(staff_id), "iat": int(now.timestamp()), "exp": int(expires_at.timestamp()),
-              "aud": AUDIENCE, "jti": uuid.uuid4().hex}
+    claims = {
+        "sub": str(staff_id),
+        "iat": int(now.timestamp()),
+        "exp": int(expires_at.timestamp()),
+        "aud": AUDIENCE,
+        "jti": uuid.uuid4().hex,
+    }
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), expires_at
 
 
 def read_token(settings: Settings, token: str, now: datetime) -> int:
     """The staff id a valid token names; `AuthenticationError` otherwise."""
     try:
-        claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM], audience=AUDIENCE,
-                            options={"require": ["exp", "sub", "iat"], "verify_exp": False})
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            options={"require": ["exp", "sub", "iat"], "verify_exp": False},
+        )
     except jwt.InvalidTokenError:
         raise AuthenticationError("the bearer token is not valid; sign in again") from None
     # Expiry is checked against the injected clock, not the machine's, so tests can freeze it.
@@ -88,15 +98,20 @@ async def load_viewer(session: AsyncSession, staff_id: int) -> Viewer | None:
     staff = await session.get(Staff, staff_id)
     if staff is None or not staff.active:
         return None
-    roles = (await session.scalars(
-        sa.select(StaffRole.role).where(StaffRole.staff_id == staff_id))).all()
-    teams = (await session.execute(
-        sa.select(TeamMember.team_id, TeamMember.is_lead).where(TeamMember.staff_id == staff_id)
-    )).all()
-    windows = (await session.scalars(
-        sa.select(WindowStaff.window_id).where(WindowStaff.staff_id == staff_id))).all()
+    roles = (await session.scalars(sa.select(StaffRole.role).where(StaffRole.staff_id == staff_id))).all()
+    teams = (
+        await session.execute(
+            sa.select(TeamMember.team_id, TeamMember.is_lead).where(TeamMember.staff_id == staff_id)
+        )
+    ).all()
+    windows = (
+        await session.scalars(sa.select(WindowStaff.window_id).where(WindowStaff.staff_id == staff_id))
+    ).all()
     return Viewer(
-        staff_id=staff.id, username=staff.username, name=staff.name, roles=frozenset(roles),
+        staff_id=staff.id,
+        username=staff.username,
+        name=staff.name,
+        roles=frozenset(roles),
         team_ids=frozenset(t for t, _ in teams),
         lead_team_ids=frozenset(t for t, lead in teams if lead),
         window_ids=frozenset(windows),

@@ -61,6 +61,9 @@ OWNER_LABELS: dict[str, OwnerLabeller] = {}
 # priority and notify their holder). Each gets the session, the deadline ids and the priority.
 EscalationHook = Callable[[AsyncSession, list[int], int, datetime], Awaitable[set[int]]]
 ESCALATION_HOOKS: list[EscalationHook] = []
+# Who follows a deadline's due date when it moves (work items carry it as their dueOn).
+DueDateHook = Callable[[AsyncSession, Deadline], Awaitable[None]]
+DUE_DATE_HOOKS: list[DueDateHook] = []
 
 
 # --- rules and ladders ------------------------------------------------------------------
@@ -355,7 +358,7 @@ async def decide_extension(
             )
             deadline.extended = True
             deadline.provisional = engine.calendar.is_provisional(deadline.due_on)
-            _rewind_ladder(deadline, engine, uow)
+            await _rewind_ladder(deadline, engine, uow)
             request.to_due_on = deadline.due_on
             uow.audit(
                 "EXTEND_DEADLINE",
@@ -387,12 +390,14 @@ async def decide_extension(
     return request
 
 
-def _rewind_ladder(deadline: Deadline, engine: Engine, uow: UnitOfWork) -> None:
+async def _rewind_ladder(deadline: Deadline, engine: Engine, uow: UnitOfWork) -> None:
     """After the due date moved: back to the rung the new date has reached, warn again as due."""
     ladder = ladder_for(engine.ladders, deadline.kind)
     reached, _ = ladder_position(ladder, deadline.due_on, uow.now, engine.calendar, uow.ctx.settings.tz)
     deadline.escalation_level = min(deadline.escalation_level, reached.level if reached else 0)
     _schedule(deadline, ladder, engine.calendar, uow.ctx)
+    for hook in DUE_DATE_HOOKS:
+        await hook(uow.session, deadline)
 
 
 # --- recomputation after a calendar change ----------------------------------------------
@@ -432,7 +437,7 @@ async def recompute(ctx: AppContext, start: date, end: date, *, batch: int = 100
                 if provisional != deadline.provisional:
                     summary += ", provisional" if provisional else ", confirmed calendar"
                 deadline.due_on, deadline.provisional = due, provisional
-                _rewind_ladder(deadline, engine, uow)
+                await _rewind_ladder(deadline, engine, uow)
                 uow.audit("RECOMPUTE_DEADLINE", "Deadline", deadline.id, summary)
                 moved += 1
             after_id = rows[-1].id

@@ -31,8 +31,12 @@ class DemoAccount:
 TEAMS = (
     ("impl-1", "执行实施一团队", TeamKind.IMPLEMENTATION_TEAM, "都城镇,平台镇,桂圩镇"),
     ("impl-2", "执行实施二团队", TeamKind.IMPLEMENTATION_TEAM, "建城镇,宝珠镇,大方镇,千官镇"),
-    ("impl-3", "执行实施三团队", TeamKind.IMPLEMENTATION_TEAM,
-     "大湾镇,河口镇,宋桂镇,东坝镇,连滩镇,历洞镇,南江口镇,通门镇"),
+    (
+        "impl-3",
+        "执行实施三团队",
+        TeamKind.IMPLEMENTATION_TEAM,
+        "大湾镇,河口镇,宋桂镇,东坝镇,连滩镇,历洞镇,南江口镇,通门镇",
+    ),
     ("adjudication", "执行裁决团队", TeamKind.ADJUDICATION_TEAM, None),
 )
 
@@ -45,27 +49,65 @@ WINDOWS = (
 )
 
 ACCOUNTS = (
-    DemoAccount("affairs", "黄晓敏", Unit.AFFAIRS_CENTER, (Role.AFFAIRS_CLERK,),
-                windows=("affairs-handling",)),
+    DemoAccount(
+        "affairs", "黄晓敏", Unit.AFFAIRS_CENTER, (Role.AFFAIRS_CLERK,), windows=("affairs-handling",)
+    ),
     # The consultation post also supervises replies on the two online channels (Arts. 12–13).
-    DemoAccount("consult", "梁嘉怡", Unit.AFFAIRS_CENTER, (Role.CONSULTATION_CLERK,),
-                windows=("consultation-disclosure", "online-12368", "smart-execution-app")),
-    DemoAccount("center", "陈志明", Unit.AFFAIRS_CENTER, (Role.CENTER_OFFICER,),
-                office_phone="0766-7512301"),
-    DemoAccount("center-head", "李国华", Unit.AFFAIRS_CENTER, (Role.CENTER_HEAD,),
-                office_phone="0766-7512300"),
-    DemoAccount("filing", "吴丽珍", Unit.FILING_DIVISION, (Role.FILING_CLERK,),
-                windows=("execution-filing",)),
-    DemoAccount("impl1", "张伟强", Unit.EXECUTION_BUREAU, (Role.IMPLEMENTATION_OFFICER,),
-                teams=("impl-1",), office_phone="0766-7512311"),
-    DemoAccount("impl1-lead", "何建军", Unit.EXECUTION_BUREAU, (Role.IMPLEMENTATION_LEAD,),
-                teams=("impl-1",), leads=("impl-1",), office_phone="0766-7512310"),
-    DemoAccount("impl2", "罗文斌", Unit.EXECUTION_BUREAU, (Role.IMPLEMENTATION_OFFICER,),
-                teams=("impl-2",), office_phone="0766-7512321"),
-    DemoAccount("impl3", "邓志坚", Unit.EXECUTION_BUREAU, (Role.IMPLEMENTATION_OFFICER,),
-                teams=("impl-3",), office_phone="0766-7512331"),
-    DemoAccount("adjud", "苏婉清", Unit.EXECUTION_BUREAU, (Role.ADJUDICATION_JUDGE,),
-                teams=("adjudication",), office_phone="0766-7512340"),
+    DemoAccount(
+        "consult",
+        "梁嘉怡",
+        Unit.AFFAIRS_CENTER,
+        (Role.CONSULTATION_CLERK,),
+        windows=("consultation-disclosure", "online-12368", "smart-execution-app"),
+    ),
+    DemoAccount("center", "陈志明", Unit.AFFAIRS_CENTER, (Role.CENTER_OFFICER,), office_phone="0766-7512301"),
+    DemoAccount(
+        "center-head", "李国华", Unit.AFFAIRS_CENTER, (Role.CENTER_HEAD,), office_phone="0766-7512300"
+    ),
+    DemoAccount(
+        "filing", "吴丽珍", Unit.FILING_DIVISION, (Role.FILING_CLERK,), windows=("execution-filing",)
+    ),
+    DemoAccount(
+        "impl1",
+        "张伟强",
+        Unit.EXECUTION_BUREAU,
+        (Role.IMPLEMENTATION_OFFICER,),
+        teams=("impl-1",),
+        office_phone="0766-7512311",
+    ),
+    DemoAccount(
+        "impl1-lead",
+        "何建军",
+        Unit.EXECUTION_BUREAU,
+        (Role.IMPLEMENTATION_LEAD,),
+        teams=("impl-1",),
+        leads=("impl-1",),
+        office_phone="0766-7512310",
+    ),
+    DemoAccount(
+        "impl2",
+        "罗文斌",
+        Unit.EXECUTION_BUREAU,
+        (Role.IMPLEMENTATION_OFFICER,),
+        teams=("impl-2",),
+        office_phone="0766-7512321",
+    ),
+    DemoAccount(
+        "impl3",
+        "邓志坚",
+        Unit.EXECUTION_BUREAU,
+        (Role.IMPLEMENTATION_OFFICER,),
+        teams=("impl-3",),
+        office_phone="0766-7512331",
+    ),
+    DemoAccount(
+        "adjud",
+        "苏婉清",
+        Unit.EXECUTION_BUREAU,
+        (Role.ADJUDICATION_JUDGE,),
+        teams=("adjudication",),
+        office_phone="0766-7512340",
+    ),
     DemoAccount("chief", "林振华", Unit.EXECUTION_BUREAU, (Role.BUREAU_CHIEF,)),
     DemoAccount("command", "周海涛", Unit.COMMAND_CENTER, (Role.COMMAND_CENTER,)),
     DemoAccount("admin", "系统管理员", Unit.EXECUTION_BUREAU, (Role.ADMIN,)),
@@ -84,8 +126,7 @@ async def seed_demo_court(ctx: AppContext) -> bool:
         created = False
         for code, name, kind, townships in TEAMS:
             if code not in teams:
-                teams[code] = Team(code=code, name=name, kind=kind, townships=townships,
-                                   created_at=uow.now)
+                teams[code] = Team(code=code, name=name, kind=kind, townships=townships, created_at=uow.now)
                 s.add(teams[code])
                 created = True
         for code, name, channel in WINDOWS:
@@ -98,9 +139,14 @@ async def seed_demo_court(ctx: AppContext) -> bool:
         for account in new_accounts:
             password_hash = password_hash or hash_password(DEMO_PASSWORD)
             staff[account.username] = Staff(
-                username=account.username, name=account.name, unit=account.unit,
-                password_hash=password_hash, office_phone=account.office_phone, active=True,
-                created_at=uow.now)
+                username=account.username,
+                name=account.name,
+                unit=account.unit,
+                password_hash=password_hash,
+                office_phone=account.office_phone,
+                active=True,
+                created_at=uow.now,
+            )
             s.add(staff[account.username])
         await s.flush()
         for account in new_accounts:
@@ -108,8 +154,7 @@ async def seed_demo_court(ctx: AppContext) -> bool:
             for role in account.roles:
                 s.add(StaffRole(staff_id=member.id, role=role))
             for team in account.teams:
-                s.add(TeamMember(team_id=teams[team].id, staff_id=member.id,
-                                 is_lead=team in account.leads))
+                s.add(TeamMember(team_id=teams[team].id, staff_id=member.id, is_lead=team in account.leads))
             for window in account.windows:
                 s.add(WindowStaff(window_id=windows[window].id, staff_id=member.id))
             uow.audit("SEED_DEMO", "Staff", member.id, f"demo account {member.username}")

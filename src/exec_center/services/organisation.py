@@ -31,15 +31,18 @@ class NewStaff:
 
 def _check_new_staff(data: NewStaff) -> None:
     if not USERNAME.match(data.username):
-        raise DomainError("user name must be 2–64 characters of a–z, 0–9, '.', '_' or '-', "
-                          "starting with a letter or digit", field="username")
+        raise DomainError(
+            "user name must be 2–64 characters of a–z, 0–9, '.', '_' or '-', starting with a letter or digit",
+            field="username",
+        )
     if not data.name.strip() or len(data.name) > 100:
         raise DomainError("name must be 1–100 characters", field="name")
     if len(data.password) < MIN_PASSWORD:
         raise DomainError(f"password must be at least {MIN_PASSWORD} characters", field="password")
     if data.office_phone is not None and not re.fullmatch(r"[0-9+\- ]{5,32}", data.office_phone):
-        raise DomainError("office phone may contain digits, spaces, '+' and '-' (5–32 characters)",
-                          field="officePhone")
+        raise DomainError(
+            "office phone may contain digits, spaces, '+' and '-' (5–32 characters)", field="officePhone"
+        )
 
 
 async def _staff(uow: UnitOfWork, staff_id: int) -> Staff:
@@ -55,11 +58,18 @@ async def create_staff(ctx: AppContext, viewer: Viewer, data: NewStaff) -> Staff
     async with UnitOfWork(ctx, viewer) as uow:
         taken = await uow.session.scalar(sa.select(Staff.id).where(Staff.username == data.username))
         if taken is not None:
-            raise DomainError(f"user name {data.username!r} is taken", field="username",
-                              code=ErrorCode.ALREADY_EXISTS)
-        staff = Staff(username=data.username, name=data.name.strip(),
-                      password_hash=hash_password(data.password), unit=data.unit,
-                      office_phone=data.office_phone, active=True, created_at=uow.now)
+            raise DomainError(
+                f"user name {data.username!r} is taken", field="username", code=ErrorCode.ALREADY_EXISTS
+            )
+        staff = Staff(
+            username=data.username,
+            name=data.name.strip(),
+            password_hash=hash_password(data.password),
+            unit=data.unit,
+            office_phone=data.office_phone,
+            active=True,
+            created_at=uow.now,
+        )
         uow.session.add(staff)
         await uow.session.flush()
         for role in dict.fromkeys(data.roles):
@@ -73,16 +83,16 @@ async def create_staff(ctx: AppContext, viewer: Viewer, data: NewStaff) -> Staff
 async def set_staff_active(ctx: AppContext, viewer: Viewer, staff_id: int, active: bool) -> Staff:
     require_admin(viewer, "disabling and enabling staff")
     if not active and staff_id == viewer.staff_id:
-        raise DomainError("you cannot disable your own account", field="staffId",
-                          code=ErrorCode.NOT_ALLOWED)
+        raise DomainError("you cannot disable your own account", field="staffId", code=ErrorCode.NOT_ALLOWED)
     async with UnitOfWork(ctx, viewer) as uow:
         staff = await _staff(uow, staff_id)
         if staff.active != active:
             staff.active = active
             staff.disabled_at = None if active else uow.now
             verb = "enabled" if active else "disabled"
-            uow.audit("ENABLE_STAFF" if active else "DISABLE_STAFF", "Staff", staff.id,
-                      f"{verb} {staff.username}")
+            uow.audit(
+                "ENABLE_STAFF" if active else "DISABLE_STAFF", "Staff", staff.id, f"{verb} {staff.username}"
+            )
         await uow.commit()
     return staff
 
@@ -99,12 +109,10 @@ async def set_password(ctx: AppContext, viewer: Viewer, staff_id: int, password:
     return staff
 
 
-async def set_role(ctx: AppContext, viewer: Viewer, staff_id: int, role: Role,
-                   granted: bool) -> Staff:
+async def set_role(ctx: AppContext, viewer: Viewer, staff_id: int, role: Role, granted: bool) -> Staff:
     require_admin(viewer, "granting and revoking roles")
     if not granted and role is Role.ADMIN and staff_id == viewer.staff_id:
-        raise DomainError("you cannot revoke your own ADMIN role", field="role",
-                          code=ErrorCode.NOT_ALLOWED)
+        raise DomainError("you cannot revoke your own ADMIN role", field="role", code=ErrorCode.NOT_ALLOWED)
     async with UnitOfWork(ctx, viewer) as uow:
         staff = await _staff(uow, staff_id)
         held = await uow.session.get(StaffRole, (staff_id, role))
@@ -113,14 +121,14 @@ async def set_role(ctx: AppContext, viewer: Viewer, staff_id: int, role: Role,
             uow.audit("GRANT_ROLE", "Staff", staff_id, f"granted {role.value} to {staff.username}")
         elif not granted and held is not None:
             await uow.session.delete(held)
-            uow.audit("REVOKE_ROLE", "Staff", staff_id,
-                      f"revoked {role.value} from {staff.username}")
+            uow.audit("REVOKE_ROLE", "Staff", staff_id, f"revoked {role.value} from {staff.username}")
         await uow.commit()
     return staff
 
 
-async def set_team_membership(ctx: AppContext, viewer: Viewer, team_id: int, staff_id: int,
-                              member: bool, lead: bool = False) -> Team:
+async def set_team_membership(
+    ctx: AppContext, viewer: Viewer, team_id: int, staff_id: int, member: bool, lead: bool = False
+) -> Team:
     require_admin(viewer, "changing team membership")
     if lead and not member:
         raise DomainError("a team lead must be a member of the team", field="lead")
@@ -139,14 +147,14 @@ async def set_team_membership(ctx: AppContext, viewer: Viewer, team_id: int, sta
             uow.audit("SET_TEAM_MEMBER", "Team", team_id, f"{staff.username} in {team.code} {what}")
         elif row is not None:
             await uow.session.delete(row)
-            uow.audit("REMOVE_TEAM_MEMBER", "Team", team_id,
-                      f"{staff.username} removed from {team.code}")
+            uow.audit("REMOVE_TEAM_MEMBER", "Team", team_id, f"{staff.username} removed from {team.code}")
         await uow.commit()
     return team
 
 
-async def set_window_staff(ctx: AppContext, viewer: Viewer, window_id: int, staff_id: int,
-                           assigned: bool) -> Window:
+async def set_window_staff(
+    ctx: AppContext, viewer: Viewer, window_id: int, staff_id: int, assigned: bool
+) -> Window:
     require_admin(viewer, "assigning staff to windows")
     async with UnitOfWork(ctx, viewer) as uow:
         window = await uow.session.get(Window, window_id)
@@ -156,11 +164,9 @@ async def set_window_staff(ctx: AppContext, viewer: Viewer, window_id: int, staf
         row = await uow.session.get(WindowStaff, (window_id, staff_id))
         if assigned and row is None:
             uow.session.add(WindowStaff(window_id=window_id, staff_id=staff_id))
-            uow.audit("ASSIGN_WINDOW", "Window", window_id,
-                      f"{staff.username} assigned to {window.code}")
+            uow.audit("ASSIGN_WINDOW", "Window", window_id, f"{staff.username} assigned to {window.code}")
         elif not assigned and row is not None:
             await uow.session.delete(row)
-            uow.audit("UNASSIGN_WINDOW", "Window", window_id,
-                      f"{staff.username} no longer at {window.code}")
+            uow.audit("UNASSIGN_WINDOW", "Window", window_id, f"{staff.username} no longer at {window.code}")
         await uow.commit()
     return window

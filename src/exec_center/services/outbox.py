@@ -23,17 +23,20 @@ GRACE = timedelta(seconds=5)
 BATCH = 500
 
 
-async def relay(ctx: AppContext, *, ids: Sequence[int] | None = None,
-                older_than: timedelta | None = None) -> int:
+async def relay(
+    ctx: AppContext, *, ids: Sequence[int] | None = None, older_than: timedelta | None = None
+) -> int:
     """Publish unsent outbox rows (the given ones, or all older than `older_than`)."""
     if ctx.publisher is None:
         return 0
     sent = 0
     async with ctx.sessionmaker() as session, session.begin():
-        query = (sa.select(OutboxMessage)
-                 .where(OutboxMessage.sent_at.is_(None))
-                 .order_by(OutboxMessage.id)
-                 .limit(BATCH))
+        query = (
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None))
+            .order_by(OutboxMessage.id)
+            .limit(BATCH)
+        )
         if ids is not None:
             query = query.where(OutboxMessage.id.in_(ids))
         if older_than is not None:
@@ -46,8 +49,7 @@ async def relay(ctx: AppContext, *, ids: Sequence[int] | None = None,
             try:
                 ctx.publisher.publish(message.actor_name, message.args)
             except Exception:
-                log.exception("could not publish outbox message %s (%s)", message.id,
-                              message.actor_name)
+                log.exception("could not publish outbox message %s (%s)", message.id, message.actor_name)
                 continue
             message.sent_at = now
             sent += 1

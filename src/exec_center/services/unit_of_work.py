@@ -37,8 +37,9 @@ class UnitOfWork:
         await self.session.begin()
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         try:
             if self.session.in_transaction():
                 await self.session.rollback()
@@ -47,17 +48,22 @@ class UnitOfWork:
 
     def enqueue(self, actor_name: str, *args: Any) -> OutboxMessage:
         """Ask for a job after commit. Arguments are ids, never personal data."""
-        message = OutboxMessage(actor_name=actor_name, args=list(args), created_at=self.now,
-                                attempts=0)
+        message = OutboxMessage(actor_name=actor_name, args=list(args), created_at=self.now, attempts=0)
         self.session.add(message)
         self._outbox.append(message)
         return message
 
     def audit(self, action: str, object_type: str, object_id: int, summary: str) -> None:
-        self.session.add(AuditEvent(
-            at=self.now, actor_id=self.actor.staff_id if self.actor else None, action=action,
-            object_type=object_type, object_id=object_id, summary=summary[:500],
-        ))
+        self.session.add(
+            AuditEvent(
+                at=self.now,
+                actor_id=self.actor.staff_id if self.actor else None,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                summary=summary[:500],
+            )
+        )
 
     async def commit(self) -> None:
         await self.session.commit()

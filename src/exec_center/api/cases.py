@@ -1,0 +1,981 @@
+"""Cases in GraphQL: the case file (parties masked unless the viewer needs them), intake and
+every step of the preservation-case lifecycle."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+import sqlalchemy as sa
+import strawberry
+
+from ..clock import court_today
+from ..db.models import (
+    AdjudicationApplication,
+    AssetFinding,
+    Case,
+    CaseParty,
+    CaseRecord,
+    ControlMeasure,
+    Deadline,
+    Document,
+)
+from ..domain import assets as asset_rules
+from ..domain import lifecycle as stages
+from ..domain.access import case_visible, sees_personal_data
+from ..domain.case_numbers import CaseNumber as CaseNumberValue
+from ..domain.case_numbers import CaseType as CaseTypeEnum
+from ..domain.case_numbers import InvalidCaseNumber
+from ..domain.deadlines import DeadlineStatus
+from ..domain.errors import DomainError, Forbidden
+from ..domain.identifiers import PartyKind as PartyKindEnum
+from ..domain.intake import IntakeData, PartyData
+from ..domain.intake import TitleKind as TitleKindEnum
+from ..domain.masking import mask_party_identifier, mask_phone
+from ..domain.organisation import Role as RoleEnum
+from ..domain.transfer import TransferStrategy as TransferStrategyEnum
+from ..services import asset_queries, lifecycle
+from ..services import cases as case_service
+from . import loaders
+from .common import Connection, UserError, check_first, connection, decode_cursor, run_mutation
+from .context import Info, RequestContext
+from .deadlines import DeadlineType
+from .history import HistoryEntry, history_connection
+from .ids import pk_of, to_global_id
+from .organisation import Node, StaffType, TeamType
+
+CaseStage = strawberry.enum(stages.CaseStage, description="Where a case stands in its life.")
+CaseTypeGql = strawberry.enum(CaseTypeEnum, name="CaseType", description="The case type (类型代字).")
+PartyKind = strawberry.enum(PartyKindEnum)
+TitleKind = strawberry.enum(TitleKindEnum, description="The kind of enforceable title (执行依据).")
+AssetCategory = strawberry.enum(asset_rules.AssetCategory)
+MeasureKind = strawberry.enum(asset_rules.MeasureKind)
+MediationOutcome = strawberry.enum(stages.MediationOutcome)
+ClosingMethod = strawberry.enum(stages.ClosingMethod, description="How a case is closed (结案方式).")
+AdjudicationKind = strawberry.enum(stages.AdjudicationKind)
+TransferStrategy = strawberry.enum(TransferStrategyEnum)
+
+
+@strawberry.enum
+class FindingSource(Enum):
+    MANUAL = "MANUAL"
+    IMPORT = "IMPORT"
+
+
+async def case_by_id(ctx: RequestContext, keys: list[int]) -> list[Case | None]:
+    rows = (await ctx.session.scalars(sa.select(Case).where(Case.id.in_(keys)))).all()
+    return loaders._by_id(keys, rows)
+
+
+def _file_ids(case: Case, archived_into: list[int]) -> list[int]:
+    """The case's file: itself, the preservation case it came from, what is archived into it."""
+    ids = [case.id, *archived_into]
+    if case.case_type is CaseTypeEnum.ZHI and case.origin_case_id is not None:
+        ids.append(case.origin_case_id)
+    return list(dict.fromkeys(ids))
+
+
+async def _archived_into(ctx: RequestContext, keys: list[int]) -> list[list[int]]:
+    rows = (
+        await ctx.session.execute(
+            sa.select(Case.archived_into_id, Case.id).where(Case.archived_into_id.in_(keys))
+        )
+    ).all()
+    return loaders._group(keys, [(r[0], r[1]) for r in rows])
+
+
+def _rows_by_case(model):  # type: ignore[no-untyped-def]
+    async def load(ctx: RequestContext, keys: list[int]) -> list[list]:
+        rows = (
+            await ctx.session.scalars(sa.select(model).where(model.case_id.in_(keys)).order_by(model.id))
+        ).all()
+        return loaders._group(keys, [(r.case_id, r) for r in rows])
+
+    return load
+
+
+async def _deadlines_by_case(ctx: RequestContext, keys: list[int]) -> list[list[Deadline]]:
+    rows = (
+        await ctx.session.scalars(
+            sa.select(Deadline)
+            .where(Deadline.owner_type == "Case", Deadline.owner_id.in_(keys))
+            .order_by(Deadline.id)
+        )
+    ).all()
+    return loaders._group(keys, [(r.owner_id, r) for r in rows])
+
+
+async def _related(ctx: RequestContext, keys: list[int]) -> list[list[Case]]:
+    rows = (
+        await ctx.session.scalars(sa.select(Case).where(Case.origin_case_id.in_(keys)).order_by(Case.id))
+    ).all()
+    return loaders._group(keys, [(r.origin_case_id, r) for r in rows])
+
+
+@strawberry.type(
+    description="An applicant or respondent. idNumber and phone are masked unless the viewer is "
+    "a centre officer, on the case's team or its handler."
+)
+class Party(Node):
+    row: strawberry.Private[CaseParty]
+    full: strawberry.Private[bool]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return to_global_id("Party", self.row.id)
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field
+    def kind(self) -> PartyKind:  # type: ignore[valid-type]
+        return self.row.kind
+
+    @strawberry.field
+    def kind_label(self) -> str:
+        return self.row.kind.label
+
+    @strawberry.field(description="Resident ID number (masked 445322********1236) or credit code.")
+    def id_number(self) -> str:
+        return (
+            self.row.id_number
+            if self.full
+            else mask_party_identifier(self.row.kind, self.row.id_number) or ""
+        )
+
+    @strawberry.field(description="Masked 138****8000 unless the viewer needs it.")
+    def phone(self) -> str | None:
+        return self.row.phone if self.full else mask_phone(self.row.phone)
+
+    @strawberry.field
+    def address(self) -> str | None:
+        return self.row.address if self.full else None
+
+    @strawberry.field(description="Whether idNumber and phone are shown in full to this viewer.")
+    def unmasked(self) -> bool:
+        return self.full
+
+
+@strawberry.type(description="A query result (查询反馈): an asset found.")
+class Finding(Node):
+    row: strawberry.Private[AssetFinding]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return to_global_id("Finding", self.row.id)
+
+    @strawberry.field
+    def category(self) -> AssetCategory:  # type: ignore[valid-type]
+        return self.row.category
+
+    @strawberry.field
+    def category_label(self) -> str:
+        return self.row.category.label
+
+    @strawberry.field
+    def institution(self) -> str:
+        return self.row.institution
+
+    @strawberry.field
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field
+    def value(self) -> Decimal | None:
+        return self.row.value
+
+    @strawberry.field
+    def encumbrances(self) -> str | None:
+        return self.row.encumbrances
+
+    @strawberry.field(description="This court sealed or froze it first (首封).")
+    def first_seal(self) -> bool:
+        return self.row.first_seal
+
+    @strawberry.field
+    def disposable(self) -> bool:
+        return self.row.disposable
+
+    @strawberry.field
+    def respondent_holds_mortgage(self) -> bool:
+        return self.row.respondent_holds_mortgage
+
+    @strawberry.field(description="QUERY (from the query-control system), MANUAL or IMPORT.")
+    def source(self) -> str:
+        return self.row.source
+
+
+@strawberry.type(name="ControlMeasure")
+class ControlMeasureType(Node):
+    row: strawberry.Private[ControlMeasure]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return to_global_id("ControlMeasure", self.row.id)
+
+    @strawberry.field
+    def measure(self) -> MeasureKind:  # type: ignore[valid-type]
+        return self.row.measure
+
+    @strawberry.field
+    def measure_label(self) -> str:
+        return self.row.measure.label
+
+    @strawberry.field
+    def amount(self) -> Decimal:
+        return self.row.amount
+
+    @strawberry.field
+    def starts_on(self) -> date:
+        return self.row.starts_on
+
+    @strawberry.field(description="The last day the measure holds unless renewed (null for a deduction).")
+    def expires_on(self) -> date | None:
+        return self.row.expires_on
+
+    @strawberry.field
+    def finding_id(self) -> strawberry.ID:
+        return to_global_id("Finding", self.row.finding_id)
+
+
+@strawberry.type(name="Document")
+class DocumentType(Node):
+    row: strawberry.Private[Document]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return to_global_id("Document", self.row.id)
+
+    @strawberry.field
+    def kind(self) -> str:
+        return self.row.kind
+
+    @strawberry.field
+    def kind_label(self) -> str:
+        from ..documents import DocumentKind
+
+        return DocumentKind(self.row.kind).label
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="GET it with the same bearer token.")
+    def url(self) -> str:
+        return f"/documents/{self.row.id}"
+
+    @strawberry.field
+    def created_at(self) -> date:
+        return self.row.created_at.date()
+
+
+@strawberry.type
+class CaseRecordType:
+    row: strawberry.Private[CaseRecord]
+
+    @strawberry.field
+    def kind(self) -> str:
+        return self.row.kind
+
+    @strawberry.field
+    def kind_label(self) -> str:
+        return lifecycle.RECORD_KINDS.get(self.row.kind, self.row.kind)
+
+    @strawberry.field
+    def occurred_on(self) -> date:
+        return self.row.occurred_on
+
+    @strawberry.field
+    def note(self) -> str:
+        return self.row.note
+
+    @strawberry.field
+    def outcome(self) -> str | None:
+        return self.row.outcome
+
+
+@strawberry.type(name="AdjudicationApplication")
+class AdjudicationApplicationType(Node):
+    row: strawberry.Private[AdjudicationApplication]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return to_global_id("AdjudicationApplication", self.row.id)
+
+    @strawberry.field
+    def kind(self) -> AdjudicationKind:  # type: ignore[valid-type]
+        return self.row.kind
+
+    @strawberry.field
+    def kind_label(self) -> str:
+        return self.row.kind.label
+
+    @strawberry.field
+    def applicant_name(self) -> str:
+        return self.row.applicant_name
+
+    @strawberry.field
+    def summary(self) -> str:
+        return self.row.summary
+
+    @strawberry.field(description="PENDING, GRANTED or REJECTED.")
+    def status(self) -> str:
+        return self.row.status
+
+    @strawberry.field
+    def decision_note(self) -> str | None:
+        return self.row.decision_note
+
+
+@strawberry.type(name="Case", description="An execution case and its file.")
+class CaseType(Node):
+    row: strawberry.Private[Case]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return to_global_id("Case", self.row.id)
+
+    @strawberry.field(description="（年份）法院代字 类型代字 序号 号, e.g. （2024）粤5322执保123号.")
+    def number(self) -> str:
+        return self.row.number
+
+    @strawberry.field(name="type")
+    def type_(self) -> CaseTypeGql:  # type: ignore[valid-type]
+        return self.row.case_type
+
+    @strawberry.field
+    def type_label(self) -> str:
+        return self.row.case_type.label
+
+    @strawberry.field
+    def stage(self) -> CaseStage:  # type: ignore[valid-type]
+        return self.row.stage
+
+    @strawberry.field
+    def stage_label(self) -> str:
+        return self.row.stage.label
+
+    @strawberry.field
+    def received_on(self) -> date:
+        return self.row.received_on
+
+    @strawberry.field
+    def claim_amount(self) -> Decimal:
+        return self.row.claim_amount
+
+    @strawberry.field
+    def title_document_number(self) -> str:
+        return self.row.title_document_number
+
+    @strawberry.field
+    def title_kind_label(self) -> str:
+        try:
+            return TitleKindEnum(self.row.title_kind).label
+        except ValueError:
+            return self.row.title_kind
+
+    @strawberry.field
+    def township(self) -> str | None:
+        return self.row.township
+
+    @strawberry.field(description="The total the control measures hold.")
+    def controlled_total(self) -> Decimal:
+        return self.row.controlled_total
+
+    @strawberry.field(description="The measures cover the claim (足额查控).")
+    def fully_controlled(self) -> bool:
+        return self.row.fully_controlled
+
+    @strawberry.field
+    def mediation_outcome(self) -> MediationOutcome | None:  # type: ignore[valid-type]
+        return self.row.mediation_outcome
+
+    @strawberry.field
+    def closing_method(self) -> ClosingMethod | None:  # type: ignore[valid-type]
+        return self.row.closing_method
+
+    @strawberry.field
+    def closing_method_label(self) -> str | None:
+        return self.row.closing_method.label if self.row.closing_method else None
+
+    @strawberry.field(description="What this case's stage allows next.")
+    def allowed_steps(self) -> list[str]:
+        return [s.value for s in stages.allowed_steps(self.row.stage)]
+
+    def _full(self, info: Info) -> bool:
+        return sees_personal_data(
+            info.context.viewer, team_id=self.row.team_id, handler_id=self.row.handler_id
+        )
+
+    async def _parties(self, info: Info, side: str) -> list[Party]:
+        rows = await loaders.loader(info.context, "parties", _rows_by_case(CaseParty)).load(self.row.id)
+        full = self._full(info)
+        chosen = [Party(row=p, full=full) for p in rows if p.side == side]
+        if full and chosen:
+            info.context.disclosed.add(self.row.id)  # one audit event per case and request
+        return chosen
+
+    @strawberry.field
+    async def applicants(self, info: Info) -> list[Party]:
+        return await self._parties(info, "APPLICANT")
+
+    @strawberry.field
+    async def respondents(self, info: Info) -> list[Party]:
+        return await self._parties(info, "RESPONDENT")
+
+    @strawberry.field
+    async def team(self, info: Info) -> TeamType | None:
+        if self.row.team_id is None:
+            return None
+        team = await loaders.loader(info.context, "team", loaders.team_by_id).load(self.row.team_id)
+        return TeamType(row=team) if team else None
+
+    @strawberry.field(description="The handler (承办人).")
+    async def handler(self, info: Info) -> StaffType | None:
+        if self.row.handler_id is None:
+            return None
+        staff = await loaders.loader(info.context, "staff", loaders.staff_by_id).load(self.row.handler_id)
+        return StaffType(row=staff) if staff else None
+
+    async def _file(self, info: Info) -> list[int]:
+        archived = await loaders.loader(info.context, "archivedInto", _archived_into).load(self.row.id)
+        return _file_ids(self.row, archived)
+
+    async def _from_file(self, info: Info, name: str, model) -> list:  # type: ignore[no-untyped-def]
+        loader = loaders.loader(info.context, name, _rows_by_case(model))
+        rows: list = []
+        for case_id in await self._file(info):
+            rows.extend(await loader.load(case_id))
+        return sorted(rows, key=lambda r: r.id)
+
+    @strawberry.field
+    async def deadlines(self, info: Info) -> list[DeadlineType]:
+        rows = await loaders.loader(info.context, "deadlinesOfCase", _deadlines_by_case).load(self.row.id)
+        return [DeadlineType(row=d) for d in rows]
+
+    @strawberry.field(description="Deadlines still running.")
+    async def open_deadlines(self, info: Info) -> list[DeadlineType]:
+        rows = await loaders.loader(info.context, "deadlinesOfCase", _deadlines_by_case).load(self.row.id)
+        return [DeadlineType(row=d) for d in rows if d.status is DeadlineStatus.OPEN]
+
+    @strawberry.field(description="Asset findings in the case's file.")
+    async def findings(self, info: Info) -> list[Finding]:
+        return [Finding(row=r) for r in await self._from_file(info, "findings", AssetFinding)]
+
+    @strawberry.field
+    async def control_measures(self, info: Info) -> list[ControlMeasureType]:
+        return [ControlMeasureType(row=r) for r in await self._from_file(info, "measures", ControlMeasure)]
+
+    @strawberry.field(description="Documents in the case's file, including an archived preservation case's.")
+    async def documents(self, info: Info) -> list[DocumentType]:
+        return [DocumentType(row=r) for r in await self._from_file(info, "documents", Document)]
+
+    @strawberry.field(description="Investigation, summons, property report, mediation, letter service.")
+    async def records(self, info: Info) -> list[CaseRecordType]:
+        return [CaseRecordType(row=r) for r in await self._from_file(info, "records", CaseRecord)]
+
+    @strawberry.field
+    async def adjudication_applications(self, info: Info) -> list[AdjudicationApplicationType]:
+        rows = await loaders.loader(
+            info.context, "applications", _rows_by_case(AdjudicationApplication)
+        ).load(self.row.id)
+        return [AdjudicationApplicationType(row=r) for r in rows]
+
+    @strawberry.field(description="Cases linked both ways: the origin and what was filed from it.")
+    async def related_cases(self, info: Info) -> list[CaseType]:
+        children = await loaders.loader(info.context, "relatedCases", _related).load(self.row.id)
+        related = list(children)
+        if self.row.origin_case_id is not None:
+            origin = await loaders.loader(info.context, "case", case_by_id).load(self.row.origin_case_id)
+            if origin is not None:
+                related.insert(0, origin)
+        return [CaseType(row=c) for c in related]
+
+    @strawberry.field(
+        description="What happened to the case (and to the cases archived into its file), newest first."
+    )
+    async def history(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[HistoryEntry]:
+        return await history_connection(
+            info,
+            ["Case"],
+            self.row.id,
+            first,
+            after,
+            also_ids=[i for i in await self._file(info) if i != self.row.id],
+        )
+
+
+def _visible(info: Info, case: Case | None) -> Case | None:
+    if case is None:
+        return None
+    return (
+        case if case_visible(info.context.viewer, team_id=case.team_id, handler_id=case.handler_id) else None
+    )
+
+
+@strawberry.input
+class CaseFilter:
+    stage: list[CaseStage] | None = None  # type: ignore[valid-type]
+    type: list[CaseTypeGql] | None = None  # type: ignore[valid-type]
+    team_id: strawberry.ID | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    overdue: bool | None = strawberry.field(default=None, description="Has an open deadline past due.")
+
+
+SUPERVISORS = (
+    RoleEnum.BUREAU_CHIEF,
+    RoleEnum.COMMAND_CENTER,
+    RoleEnum.CENTER_HEAD,
+    RoleEnum.IMPLEMENTATION_LEAD,
+    RoleEnum.CENTER_OFFICER,
+)
+
+
+@strawberry.type
+class CaseQuery:
+    @strawberry.field(name="case", description="A case by its number, e.g. （2024）粤5322执保1号.")
+    async def case_(self, info: Info, number: str) -> CaseType | None:
+        info.context.viewer  # noqa: B018
+        try:
+            normalised = str(CaseNumberValue.parse(number))
+        except InvalidCaseNumber as error:
+            raise DomainError(str(error), field="number") from None
+        row = await info.context.session.scalar(sa.select(Case).where(Case.number == normalised))
+        visible = _visible(info, row)
+        return CaseType(row=visible) if visible else None
+
+    @strawberry.field(description="Cases for supervisors, newest first.")
+    async def cases(
+        self, info: Info, first: int | None = 50, after: str | None = None, filter: CaseFilter | None = None
+    ) -> Connection[CaseType]:
+        viewer = info.context.viewer
+        if not viewer.has(*SUPERVISORS):
+            raise Forbidden("the case list is for supervisors and the centre; open a case by its number")
+        size = check_first(first)
+        query = sa.select(Case)
+        if not (viewer.sees_everything or viewer.has(RoleEnum.CENTER_HEAD, RoleEnum.CENTER_OFFICER)):
+            query = query.where(Case.team_id.in_(list(viewer.lead_team_ids) or [-1]))
+        if filter is not None:
+            if filter.stage:
+                query = query.where(Case.stage.in_([stages.CaseStage(s) for s in filter.stage]))
+            if filter.type:
+                query = query.where(Case.case_type.in_([CaseTypeEnum(t) for t in filter.type]))
+            if filter.team_id is not None:
+                query = query.where(Case.team_id == pk_of(filter.team_id, "Team", "filter.teamId"))
+            if filter.received_from is not None:
+                query = query.where(Case.received_on >= filter.received_from)
+            if filter.received_to is not None:
+                query = query.where(Case.received_on <= filter.received_to)
+            if filter.overdue is not None:
+                today = court_today(info.context.app.clock, info.context.app.settings.tz)
+                late = sa.exists().where(
+                    Deadline.owner_type == "Case",
+                    Deadline.owner_id == Case.id,
+                    Deadline.status == DeadlineStatus.OPEN,
+                    Deadline.due_on < today,
+                )
+                query = query.where(late if filter.overdue else ~late)
+        session = info.context.session
+        total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        if after:
+            (last,) = decode_cursor(after, 1)
+            if not isinstance(last, int):
+                raise DomainError("after is not a cursor issued for this list", field="after")
+            query = query.where(Case.id < last)
+        rows = (await session.scalars(query.order_by(Case.id.desc()).limit(size + 1))).all()
+        return connection(
+            [CaseType(row=r) for r in rows],
+            first=size,
+            total=total or 0,
+            key=lambda c: [c.row.id],
+            has_previous=after is not None,
+        )
+
+
+# --- mutations --------------------------------------------------------------------------
+
+
+@strawberry.input
+class TitleInput:
+    document_number: str
+    kind: TitleKind  # type: ignore[valid-type]
+
+
+@strawberry.input
+class PartyInput:
+    kind: PartyKind  # type: ignore[valid-type]
+    name: str
+    id_number: str = strawberry.field(
+        description="Resident ID number (18, check digit) or unified social "
+        "credit code (18, check character)."
+    )
+    phone: str | None = None
+    address: str | None = None
+
+
+@strawberry.input
+class ReceiveCaseInput:
+    claim_amount: Decimal
+    title: TitleInput
+    applicants: list[PartyInput]
+    respondents: list[PartyInput]
+    received_on: date | None = strawberry.field(
+        default=None,
+        description="Default today; may be earlier for paper filings entered later, never later.",
+    )
+    township: str | None = strawberry.field(
+        default=None, description="The respondent's township (乡镇), for transfer by township."
+    )
+
+
+@strawberry.type
+class CasePayload:
+    case: CaseType | None = None
+    user_errors: list[UserError]
+
+
+def _case(case: Case) -> dict:
+    return {"case": CaseType(row=case)}
+
+
+def _parties(items: list[PartyInput]) -> tuple[PartyData, ...]:
+    return tuple(
+        PartyData(
+            kind=PartyKindEnum(p.kind), name=p.name, id_number=p.id_number, phone=p.phone, address=p.address
+        )
+        for p in items
+    )
+
+
+@strawberry.input
+class FindingInput:
+    category: AssetCategory  # type: ignore[valid-type]
+    institution: str
+    description: str
+    value: Decimal | None = None
+    encumbrances: str | None = None
+    first_seal: bool = False
+    disposable: bool = False
+    respondent_holds_mortgage: bool = False
+
+
+@strawberry.input
+class RecordAssetFindingsInput:
+    case_id: strawberry.ID
+    findings: list[FindingInput]
+    source: FindingSource = FindingSource.MANUAL
+
+
+@strawberry.input
+class MeasureInput:
+    finding_id: strawberry.ID
+    measure: MeasureKind  # type: ignore[valid-type]
+    amount: Decimal
+
+
+@strawberry.input
+class DecideControlMeasuresInput:
+    case_id: strawberry.ID
+    measures: list[MeasureInput]
+
+
+@strawberry.input
+class CaseIdInput:
+    case_id: strawberry.ID
+
+
+@strawberry.enum
+class TeamWorkKind(Enum):
+    INVESTIGATION = "INVESTIGATION"
+    SUMMONS = "SUMMONS"
+    PROPERTY_REPORT = "PROPERTY_REPORT"
+    ASSET_VERIFICATION = "ASSET_VERIFICATION"
+
+
+@strawberry.input
+class RecordTeamWorkInput:
+    case_id: strawberry.ID
+    kind: TeamWorkKind
+    note: str
+    occurred_on: date | None = None
+
+
+@strawberry.input
+class StartMediationInput:
+    case_id: strawberry.ID
+    note: str = strawberry.field(description="The summons: who was called, when.")
+
+
+@strawberry.input
+class RecordMediationOutcomeInput:
+    case_id: strawberry.ID
+    outcome: MediationOutcome  # type: ignore[valid-type]
+    note: str = ""
+
+
+@strawberry.input
+class SendTaxLetterInput:
+    case_id: strawberry.ID
+    finding_ids: list[strawberry.ID]
+
+
+@strawberry.input
+class CloseCaseInput:
+    case_id: strawberry.ID
+    method: ClosingMethod  # type: ignore[valid-type]
+
+
+@strawberry.type
+class ConvertCasePayload:
+    case: CaseType | None = strawberry.field(default=None, description="The new 执 case.")
+    preservation_case: CaseType | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class FileAdjudicationApplicationInput:
+    case_id: strawberry.ID
+    kind: AdjudicationKind  # type: ignore[valid-type]
+    applicant_name: str
+    summary: str
+
+
+@strawberry.type
+class AdjudicationApplicationPayload:
+    application: AdjudicationApplicationType | None = None
+    case: CaseType | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class SetTransferStrategyInput:
+    strategy: TransferStrategy  # type: ignore[valid-type]
+    effective_from: date
+    note: str
+
+
+@strawberry.type
+class SetTransferStrategyPayload:
+    strategy: TransferStrategy | None = None  # type: ignore[valid-type]
+    user_errors: list[UserError]
+
+
+async def _reload(ctx: RequestContext, case_id: int) -> dict:
+    async with ctx.app.sessionmaker() as session:
+        return {"case": CaseType(row=await session.get(Case, case_id))}
+
+
+@strawberry.type
+class CaseMutation:
+    @strawberry.mutation(
+        description="Receive an execution case (affairs clerks and centre officers): it gets its "
+        "执保 number at once; the 5-working-day query-and-control deadline starts; the ruling and "
+        "the asset queries follow in the background."
+    )
+    async def receive_case(self, info: Info, input: ReceiveCaseInput) -> CasePayload:
+        ctx = info.context
+        data = IntakeData(
+            received_on=input.received_on,
+            claim_amount=input.claim_amount,
+            title_document_number=input.title.document_number,
+            title_kind=TitleKindEnum(input.title.kind),
+            applicants=_parties(input.applicants),
+            respondents=_parties(input.respondents),
+            township=input.township,
+        )
+        return await run_mutation(
+            CasePayload, lambda: case_service.receive_case(ctx.app, ctx.viewer, data), _case
+        )
+
+    @strawberry.mutation(description="Findings entered by hand or imported from the query-control system.")
+    async def record_asset_findings(self, info: Info, input: RecordAssetFindingsInput) -> CasePayload:
+        ctx = info.context
+
+        async def act() -> Case:
+            findings = [
+                asset_queries.ManualFinding(
+                    category=asset_rules.AssetCategory(f.category),
+                    institution=f.institution,
+                    description=f.description,
+                    value=f.value,
+                    encumbrances=f.encumbrances,
+                    first_seal=f.first_seal,
+                    disposable=f.disposable,
+                    respondent_holds_mortgage=f.respondent_holds_mortgage,
+                )
+                for f in input.findings
+            ]
+            return await asset_queries.record_findings(
+                ctx.app, ctx.viewer, pk_of(input.case_id, "Case", "caseId"), findings, input.source.value
+            )
+
+        return await run_mutation(CasePayload, act, _case)
+
+    @strawberry.mutation(description="Freeze, seal, seize or deduct found assets (Art. 15).")
+    async def decide_control_measures(self, info: Info, input: DecideControlMeasuresInput) -> CasePayload:
+        ctx = info.context
+
+        async def act() -> Case:
+            measures = [
+                lifecycle.MeasureRequest(
+                    finding_id=pk_of(m.finding_id, "Finding", f"measures.{i}.findingId"),
+                    measure=asset_rules.MeasureKind(m.measure),
+                    amount=m.amount,
+                )
+                for i, m in enumerate(input.measures)
+            ]
+            return await lifecycle.decide_control(
+                ctx.app, ctx.viewer, pk_of(input.case_id, "Case", "caseId"), measures
+            )
+
+        return await run_mutation(CasePayload, act, _case)
+
+    @strawberry.mutation(
+        description="End query-and-control (Art. 16); the transfer follows in the background."
+    )
+    async def complete_query_control(self, info: Info, input: CaseIdInput) -> CasePayload:
+        ctx = info.context
+        return await run_mutation(
+            CasePayload,
+            lambda: lifecycle.finish_query_control(
+                ctx.app, ctx.viewer, pk_of(input.case_id, "Case", "caseId")
+            ),
+            _case,
+        )
+
+    @strawberry.mutation(
+        description="The team records investigation, summons, property report or verification."
+    )
+    async def record_team_work(self, info: Info, input: RecordTeamWorkInput) -> CasePayload:
+        ctx = info.context
+
+        async def act() -> dict:
+            case_id = pk_of(input.case_id, "Case", "caseId")
+            await lifecycle.record_team_work(
+                ctx.app, ctx.viewer, case_id, input.kind.value, input.note, input.occurred_on
+            )
+            return await _reload(ctx, case_id)
+
+        return await run_mutation(CasePayload, act, lambda r: r)
+
+    @strawberry.mutation(description="Summon both parties and mediate (Art. 18).")
+    async def start_mediation(self, info: Info, input: StartMediationInput) -> CasePayload:
+        ctx = info.context
+        return await run_mutation(
+            CasePayload,
+            lambda: lifecycle.start_mediation(
+                ctx.app, ctx.viewer, pk_of(input.case_id, "Case", "caseId"), input.note
+            ),
+            _case,
+        )
+
+    @strawberry.mutation(description="SETTLED, PERFORMED or FAILED; the case then waits for conversion.")
+    async def record_mediation_outcome(self, info: Info, input: RecordMediationOutcomeInput) -> CasePayload:
+        ctx = info.context
+        return await run_mutation(
+            CasePayload,
+            lambda: lifecycle.record_mediation_outcome(
+                ctx.app,
+                ctx.viewer,
+                pk_of(input.case_id, "Case", "caseId"),
+                stages.MediationOutcome(input.outcome),
+                input.note,
+            ),
+            _case,
+        )
+
+    @strawberry.mutation(description="Render the benchmark-price letter to the county tax bureau (Art. 19).")
+    async def send_tax_letter(self, info: Info, input: SendTaxLetterInput) -> CasePayload:
+        ctx = info.context
+
+        async def act() -> dict:
+            case_id = pk_of(input.case_id, "Case", "caseId")
+            ids = [pk_of(f, "Finding", f"findingIds.{i}") for i, f in enumerate(input.finding_ids)]
+            await lifecycle.send_tax_letter(ctx.app, ctx.viewer, case_id, ids)
+            return await _reload(ctx, case_id)
+
+        return await run_mutation(CasePayload, act, lambda r: r)
+
+    @strawberry.mutation(description="Convert a preservation case to a 执 case (Arts. 9, 20).")
+    async def convert_case(self, info: Info, input: CaseIdInput) -> ConvertCasePayload:
+        ctx = info.context
+
+        async def act() -> dict:
+            case_id = pk_of(input.case_id, "Case", "caseId")
+            converted = await lifecycle.convert_case(ctx.app, ctx.viewer, case_id)
+            origin = await _reload(ctx, case_id)
+            return {"case": CaseType(row=converted), "preservation_case": origin["case"]}
+
+        return await run_mutation(ConvertCasePayload, act, lambda r: r)
+
+    @strawberry.mutation(description="Close a case with a method its type allows.")
+    async def close_case(self, info: Info, input: CloseCaseInput) -> CasePayload:
+        ctx = info.context
+        return await run_mutation(
+            CasePayload,
+            lambda: lifecycle.close_case(
+                ctx.app,
+                ctx.viewer,
+                pk_of(input.case_id, "Case", "caseId"),
+                stages.ClosingMethod(input.method),
+            ),
+            _case,
+        )
+
+    @strawberry.mutation(
+        description="Archive a closed case, or a converted preservation case into its 执 case's "
+        "file (Art. 21)."
+    )
+    async def archive_case(self, info: Info, input: CaseIdInput) -> CasePayload:
+        ctx = info.context
+        return await run_mutation(
+            CasePayload,
+            lambda: lifecycle.archive_case(ctx.app, ctx.viewer, pk_of(input.case_id, "Case", "caseId")),
+            _case,
+        )
+
+    @strawberry.mutation(
+        description="File an application to add a respondent, an objection or a reconsideration "
+        "of preservation; it lands on the adjudication team's worklist (Art. 9)."
+    )
+    async def file_adjudication_application(
+        self, info: Info, input: FileAdjudicationApplicationInput
+    ) -> AdjudicationApplicationPayload:
+        ctx = info.context
+
+        async def act() -> dict:
+            case_id = pk_of(input.case_id, "Case", "caseId")
+            application = await lifecycle.file_application(
+                ctx.app,
+                ctx.viewer,
+                case_id,
+                stages.AdjudicationKind(input.kind),
+                input.applicant_name,
+                input.summary,
+            )
+            return {
+                "application": AdjudicationApplicationType(row=application),
+                **await _reload(ctx, case_id),
+            }
+
+        return await run_mutation(AdjudicationApplicationPayload, act, lambda r: r)
+
+    @strawberry.mutation(
+        description="Choose how the automated transfer picks a team, from a date (ADMIN, BUREAU_CHIEF)."
+    )
+    async def set_transfer_strategy(
+        self, info: Info, input: SetTransferStrategyInput
+    ) -> SetTransferStrategyPayload:
+        ctx = info.context
+        return await run_mutation(
+            SetTransferStrategyPayload,
+            lambda: lifecycle.set_transfer_strategy(
+                ctx.app, ctx.viewer, TransferStrategyEnum(input.strategy), input.effective_from, input.note
+            ),
+            lambda s: {"strategy": s},
+        )

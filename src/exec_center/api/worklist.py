@@ -1,0 +1,480 @@
+"""Worklists: the viewer's work items (Camunda-Tasklist style), and claim / unclaim / complete /
+reassign. Reads are SQLAlchemy Core with keyset pagination and dataloaders: a page costs a
+bounded number of statements whatever its size."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import sqlalchemy as sa
+import strawberry
+
+from ..clock import court_today
+from ..db.models import Case, Window, WorkItem
+from ..domain import work as rules
+from ..domain.access import Viewer
+from ..domain.organisation import Role as RoleEnum
+from ..domain.organisation import Unit as UnitEnum
+from ..domain.work import WorkItemKind as KindEnum
+from ..domain.work import WorkItemStatus as StatusEnum
+from ..services import work as service
+from . import loaders
+from .common import Connection, UserError, check_first, connection, decode_cursor, run_mutation
+from .context import Info, RequestContext
+from .errors import ClientError
+from .history import HistoryEntry, history_connection
+from .ids import pk_of, to_global_id
+from .organisation import Node, Role, StaffType, TeamType, WindowType, WorkItemKind
+
+if TYPE_CHECKING:
+    from .cases import CaseType
+
+WorkItemStatus = strawberry.enum(StatusEnum, description="Where a work item stands.")
+FAR_FUTURE = date(9999, 12, 31)  # undated items sort after every dated one
+
+
+@strawberry.enum(description="What the worklist is ordered by (ties by id).")
+class WorkItemOrderField(Enum):
+    DUE_ON = "DUE_ON"
+    PRIORITY = "PRIORITY"
+    CREATED_AT = "CREATED_AT"
+
+
+@strawberry.enum
+class OrderDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input
+class WorkItemOrder:
+    field: WorkItemOrderField = WorkItemOrderField.DUE_ON
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input
+class WorkItemFilter:
+    status: list[WorkItemStatus] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Default: OPEN and CLAIMED."
+    )
+    kind: list[WorkItemKind] | None = None  # type: ignore[valid-type]
+    team_id: strawberry.ID | None = None
+    window_id: strawberry.ID | None = None
+    assigned_to_me: bool | None = None
+    overdue: bool | None = None
+    due_before: date | None = strawberry.field(default=None, description="Due on or before this date.")
+    case_number: str | None = None
+
+
+COLUMNS = [
+    WorkItem.__table__.c[name]
+    for name in (
+        "id",
+        "kind",
+        "owner_type",
+        "owner_id",
+        "case_id",
+        "candidate_role",
+        "team_id",
+        "window_id",
+        "assignee_id",
+        "status",
+        "priority",
+        "due_on",
+        "deadline_id",
+        "title",
+        "created_at",
+        "claimed_at",
+        "completed_at",
+        "outcome",
+        "note",
+        "version",
+    )
+]
+
+
+async def center_window_ids(ctx: RequestContext) -> frozenset[int]:
+    if "centerWindows" not in ctx.loaders:
+        ids = (
+            await ctx.session.scalars(sa.select(Window.id).where(Window.unit == UnitEnum.AFFAIRS_CENTER))
+        ).all()
+        ctx.loaders["centerWindows"] = frozenset(ids)
+    return ctx.loaders["centerWindows"]
+
+
+def visibility(viewer: Viewer, center_windows: frozenset[int]) -> sa.ColumnElement[bool] | None:
+    """The SQL form of `domain.work.can_see` (a test checks that the two agree)."""
+    if viewer.sees_everything:
+        return None
+    w = WorkItem
+    none = sa.literal(-1)
+    roles = [r.value for r in viewer.roles] or ["-"]
+    teams = list(viewer.team_ids) or [none]
+    windows = list(viewer.window_ids) or [none]
+    candidate = sa.and_(
+        w.status == StatusEnum.OPEN,
+        sa.or_(
+            sa.and_(
+                w.candidate_role.in_(roles),
+                sa.or_(w.team_id.is_(None), w.team_id.in_(teams)),
+                sa.or_(w.window_id.is_(None), w.window_id.in_(windows)),
+            ),
+            sa.and_(w.candidate_role.is_(None), w.team_id.in_(teams)),
+            sa.and_(w.candidate_role.is_(None), w.team_id.is_(None), w.window_id.in_(windows)),
+        ),
+    )
+    clauses = [w.assignee_id == viewer.staff_id, candidate]
+    if viewer.lead_team_ids:
+        clauses.append(w.team_id.in_(list(viewer.lead_team_ids)))
+    if RoleEnum.CENTER_HEAD in viewer.roles:
+        clauses.append(w.candidate_role.in_([r.value for r in rules.CENTER_ROLES]))
+        if center_windows:
+            clauses.append(sa.and_(w.candidate_role.is_(None), w.window_id.in_(list(center_windows))))
+    return sa.or_(*clauses)
+
+
+def _order(order: WorkItemOrder) -> tuple[sa.ColumnElement[Any], bool]:
+    if order.field is WorkItemOrderField.PRIORITY:
+        return WorkItem.priority, order.direction is OrderDirection.DESC
+    if order.field is WorkItemOrderField.CREATED_AT:
+        return WorkItem.created_at, order.direction is OrderDirection.DESC
+    return sa.func.coalesce(WorkItem.due_on, FAR_FUTURE), order.direction is OrderDirection.DESC
+
+
+def _cursor_value(order: WorkItemOrder, row: Any) -> Any:
+    if order.field is WorkItemOrderField.PRIORITY:
+        return row.priority
+    if order.field is WorkItemOrderField.CREATED_AT:
+        return row.created_at.isoformat()
+    return (row.due_on or FAR_FUTURE).isoformat()
+
+
+def _parse_cursor_value(order: WorkItemOrder, value: Any) -> Any:
+    try:
+        if order.field is WorkItemOrderField.PRIORITY:
+            if not isinstance(value, int):
+                raise ValueError
+            return value
+        if order.field is WorkItemOrderField.CREATED_AT:
+            return datetime.fromisoformat(value)
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ClientError(
+            "after is not a cursor issued for this ordering; use the pageInfo.endCursor of a "
+            "worklist with the same orderBy"
+        ) from None
+
+
+async def worklist_page(
+    info: Info,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: WorkItemFilter | None,
+    order: WorkItemOrder | None,
+    window_id: int | None = None,
+) -> Connection[WorkItemType]:
+    ctx = info.context
+    viewer = ctx.viewer
+    size = check_first(first)
+    order = order or WorkItemOrder()
+    conditions: list[sa.ColumnElement[bool]] = []
+    seen = visibility(viewer, await center_window_ids(ctx))
+    if seen is not None:
+        conditions.append(seen)
+    if window_id is not None:
+        conditions.append(WorkItem.window_id == window_id)
+    statuses = [StatusEnum(s) for s in filter.status] if filter and filter.status else list(rules.ACTIVE)
+    conditions.append(WorkItem.status.in_(statuses))
+    join_case = False
+    if filter is not None:
+        if filter.kind:
+            conditions.append(WorkItem.kind.in_([KindEnum(k) for k in filter.kind]))
+        if filter.team_id is not None:
+            conditions.append(WorkItem.team_id == pk_of(filter.team_id, "Team", "filter.teamId"))
+        if filter.window_id is not None:
+            conditions.append(WorkItem.window_id == pk_of(filter.window_id, "Window", "filter.windowId"))
+        if filter.assigned_to_me is not None:
+            mine = WorkItem.assignee_id == viewer.staff_id
+            conditions.append(
+                mine if filter.assigned_to_me else sa.or_(WorkItem.assignee_id.is_(None), ~mine)
+            )
+        today = court_today(ctx.app.clock, ctx.app.settings.tz)
+        if filter.overdue is not None:
+            late = sa.and_(WorkItem.due_on < today, WorkItem.status.in_(list(rules.ACTIVE)))
+            conditions.append(late if filter.overdue else sa.not_(late))
+        if filter.due_before is not None:
+            conditions.append(WorkItem.due_on <= filter.due_before)
+        if filter.case_number:
+            join_case = True
+            conditions.append(Case.number == filter.case_number.strip())
+    base = sa.select(*COLUMNS).select_from(WorkItem)
+    count = sa.select(sa.func.count()).select_from(WorkItem)
+    if join_case:
+        base = base.join(Case, Case.id == WorkItem.case_id)
+        count = count.join(Case, Case.id == WorkItem.case_id)
+    key, descending = _order(order)
+    page = base.where(*conditions)
+    if after:
+        value, last_id = decode_cursor(after, 2)
+        if not isinstance(last_id, int):
+            raise ClientError("after is not a cursor issued by this worklist")
+        value = _parse_cursor_value(order, value)
+        tie = sa.tuple_(key, WorkItem.id)
+        bound = sa.tuple_(sa.literal(value), sa.literal(last_id))
+        page = page.where(tie < bound if descending else tie > bound)
+    ordering = [key.desc(), WorkItem.id.desc()] if descending else [key.asc(), WorkItem.id.asc()]
+    rows = (await ctx.session.execute(page.order_by(*ordering).limit(size + 1))).all()
+    total = await ctx.session.scalar(count.where(*conditions))
+    return connection(
+        [WorkItemType(row=r) for r in rows],
+        first=size,
+        total=total or 0,
+        key=lambda item: [_cursor_value(order, item.row), item.row.id],
+        has_previous=after is not None,
+    )
+
+
+@strawberry.type(name="WorkItem", description="Something waiting for someone to act on it.")
+class WorkItemType(Node):
+    row: strawberry.Private[Any]  # a Core row or an ORM WorkItem: the same attributes
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return to_global_id("WorkItem", self.row.id)
+
+    @strawberry.field
+    def kind(self) -> WorkItemKind:  # type: ignore[valid-type]
+        return self.row.kind
+
+    @strawberry.field
+    def kind_label(self) -> str:
+        return KindEnum(self.row.kind).label
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field
+    def status(self) -> WorkItemStatus:  # type: ignore[valid-type]
+        return self.row.status
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return StatusEnum(self.row.status).label
+
+    @strawberry.field(description="1 normal; raised by the escalation ladder (2 warned, 3 due, 4 missed).")
+    def priority(self) -> int:
+        return self.row.priority
+
+    @strawberry.field
+    def due_on(self) -> date | None:
+        return self.row.due_on
+
+    @strawberry.field
+    def overdue(self, info: Info) -> bool:
+        today = court_today(info.context.app.clock, info.context.app.settings.tz)
+        return self.row.due_on is not None and self.row.due_on < today and self.row.status in rules.ACTIVE
+
+    @strawberry.field
+    def candidate_role(self) -> Role | None:  # type: ignore[valid-type]
+        return self.row.candidate_role
+
+    @strawberry.field
+    def candidate_role_label(self) -> str | None:
+        return RoleEnum(self.row.candidate_role).label if self.row.candidate_role else None
+
+    @strawberry.field
+    async def team(self, info: Info) -> TeamType | None:
+        if self.row.team_id is None:
+            return None
+        team = await loaders.loader(info.context, "team", loaders.team_by_id).load(self.row.team_id)
+        return TeamType(row=team) if team else None
+
+    @strawberry.field
+    async def window(self, info: Info) -> WindowType | None:
+        if self.row.window_id is None:
+            return None
+        window = await loaders.loader(info.context, "window", loaders.window_by_id).load(self.row.window_id)
+        return WindowType(row=window) if window else None
+
+    @strawberry.field
+    async def assignee(self, info: Info) -> StaffType | None:
+        if self.row.assignee_id is None:
+            return None
+        staff = await loaders.loader(info.context, "staff", loaders.staff_by_id).load(self.row.assignee_id)
+        return StaffType(row=staff) if staff else None
+
+    @strawberry.field(name="case")
+    async def case_(self, info: Info) -> Annotated[CaseType, strawberry.lazy("exec_center.api.cases")] | None:
+        if self.row.case_id is None:
+            return None
+        from .cases import CaseType, case_by_id
+
+        row = await loaders.loader(info.context, "case", case_by_id).load(self.row.case_id)
+        return CaseType(row=row) if row else None
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def claimed_at(self) -> datetime | None:
+        return self.row.claimed_at
+
+    @strawberry.field
+    def completed_at(self) -> datetime | None:
+        return self.row.completed_at
+
+    @strawberry.field
+    def outcome(self) -> str | None:
+        return self.row.outcome
+
+    @strawberry.field(description="The outcomes completing this item accepts.")
+    def allowed_outcomes(self) -> list[str]:
+        return list(rules.OUTCOMES.get(KindEnum(self.row.kind), ("DONE",)))
+
+    @strawberry.field
+    def note(self) -> str | None:
+        return self.row.note
+
+    @strawberry.field(description="Send it back with a change; a stale version is refused (STALE).")
+    def version(self) -> int:
+        return self.row.version
+
+    @strawberry.field
+    async def history(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[HistoryEntry]:
+        return await history_connection(info, ["WorkItem"], self.row.id, first, after)
+
+
+async def visible_item(info: Info, pk: int) -> WorkItemType | None:
+    ctx = info.context
+    row = await ctx.session.get(WorkItem, pk)
+    if row is None:
+        return None
+    facts = service.audience(row, row.window_id in await center_window_ids(ctx) if row.window_id else False)
+    return WorkItemType(row=row) if rules.can_see(ctx.viewer, facts) else None
+
+
+@strawberry.type
+class WorklistQuery:
+    @strawberry.field(
+        description="The viewer's work items: assigned to them, or open for a role, team or "
+        "window they hold; leads see their team's, the centre head the centre's, the bureau chief "
+        "and the command centre all. Most urgent first by default."
+    )
+    async def worklist(
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        filter: WorkItemFilter | None = None,
+        order_by: WorkItemOrder | None = None,
+    ) -> Connection[WorkItemType]:
+        return await worklist_page(info, first=first, after=after, filter=filter, order=order_by)
+
+
+# --- mutations --------------------------------------------------------------------------
+
+
+@strawberry.input
+class ClaimWorkItemInput:
+    id: strawberry.ID
+    version: int | None = strawberry.field(
+        default=None, description="The version you read; STALE if it moved."
+    )
+
+
+@strawberry.input
+class CompleteWorkItemInput:
+    id: strawberry.ID
+    outcome: str = strawberry.field(description="One of the item's allowedOutcomes.")
+    note: str | None = None
+    version: int | None = None
+
+
+@strawberry.input
+class ReassignWorkItemInput:
+    id: strawberry.ID
+    assignee_id: strawberry.ID
+    version: int | None = None
+
+
+@strawberry.type
+class WorkItemPayload:
+    work_item: WorkItemType | None = None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class CompleteWorkItemPayload:
+    work_item: WorkItemType | None = None
+    case: Annotated[CaseType, strawberry.lazy("exec_center.api.cases")] | None = None
+    user_errors: list[UserError]
+
+
+def _item(item: WorkItem) -> dict:
+    return {"work_item": WorkItemType(row=item)}
+
+
+@strawberry.type
+class WorklistMutation:
+    @strawberry.mutation(description="Take an open work item; a second claim gets ALREADY_CLAIMED.")
+    async def claim_work_item(self, info: Info, input: ClaimWorkItemInput) -> WorkItemPayload:
+        ctx = info.context
+
+        async def act() -> WorkItem:
+            return await service.claim(ctx.app, ctx.viewer, pk_of(input.id, "WorkItem"), input.version)
+
+        return await run_mutation(WorkItemPayload, act, _item)
+
+    @strawberry.mutation(description="Give a held work item back to its candidates.")
+    async def unclaim_work_item(self, info: Info, input: ClaimWorkItemInput) -> WorkItemPayload:
+        ctx = info.context
+
+        async def act() -> WorkItem:
+            return await service.unclaim(ctx.app, ctx.viewer, pk_of(input.id, "WorkItem"), input.version)
+
+        return await run_mutation(WorkItemPayload, act, _item)
+
+    @strawberry.mutation(description="Finish a held work item; its outcome moves the case on.")
+    async def complete_work_item(self, info: Info, input: CompleteWorkItemInput) -> CompleteWorkItemPayload:
+        ctx = info.context
+
+        async def act() -> dict:
+            item = await service.complete(
+                ctx.app,
+                ctx.viewer,
+                pk_of(input.id, "WorkItem"),
+                input.outcome,
+                note=input.note,
+                version=input.version,
+            )
+            from .cases import CaseType
+
+            case = await ctx.session.get(Case, item.case_id, populate_existing=True) if item.case_id else None
+            return {"work_item": WorkItemType(row=item), "case": CaseType(row=case) if case else None}
+
+        return await run_mutation(CompleteWorkItemPayload, act, lambda r: r)
+
+    @strawberry.mutation(
+        description="Give a work item to someone else: a lead within the team, the centre "
+        "head within the centre."
+    )
+    async def reassign_work_item(self, info: Info, input: ReassignWorkItemInput) -> WorkItemPayload:
+        ctx = info.context
+
+        async def act() -> WorkItem:
+            return await service.reassign(
+                ctx.app,
+                ctx.viewer,
+                pk_of(input.id, "WorkItem"),
+                pk_of(input.assignee_id, "Staff", "assigneeId"),
+                input.version,
+            )
+
+        return await run_mutation(WorkItemPayload, act, _item)

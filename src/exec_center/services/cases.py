@@ -1,0 +1,171 @@
+"""Intake (Arts. 8, 14): the 执保 number, the query-and-control deadline, the ruling and the
+dispatch woken through the outbox. Shared helpers for every step of a case's life."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..context import AppContext
+from ..db.models import Case, CaseCounter, CaseParty
+from ..domain.access import Viewer, case_visible, require_role
+from ..domain.case_numbers import CaseNumber, CaseType
+from ..domain.deadlines import DeadlineKind
+from ..domain.errors import DomainError, NotFound
+from ..domain.intake import IntakeData, PartyData, PartySide, check_intake
+from ..domain.lifecycle import CaseStage, CaseStep, next_stage
+from ..domain.organisation import Role
+from . import deadlines as deadline_service
+from .unit_of_work import UnitOfWork
+
+INTAKE_ROLES = (Role.AFFAIRS_CLERK, Role.CENTER_OFFICER, Role.CENTER_HEAD)
+
+
+async def assign_number(session: AsyncSession, court_code: str, case_type: CaseType, year: int) -> CaseNumber:
+    """The next number of the year and type, gap-free: the counter row stays locked until the
+    transaction ends, and a rollback gives the number back."""
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(CaseCounter)
+        .values(court_code=court_code, case_type=case_type, year=year, last_sequence=1)
+        .on_conflict_do_update(
+            index_elements=["court_code", "case_type", "year"],
+            set_={"last_sequence": CaseCounter.last_sequence + 1},
+        )
+        .returning(CaseCounter.last_sequence)
+    )
+    sequence = (await session.execute(statement)).scalar_one()
+    return CaseNumber(year=year, court_code=court_code, case_type=case_type, sequence=sequence)
+
+
+async def new_case(
+    uow: UnitOfWork,
+    *,
+    case_type: CaseType,
+    stage: CaseStage,
+    received_on,
+    claim_amount,
+    title_document_number: str,
+    title_kind: str,
+    parties: list[tuple[PartySide, PartyData]],
+    township: str | None = None,
+    origin: Case | None = None,
+    team_id: int | None = None,
+    handler_id: int | None = None,
+) -> Case:
+    court = uow.ctx.settings.court_code
+    number = await assign_number(uow.session, court, case_type, received_on.year)
+    case = Case(
+        number=str(number),
+        court_code=court,
+        case_type=case_type,
+        year=number.year,
+        sequence=number.sequence,
+        stage=stage,
+        received_on=received_on,
+        claim_amount=claim_amount,
+        title_document_number=title_document_number,
+        title_kind=title_kind,
+        township=township,
+        origin_case_id=origin.id if origin else None,
+        team_id=team_id,
+        handler_id=handler_id,
+        received_by=uow.actor.staff_id if uow.actor else None,
+        created_at=uow.now,
+        version=1,
+    )
+    uow.session.add(case)
+    await uow.session.flush()
+    for position, (side, party) in enumerate(parties):
+        uow.session.add(
+            CaseParty(
+                case_id=case.id,
+                side=side.value,
+                kind=party.kind,
+                name=party.name,
+                id_number=party.id_number,
+                phone=party.phone,
+                address=party.address,
+                position=position,
+            )
+        )
+    return case
+
+
+async def receive_case(ctx: AppContext, viewer: Viewer, data: IntakeData) -> Case:
+    require_role(viewer, *INTAKE_ROLES, action="receiving a case")
+    async with UnitOfWork(ctx, viewer) as uow:
+        data = check_intake(data, uow.today)
+        parties = [(PartySide.APPLICANT, p) for p in data.applicants] + [
+            (PartySide.RESPONDENT, p) for p in data.respondents
+        ]
+        engine = await deadline_service.Engine.load(uow)
+        case = await new_case(
+            uow,
+            case_type=CaseType.ZHI_BAO,
+            stage=CaseStage.RECEIVED,
+            received_on=data.received_on,
+            claim_amount=data.claim_amount,
+            title_document_number=data.title_document_number,
+            title_kind=data.title_kind.value,
+            parties=parties,
+            township=data.township,
+        )
+        try:  # Art. 16: 5 working days from the day the number is assigned (the receipt date)
+            await deadline_service.start_deadline(
+                uow,
+                owner_type="Case",
+                owner_id=case.id,
+                kind=DeadlineKind.QUERY_CONTROL,
+                starts_on=data.received_on,
+                responsible_role=Role.CENTER_OFFICER,
+                engine=engine,
+            )
+        except DomainError as error:
+            raise DomainError(f"receivedOn {data.received_on}: {error.message}", field="receivedOn") from None
+        uow.audit(
+            "RECEIVE_CASE",
+            "Case",
+            case.id,
+            f"received {case.number}: {len(data.applicants)} applicant(s), "
+            f"{len(data.respondents)} respondent(s), claim {data.claim_amount}",
+        )
+        uow.enqueue("render_case_document", case.id, "QUERY_CONTROL_RULING")
+        uow.enqueue("dispatch_asset_queries", case.id)
+        await uow.commit()
+    return case
+
+
+# --- helpers for every later step -------------------------------------------------------
+
+
+async def load_case(
+    uow: UnitOfWork, case_id: int, *, viewer: Viewer | None = None, lock: bool = False, field: str = "caseId"
+) -> Case:
+    case = await uow.session.get(
+        Case, case_id, with_for_update=lock and uow.session.bind.dialect.name == "postgresql"
+    )
+    if case is None or (
+        viewer is not None and not case_visible(viewer, team_id=case.team_id, handler_id=case.handler_id)
+    ):
+        raise NotFound("case", field=field)
+    return case
+
+
+def advance(uow: UnitOfWork, case: Case, step: CaseStep) -> CaseStage:
+    """Take `step` per the lifecycle table (the only place that decides a case's next stage)."""
+    before = case.stage
+    case.stage = next_stage(case.stage, step)
+    case.version += 1
+    if case.stage is not before:
+        uow.audit(step.value, "Case", case.id, f"{case.number}: {before.label} → {case.stage.label}")
+    return case.stage
+
+
+async def case_numbers(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    rows = (await session.execute(sa.select(Case.id, Case.number).where(Case.id.in_(ids)))).all()
+    return {r[0]: r[1] for r in rows}
+
+
+deadline_service.OWNER_LABELS["Case"] = case_numbers

@@ -1,0 +1,842 @@
+"""The preservation case after its queries (Arts. 9, 15–21): control measures, completing the
+query-and-control, the automated transfer, the team's investigation and mediation, the
+tax-bureau letter, conversion to a 执 case, closing and archiving, and adjudication
+applications. Each step goes through the lifecycle table (`cases.advance`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ..context import AppContext
+from ..db.models import (
+    AdjudicationApplication,
+    AssetFinding,
+    Case,
+    CaseParty,
+    CaseRecord,
+    ControlMeasure,
+    Deadline,
+    Document,
+    Staff,
+    Team,
+    TeamMember,
+    TransferStrategyRow,
+    WorkItem,
+)
+from ..domain.access import Viewer, require_role
+from ..domain.assets import (
+    MeasureKind,
+    check_measure,
+    control_coverage,
+    is_real_estate_for_tax_letter,
+    measure_expiry,
+    renewal_variant,
+)
+from ..domain.case_numbers import CaseType
+from ..domain.deadlines import DeadlineKind, DeadlineStatus
+from ..domain.errors import DomainError, ErrorCode, NotFound
+from ..domain.identifiers import PartyKind
+from ..domain.intake import PartyData, PartySide
+from ..domain.lifecycle import (
+    AdjudicationKind,
+    CaseStage,
+    CaseStep,
+    ClosingMethod,
+    MediationOutcome,
+    adjudication_case_type,
+    check_closing_method,
+    conversion_path,
+    next_stage,
+)
+from ..domain.organisation import Role, TeamKind
+from ..domain.transfer import TeamLoad, TransferStrategy, pick_team
+from ..domain.work import WorkItemKind
+from . import deadlines as deadline_service
+from . import documents, notifications, work
+from .cases import advance, load_case, new_case
+from .unit_of_work import UnitOfWork
+
+CENTER = (Role.CENTER_OFFICER, Role.CENTER_HEAD)
+OPEN_CASE_STAGES = (CaseStage.TRANSFERRED, CaseStage.MEDIATING, CaseStage.FAST_CLOSING, CaseStage.ENFORCING)
+
+
+def _in_team(viewer: Viewer, case: Case) -> bool:
+    return case.team_id is not None and case.team_id in viewer.team_ids
+
+
+def _require_team(viewer: Viewer, case: Case, action: str) -> None:
+    if not (_in_team(viewer, case) or viewer.has(Role.CENTER_HEAD)):
+        raise DomainError(f"{action} is for the case's implementation team", code=ErrorCode.FORBIDDEN)
+
+
+async def _open_deadline(uow: UnitOfWork, case_id: int, kind: DeadlineKind) -> Deadline | None:
+    return await uow.session.scalar(
+        sa.select(Deadline).where(
+            Deadline.owner_type == "Case",
+            Deadline.owner_id == case_id,
+            Deadline.kind == kind,
+            Deadline.status == DeadlineStatus.OPEN,
+        )
+    )
+
+
+# --- control (Art. 15) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureRequest:
+    finding_id: int
+    measure: MeasureKind
+    amount: Decimal
+
+
+async def decide_control(
+    ctx: AppContext, viewer: Viewer, case_id: int, measures: list[MeasureRequest]
+) -> Case:
+    if not measures:
+        raise DomainError("give at least one control measure", field="measures")
+    async with UnitOfWork(ctx, viewer) as uow:
+        case = await load_case(uow, case_id, viewer=viewer, lock=True)
+        if case.stage is CaseStage.ANALYSING:
+            require_role(viewer, *CENTER, action="taking control measures during query-and-control")
+        else:
+            _require_team(viewer, case, "taking control measures")
+        advance(uow, case, CaseStep.DECIDE_CONTROL)
+        engine = await deadline_service.Engine.load(uow)
+        for i, request in enumerate(measures):
+            finding = await uow.session.get(AssetFinding, request.finding_id)
+            if finding is None or finding.case_id not in await _file_ids(uow, case):
+                raise NotFound("finding", field=f"measures.{i}.findingId")
+            held = await uow.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(ControlMeasure.amount), 0)).where(
+                    ControlMeasure.finding_id == finding.id
+                )
+            )
+            try:
+                check_measure(finding.category, request.measure, request.amount, finding.value, Decimal(held))
+            except DomainError as error:
+                raise DomainError(error.message, field=f"measures.{i}.{error.field}") from None
+            expires_on = measure_expiry(finding.category, request.measure, uow.today)
+            measure = ControlMeasure(
+                case_id=case.id,
+                finding_id=finding.id,
+                measure=request.measure,
+                amount=request.amount,
+                starts_on=uow.today,
+                expires_on=expires_on,
+                created_by=viewer.staff_id,
+                created_at=uow.now,
+            )
+            uow.session.add(measure)
+            await uow.session.flush()
+            variant = renewal_variant(finding.category, request.measure)
+            if variant is not None:
+                deadline = await deadline_service.start_deadline(
+                    uow,
+                    owner_type="Case",
+                    owner_id=case.id,
+                    kind=DeadlineKind.MEASURE_RENEWAL,
+                    variant=variant,
+                    starts_on=uow.today,
+                    team_id=case.team_id,
+                    responsible_role=None if case.team_id else Role.CENTER_OFFICER,
+                    engine=engine,
+                )
+                measure.deadline_id = deadline.id
+            uow.audit(
+                "CONTROL_MEASURE",
+                "Case",
+                case.id,
+                f"{request.measure.label} {request.amount} on {finding.category.label}"
+                + (f" until {expires_on}" if expires_on else ""),
+            )
+        await _update_coverage(uow, case)
+        await uow.commit()
+    return case
+
+
+async def _update_coverage(uow: UnitOfWork, case: Case) -> None:
+    ids = await _file_ids(uow, case)
+    amounts = (
+        await uow.session.scalars(sa.select(ControlMeasure.amount).where(ControlMeasure.case_id.in_(ids)))
+    ).all()
+    coverage = control_coverage(case.claim_amount, amounts)
+    case.controlled_total, case.fully_controlled = coverage.controlled_total, coverage.fully_controlled
+
+
+async def _file_ids(uow: UnitOfWork, case: Case) -> list[int]:
+    """The case and the preservation case it was converted from: one file (Art. 21)."""
+    ids = [case.id]
+    if case.origin_case_id is not None and case.case_type is CaseType.ZHI:
+        ids.append(case.origin_case_id)
+    return ids
+
+
+async def complete_query_control(uow: UnitOfWork, case: Case) -> None:
+    """Art. 16: query-and-control ends; the deadline closes met or missed; transfer follows."""
+    advance(uow, case, CaseStep.COMPLETE_QUERY_CONTROL)
+    case.query_control_completed_on = uow.today
+    deadline = await _open_deadline(uow, case.id, DeadlineKind.QUERY_CONTROL)
+    if deadline is not None:
+        deadline_service.close_deadline(uow, deadline, uow.today)
+    uow.audit(
+        "COMPLETE_QUERY_CONTROL",
+        "Case",
+        case.id,
+        f"query-and-control completed; controlled {case.controlled_total} of {case.claim_amount}"
+        + ("（足额）" if case.fully_controlled else ""),
+    )
+    uow.enqueue("transfer_case", case.id)
+
+
+@work.completes(WorkItemKind.ANALYSE_FINDINGS)
+async def _analysed(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    case = await load_case(uow, item.case_id, lock=True)
+    await complete_query_control(uow, case)
+
+
+async def finish_query_control(ctx: AppContext, viewer: Viewer, case_id: int) -> Case:
+    """The same as completing the ANALYSE_FINDINGS work item, for a case without one held."""
+    require_role(viewer, *CENTER, action="completing query-and-control")
+    async with UnitOfWork(ctx, viewer) as uow:
+        case = await load_case(uow, case_id, viewer=viewer, lock=True)
+        await complete_query_control(uow, case)
+        await work.cancel_for_case(uow, case.id, {WorkItemKind.ANALYSE_FINDINGS}, "(completed directly)")
+        await uow.commit()
+    return case
+
+
+# --- automated transfer (Arts. 17, 19) ---------------------------------------------------
+
+
+async def current_strategy(uow: UnitOfWork) -> TransferStrategy:
+    row = await uow.session.scalar(
+        sa.select(TransferStrategyRow)
+        .where(TransferStrategyRow.effective_from <= uow.today)
+        .order_by(TransferStrategyRow.effective_from.desc())
+    )
+    return TransferStrategy(row.strategy) if row else TransferStrategy.FEWEST_OPEN_CASES
+
+
+async def transfer(ctx: AppContext, case_id: int) -> int | None:
+    """Pick a team and move the case and its work there. Idempotent: a transferred case stays."""
+    async with UnitOfWork(ctx) as uow:
+        case = await load_case(uow, case_id, lock=True)
+        if case.stage is not CaseStage.ANALYSING or case.query_control_completed_on is None:
+            return case.team_id
+        teams = (
+            await uow.session.scalars(
+                sa.select(Team).where(Team.kind == TeamKind.IMPLEMENTATION_TEAM).order_by(Team.id)
+            )
+        ).all()
+        loads = dict(
+            (
+                await uow.session.execute(
+                    sa.select(Case.team_id, sa.func.count())
+                    .where(Case.stage.in_(OPEN_CASE_STAGES), Case.team_id.is_not(None))
+                    .group_by(Case.team_id)
+                )
+            ).all()
+        )
+        last = await uow.session.scalar(
+            sa.select(Case.team_id)
+            .where(Case.team_id.is_not(None), Case.case_type == CaseType.ZHI_BAO)
+            .order_by(Case.id.desc())
+            .limit(1)
+        )
+        strategy = await current_strategy(uow)
+        chosen = pick_team(
+            strategy,
+            [
+                TeamLoad(t.id, loads.get(t.id, 0), frozenset(x for x in (t.townships or "").split(",") if x))
+                for t in teams
+            ],
+            last_assigned_team_id=last,
+            township=case.township,
+        )
+        team = next(t for t in teams if t.id == chosen)
+        case.team_id = team.id
+        advance(uow, case, CaseStep.TRANSFER)
+        uow.audit("TRANSFER_CASE", "Case", case.id, f"transferred to {team.name} ({strategy.label})")
+        await work.cancel_for_case(uow, case.id, None, "(transferred)")
+        await work.create(
+            uow,
+            kind=WorkItemKind.INVESTIGATE,
+            case=case,
+            team_id=team.id,
+            candidate_role=Role.IMPLEMENTATION_OFFICER,
+            title=f"{case.number} 线下调查",
+            due_on=None,
+        )
+        rendered = await documents.render_pre_disposal(uow, case, team)
+        if rendered is not None:
+            documents.store(uow, case, rendered)
+            await work.create(
+                uow,
+                kind=WorkItemKind.INVESTIGATE_DISPOSABLE,
+                case=case,
+                team_id=team.id,
+                candidate_role=Role.IMPLEMENTATION_OFFICER,
+                priority=2,
+                title=f"{case.number} 预处置财产调查与信息收集",
+            )
+        # Renewal deadlines follow the case to its team.
+        await uow.session.execute(
+            sa.update(Deadline)
+            .where(
+                Deadline.owner_type == "Case",
+                Deadline.owner_id == case.id,
+                Deadline.kind == DeadlineKind.MEASURE_RENEWAL,
+                Deadline.status == DeadlineStatus.OPEN,
+            )
+            .values(team_id=team.id, responsible_role=None)
+        )
+        leads = (
+            await uow.session.scalars(
+                sa.select(TeamMember.staff_id).where(
+                    TeamMember.team_id == team.id, TeamMember.is_lead.is_(True)
+                )
+            )
+        ).all()
+        await notifications.send(
+            uow.session,
+            [
+                notifications.Message(
+                    lead,
+                    "CASE_TRANSFERRED",
+                    f"新移交案件：{case.number}",
+                    f"{case.number}已完成集约查控，移交{team.name}开展线下调查。",
+                    "Case",
+                    case.id,
+                    f"case:{case.id}:transferred:{lead}",
+                )
+                for lead in leads
+            ],
+            uow.now,
+        )
+        await uow.commit()
+        return team.id
+
+
+async def set_transfer_strategy(
+    ctx: AppContext, viewer: Viewer, strategy: TransferStrategy, effective_from: date, note: str
+) -> TransferStrategy:
+    require_role(viewer, Role.ADMIN, Role.BUREAU_CHIEF, action="setting the transfer strategy")
+    if not note.strip():
+        raise DomainError("say which decision sets the strategy", field="note")
+    async with UnitOfWork(ctx, viewer) as uow:
+        if effective_from < uow.today:
+            raise DomainError("a strategy takes effect today or later", field="effectiveFrom")
+        existing = await uow.session.scalar(
+            sa.select(TransferStrategyRow).where(TransferStrategyRow.effective_from == effective_from)
+        )
+        if existing is not None:
+            existing.strategy, existing.note = strategy.value, note.strip()
+        else:
+            uow.session.add(
+                TransferStrategyRow(strategy=strategy.value, effective_from=effective_from, note=note.strip())
+            )
+        await uow.session.flush()
+        uow.audit("SET_TRANSFER_STRATEGY", "TransferStrategy", 0, f"{strategy.label} from {effective_from}")
+        await uow.commit()
+    return strategy
+
+
+# --- the team's work (Arts. 17–19) ---------------------------------------------------------
+
+RECORD_KINDS = {
+    "INVESTIGATION": "线下调查",
+    "SUMMONS": "传唤双方当事人",
+    "PROPERTY_REPORT": "报告财产",
+    "ASSET_VERIFICATION": "核实财产",
+    "MEDIATION": "执行调解",
+    "TAX_LETTER_SERVICE": "基准价函送达",
+}
+
+
+async def _record(
+    uow: UnitOfWork, case: Case, kind: str, note: str, occurred_on: date, outcome: str | None = None
+) -> CaseRecord:
+    record = CaseRecord(
+        case_id=case.id,
+        kind=kind,
+        note=note,
+        occurred_on=occurred_on,
+        outcome=outcome,
+        created_by=uow.actor.staff_id if uow.actor else None,
+        created_at=uow.now,
+    )
+    uow.session.add(record)
+    await uow.session.flush()
+    uow.audit(f"RECORD_{kind}", "Case", case.id, f"{RECORD_KINDS[kind]}: {note[:150]}")
+    return record
+
+
+def _check_note(note: str, occurred_on: date | None, today: date) -> date:
+    if not note or not note.strip() or len(note) > 2000:
+        raise DomainError("note is required, at most 2000 characters", field="note")
+    occurred_on = occurred_on or today
+    if occurred_on > today:
+        raise DomainError("occurredOn may not be in the future", field="occurredOn")
+    return occurred_on
+
+
+async def record_team_work(
+    ctx: AppContext, viewer: Viewer, case_id: int, kind: str, note: str, occurred_on: date | None = None
+) -> CaseRecord:
+    """Investigation results, summons, the property report, asset verification (Arts. 17–18)."""
+    if kind not in ("INVESTIGATION", "SUMMONS", "PROPERTY_REPORT", "ASSET_VERIFICATION"):
+        raise DomainError(
+            "kind must be INVESTIGATION, SUMMONS, PROPERTY_REPORT or ASSET_VERIFICATION", field="kind"
+        )
+    async with UnitOfWork(ctx, viewer) as uow:
+        occurred_on = _check_note(note, occurred_on, uow.today)
+        case = await load_case(uow, case_id, viewer=viewer, lock=True)
+        _require_team(viewer, case, "recording the team's work")
+        advance(uow, case, CaseStep.RECORD_INVESTIGATION)
+        if case.handler_id is None:
+            case.handler_id = viewer.staff_id
+        record = await _record(uow, case, kind, note.strip(), occurred_on)
+        await uow.commit()
+    return record
+
+
+async def _handler_on_claim(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    case = await load_case(uow, item.case_id, lock=True)
+    if case.handler_id is None and item.assignee_id is not None:
+        case.handler_id = item.assignee_id
+        uow.audit("SET_HANDLER", "Case", case.id, "handler set by the team's investigation")
+
+
+work.completes(WorkItemKind.INVESTIGATE)(_handler_on_claim)
+work.completes(WorkItemKind.INVESTIGATE_DISPOSABLE)(_handler_on_claim)
+
+
+async def start_mediation(ctx: AppContext, viewer: Viewer, case_id: int, note: str) -> Case:
+    async with UnitOfWork(ctx, viewer) as uow:
+        _check_note(note, None, uow.today)
+        case = await load_case(uow, case_id, viewer=viewer, lock=True)
+        _require_team(viewer, case, "starting mediation")
+        advance(uow, case, CaseStep.START_MEDIATION)
+        await _record(uow, case, "SUMMONS", note.strip(), uow.today)
+        await work.create(
+            uow,
+            kind=WorkItemKind.MEDIATE,
+            case=case,
+            team_id=case.team_id,
+            candidate_role=Role.IMPLEMENTATION_OFFICER,
+            assignee_id=case.handler_id,
+            title=f"{case.number} 执行调解",
+        )
+        await uow.commit()
+    return case
+
+
+async def _mediation_outcome(uow: UnitOfWork, case: Case, outcome: MediationOutcome, note: str) -> None:
+    advance(uow, case, CaseStep.RECORD_MEDIATION_OUTCOME)
+    case.mediation_outcome = outcome
+    await _record(uow, case, "MEDIATION", note or outcome.label, uow.today, outcome.value)
+    # Art. 9: the Affairs Handling post converts eligible preservation cases as the centre directs.
+    await _ensure_convert_item(uow, case, None)
+
+
+async def _ensure_convert_item(uow: UnitOfWork, case: Case, deadline: Deadline | None) -> None:
+    existing = await uow.session.scalar(
+        sa.select(WorkItem).where(
+            WorkItem.case_id == case.id,
+            WorkItem.kind == WorkItemKind.CONVERT,
+            WorkItem.status.in_(("OPEN", "CLAIMED")),
+        )
+    )
+    if existing is None:
+        await work.create(
+            uow,
+            kind=WorkItemKind.CONVERT,
+            case=case,
+            candidate_role=Role.AFFAIRS_CLERK,
+            deadline=deadline,
+            title=f"{case.number} 转执行立案",
+        )
+    elif deadline is not None:
+        existing.deadline_id, existing.due_on = deadline.id, deadline.due_on
+
+
+@work.completes(WorkItemKind.MEDIATE)
+async def _mediated(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    case = await load_case(uow, item.case_id, lock=True)
+    await _mediation_outcome(uow, case, MediationOutcome(done.outcome), done.note or "")
+
+
+async def record_mediation_outcome(
+    ctx: AppContext, viewer: Viewer, case_id: int, outcome: MediationOutcome, note: str
+) -> Case:
+    async with UnitOfWork(ctx, viewer) as uow:
+        case = await load_case(uow, case_id, viewer=viewer, lock=True)
+        _require_team(viewer, case, "recording the mediation outcome")
+        await _mediation_outcome(uow, case, outcome, note.strip())
+        await work.cancel_for_case(uow, case.id, {WorkItemKind.MEDIATE}, "(outcome recorded)")
+        await uow.commit()
+    return case
+
+
+async def send_tax_letter(ctx: AppContext, viewer: Viewer, case_id: int, finding_ids: list[int]) -> Document:
+    """Art. 19: ask the county tax bureau for the benchmark price of disposable real estate."""
+    async with UnitOfWork(ctx, viewer) as uow:
+        case = await load_case(uow, case_id, viewer=viewer, lock=True)
+        _require_team(viewer, case, "sending the tax-bureau letter")
+        if not finding_ids:
+            raise DomainError("name the real estate the letter asks about", field="findingIds")
+        for i, finding_id in enumerate(finding_ids):
+            finding = await uow.session.get(AssetFinding, finding_id)
+            if finding is None or finding.case_id not in await _file_ids(uow, case):
+                raise NotFound("finding", field=f"findingIds.{i}")
+            if not is_real_estate_for_tax_letter(
+                finding.category,
+                disposable=finding.disposable,
+                first_seal=finding.first_seal,
+                respondent_holds_mortgage=finding.respondent_holds_mortgage,
+            ):
+                raise DomainError(
+                    "the letter is for disposable real estate first sealed by this court or "
+                    "mortgaged to the respondent (Art. 19)",
+                    field=f"findingIds.{i}",
+                )
+        advance(uow, case, CaseStep.SEND_TAX_LETTER)
+        team = await uow.session.get(Team, case.team_id)
+        contact = await uow.session.get(Staff, case.handler_id or viewer.staff_id)
+        document = documents.store(
+            uow, case, await documents.render_tax_letter(uow, case, team, finding_ids, contact)
+        )
+        await work.create(
+            uow,
+            kind=WorkItemKind.TAX_LETTER,
+            case=case,
+            team_id=case.team_id,
+            candidate_role=Role.IMPLEMENTATION_OFFICER,
+            assignee_id=viewer.staff_id,
+            title=f"{case.number} 基准价函送达当事人",
+        )
+        await uow.commit()
+    return document
+
+
+async def _tax_letter_served(uow: UnitOfWork, case: Case, note: str) -> None:
+    """Served on the parties: the 3-day transfer for execution filing starts (Art. 19)."""
+    advance(uow, case, CaseStep.SEND_TAX_LETTER)
+    await _record(uow, case, "TAX_LETTER_SERVICE", note or "基准价已送达双方当事人", uow.today)
+    deadline = await _open_deadline(uow, case.id, DeadlineKind.TRANSFER_FOR_FILING)
+    if deadline is None:
+        deadline = await deadline_service.start_deadline(
+            uow,
+            owner_type="Case",
+            owner_id=case.id,
+            kind=DeadlineKind.TRANSFER_FOR_FILING,
+            starts_on=uow.today,
+            responsible_role=Role.AFFAIRS_CLERK,
+        )
+    await _ensure_convert_item(uow, case, deadline)
+
+
+@work.completes(WorkItemKind.TAX_LETTER)
+async def _served(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    case = await load_case(uow, item.case_id, lock=True)
+    await _tax_letter_served(uow, case, done.note or "")
+
+
+# --- conversion, closing, archiving (Arts. 9, 20, 21) -------------------------------------
+
+
+async def convert(uow: UnitOfWork, case: Case) -> Case:
+    if case.case_type is not CaseType.ZHI_BAO:
+        raise DomainError(
+            f"only a preservation (执保) case converts; {case.number} is a {case.case_type.label}",
+            field="caseId",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    next_stage(case.stage, CaseStep.CONVERT)  # refuse before anything is numbered
+    stage, fast_close = conversion_path(case.mediation_outcome, case.fully_controlled)
+    parties = (
+        await uow.session.scalars(
+            sa.select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.position)
+        )
+    ).all()
+    converted = await new_case(
+        uow,
+        case_type=CaseType.ZHI,
+        stage=stage,
+        received_on=uow.today,
+        claim_amount=case.claim_amount,
+        title_document_number=case.title_document_number,
+        title_kind=case.title_kind,
+        township=case.township,
+        origin=case,
+        team_id=case.team_id,
+        handler_id=case.handler_id,
+        parties=[
+            (
+                PartySide(p.side),
+                PartyData(
+                    kind=PartyKind(p.kind),
+                    name=p.name,
+                    id_number=p.id_number,
+                    phone=p.phone,
+                    address=p.address,
+                ),
+            )
+            for p in parties
+        ],
+    )
+    converted.controlled_total, converted.fully_controlled = case.controlled_total, case.fully_controlled
+    converted.mediation_outcome = case.mediation_outcome
+    advance(uow, case, CaseStep.CONVERT)
+    uow.audit("CONVERT_CASE", "Case", case.id, f"converted to {converted.number}")
+    uow.audit("FILE_CONVERTED_CASE", "Case", converted.id, f"filed from {case.number}: {stage.label}")
+    transfer_deadline = await _open_deadline(uow, case.id, DeadlineKind.TRANSFER_FOR_FILING)
+    if transfer_deadline is not None:
+        deadline_service.close_deadline(uow, transfer_deadline, uow.today)
+    # Measures and their renewals continue under the 执 case.
+    await uow.session.execute(
+        sa.update(Deadline)
+        .where(
+            Deadline.owner_type == "Case",
+            Deadline.owner_id == case.id,
+            Deadline.kind == DeadlineKind.MEASURE_RENEWAL,
+            Deadline.status == DeadlineStatus.OPEN,
+        )
+        .values(owner_id=converted.id)
+    )
+    await work.cancel_for_case(uow, case.id, None, "(converted)")
+    if fast_close is not None:
+        deadline = await deadline_service.start_deadline(
+            uow,
+            owner_type="Case",
+            owner_id=converted.id,
+            kind=fast_close,
+            starts_on=uow.today,
+            responsible_role=Role.CENTER_OFFICER,
+        )
+        await work.create(
+            uow,
+            kind=WorkItemKind.FAST_CLOSE,
+            case=converted,
+            candidate_role=Role.CENTER_OFFICER,
+            deadline=deadline,
+            title=f"{converted.number} 快立快结",
+        )
+    else:
+        await work.create(
+            uow,
+            kind=WorkItemKind.ENFORCE,
+            case=converted,
+            team_id=converted.team_id,
+            candidate_role=Role.IMPLEMENTATION_OFFICER,
+            assignee_id=converted.handler_id,
+            title=f"{converted.number} 强制执行",
+        )
+    await work.create(
+        uow,
+        kind=WorkItemKind.ARCHIVE,
+        case=case,
+        candidate_role=Role.CENTER_OFFICER,
+        title=f"{case.number} 保全材料归入{converted.number}卷宗",
+    )
+    return converted
+
+
+CONVERTERS = (Role.AFFAIRS_CLERK, Role.CENTER_OFFICER, Role.CENTER_HEAD, Role.FILING_CLERK)
+
+
+async def convert_case(ctx: AppContext, viewer: Viewer, case_id: int) -> Case:
+    require_role(viewer, *CONVERTERS, action="converting a case to a 执 case")
+    async with UnitOfWork(ctx, viewer) as uow:
+        case = await load_case(uow, case_id, viewer=viewer, lock=True)
+        converted = await convert(uow, case)
+        await uow.commit()
+    return converted
+
+
+@work.completes(WorkItemKind.CONVERT)
+async def _converted(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    case = await load_case(uow, item.case_id, lock=True)
+    await convert(uow, case)
+
+
+async def close(uow: UnitOfWork, case: Case, method: ClosingMethod) -> None:
+    try:
+        check_closing_method(case.case_type, method)
+    except DomainError as error:
+        raise DomainError(error.message, field="method") from None
+    advance(uow, case, CaseStep.CLOSE)
+    case.closing_method, case.closed_on = method, uow.today
+    for kind in (
+        DeadlineKind.FAST_CLOSE_SETTLED,
+        DeadlineKind.FAST_CLOSE_FULLY_CONTROLLED,
+        DeadlineKind.QUERY_CONTROL,
+    ):
+        deadline = await _open_deadline(uow, case.id, kind)
+        if deadline is not None:
+            deadline_service.close_deadline(uow, deadline, uow.today)
+    uow.audit("CLOSE_CASE", "Case", case.id, f"closed: {method.label}")
+    await work.cancel_for_case(uow, case.id, None, "(case closed)")
+    await work.create(
+        uow,
+        kind=WorkItemKind.ARCHIVE,
+        case=case,
+        candidate_role=Role.CENTER_OFFICER,
+        title=f"{case.number} 归档",
+    )
+
+
+async def close_case(ctx: AppContext, viewer: Viewer, case_id: int, method: ClosingMethod) -> Case:
+    async with UnitOfWork(ctx, viewer) as uow:
+        case = await load_case(uow, case_id, viewer=viewer, lock=True)
+        if not (viewer.has(*CENTER) or _in_team(viewer, case)):
+            raise DomainError("closing a case is for the centre or the case's team", code=ErrorCode.FORBIDDEN)
+        await close(uow, case, method)
+        await uow.commit()
+    return case
+
+
+async def _close_item(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    case = await load_case(uow, item.case_id, lock=True)
+    if done.outcome == "START_ENFORCEMENT":
+        advance(uow, case, CaseStep.START_ENFORCEMENT)
+        for kind in (DeadlineKind.FAST_CLOSE_SETTLED, DeadlineKind.FAST_CLOSE_FULLY_CONTROLLED):
+            deadline = await _open_deadline(uow, case.id, kind)
+            if deadline is not None:
+                deadline_service.cancel_deadline(uow, deadline, "the case went on to compulsory execution")
+        await work.create(
+            uow,
+            kind=WorkItemKind.ENFORCE,
+            case=case,
+            team_id=case.team_id,
+            candidate_role=Role.IMPLEMENTATION_OFFICER,
+            title=f"{case.number} 强制执行",
+        )
+        return
+    await close(uow, case, ClosingMethod(done.outcome))
+
+
+work.completes(WorkItemKind.FAST_CLOSE)(_close_item)
+work.completes(WorkItemKind.ENFORCE)(_close_item)
+
+
+async def archive(uow: UnitOfWork, case: Case) -> None:
+    advance(uow, case, CaseStep.ARCHIVE)
+    if case.case_type is CaseType.ZHI_BAO and case.archived_into_id is None:
+        into = await uow.session.scalar(
+            sa.select(Case).where(Case.origin_case_id == case.id, Case.case_type == CaseType.ZHI)
+        )
+        if into is not None:
+            case.archived_into_id = into.id
+            uow.audit("ARCHIVE_INTO", "Case", into.id, f"{case.number}'s materials archived into this file")
+    uow.audit("ARCHIVE_CASE", "Case", case.id, "archived")
+
+
+async def archive_case(ctx: AppContext, viewer: Viewer, case_id: int) -> Case:
+    require_role(viewer, *CENTER, action="archiving a case")
+    async with UnitOfWork(ctx, viewer) as uow:
+        case = await load_case(uow, case_id, viewer=viewer, lock=True)
+        await archive(uow, case)
+        await work.cancel_for_case(uow, case.id, {WorkItemKind.ARCHIVE}, "(archived directly)")
+        await uow.commit()
+    return case
+
+
+@work.completes(WorkItemKind.ARCHIVE)
+async def _archived(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    case = await load_case(uow, item.case_id, lock=True)
+    await archive(uow, case)
+
+
+# --- adjudication applications (Art. 9) ------------------------------------------------------
+
+FILERS = (Role.AFFAIRS_CLERK, Role.CENTER_OFFICER, Role.CENTER_HEAD, Role.FILING_CLERK)
+
+
+async def file_application(
+    ctx: AppContext, viewer: Viewer, case_id: int, kind: AdjudicationKind, applicant_name: str, summary: str
+) -> AdjudicationApplication:
+    require_role(viewer, *FILERS, action="filing an adjudication application")
+    if not applicant_name.strip() or len(applicant_name) > 200:
+        raise DomainError("applicantName is required, at most 200 characters", field="applicantName")
+    if not summary.strip() or len(summary) > 2000:
+        raise DomainError("summary is required, at most 2000 characters", field="summary")
+    async with UnitOfWork(ctx, viewer) as uow:
+        case = await load_case(uow, case_id, viewer=viewer, lock=True)
+        advance(uow, case, CaseStep.FILE_ADJUDICATION_APPLICATION)
+        case_type = adjudication_case_type(kind)
+        review = None
+        if case_type is not None:
+            review = await new_case(
+                uow,
+                case_type=case_type,
+                stage=CaseStage.RECEIVED,
+                received_on=uow.today,
+                claim_amount=case.claim_amount,
+                title_document_number=case.number,
+                title_kind="OTHER",
+                parties=[],
+                origin=case,
+            )
+        team = await uow.session.scalar(sa.select(Team).where(Team.kind == TeamKind.ADJUDICATION_TEAM))
+        application = AdjudicationApplication(
+            case_id=case.id,
+            kind=kind,
+            applicant_name=applicant_name.strip(),
+            summary=summary.strip(),
+            adjudication_case_id=review.id if review else None,
+            status="PENDING",
+            created_by=viewer.staff_id,
+            created_at=uow.now,
+        )
+        uow.session.add(application)
+        await uow.session.flush()
+        uow.audit(
+            "FILE_ADJUDICATION_APPLICATION",
+            "Case",
+            case.id,
+            f"{kind.label}" + (f" filed as {review.number}" if review else ""),
+        )
+        await work.create(
+            uow,
+            kind=WorkItemKind.ADJUDICATION_APPLICATION,
+            case=review or case,
+            owner_type="AdjudicationApplication",
+            owner_id=application.id,
+            candidate_role=Role.ADJUDICATION_JUDGE,
+            team_id=team.id if team else None,
+            title=f"{kind.label}：{case.number}",
+        )
+        await uow.commit()
+    return application
+
+
+@work.completes(WorkItemKind.ADJUDICATION_APPLICATION)
+async def _adjudicated(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    application = await uow.session.get(AdjudicationApplication, item.owner_id)
+    if application is None:
+        raise NotFound("adjudication application")
+    if not (done.note or "").strip():
+        raise DomainError("give the reasons of the decision in the note", field="note")
+    application.status = done.outcome
+    application.decision_note, application.decided_by, application.decided_at = (
+        done.note,
+        uow.actor.staff_id if uow.actor else None,
+        uow.now,
+    )
+    if application.adjudication_case_id is not None:
+        review = await load_case(uow, application.adjudication_case_id, lock=True)
+        advance(uow, review, CaseStep.CLOSE)
+        review.closed_on = uow.today
+        review.closing_method = ClosingMethod.REJECTED if done.outcome == "REJECTED" else None
+    uow.audit(
+        "DECIDE_ADJUDICATION_APPLICATION",
+        "Case",
+        application.case_id,
+        f"{application.kind.label}: {done.outcome}",
+    )
