@@ -38,11 +38,15 @@ async def _migrate(settings: Settings) -> None:
 
 async def _seed(settings: Settings) -> bool:
     from .context import AppContext
-    from .services.demo import seed_demo_court
+    from .services.demo import seed_demo_cases, seed_demo_court
 
     ctx = AppContext.create(settings, pool_size=1)
     try:
-        return await seed_demo_court(ctx)
+        created = await seed_demo_court(ctx)
+        cases = await seed_demo_cases(ctx)
+        if cases:
+            log.info("demo court: %s cases seeded across the stages", cases)
+        return created or bool(cases)
     finally:
         await ctx.close()
 

@@ -3,13 +3,20 @@ windows and one account per role (password `demo`). Seeding twice changes nothin
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from ..context import AppContext
 from ..db.models import Staff, StaffRole, Team, TeamMember, Window, WindowStaff
+from ..domain.identifiers import PartyKind
+from ..domain.intake import IntakeData, PartyData, TitleKind
+from ..domain.lifecycle import AdjudicationKind, MediationOutcome
 from ..domain.organisation import Channel, Role, TeamKind, Unit
+from ..domain.work import WorkItemKind
 from .auth import hash_password
 from .unit_of_work import UnitOfWork
 
@@ -160,4 +167,180 @@ async def seed_demo_court(ctx: AppContext) -> bool:
             uow.audit("SEED_DEMO", "Staff", member.id, f"demo account {member.username}")
             created = True
         await uow.commit()
+    return created
+
+
+# --- demo cases: a dozen preservation cases spread over the stages -----------------------
+
+# (applicant, applicant ID, respondent, respondent ID, township, claim, how far the demo takes it)
+DEMO_CASES = (
+    (
+        "陈某",
+        "445322198001011236",
+        "郁南县某建材有限公司",
+        "91445322MA4ABCDE15",
+        "都城镇",
+        "125000.00",
+        "received",
+    ),
+    ("黄某强", "445322198512120013", "李某华", "445322199003150018", "连滩镇", "86000.00", "analysing"),
+    (
+        "梁某芳",
+        "445322197811230026",
+        "郁南县某农业发展有限公司",
+        "91445322MA51XY2K3B",
+        "建城镇",
+        "430000.00",
+        "analysing",
+    ),
+    ("罗某", "445322199201010031", "吴某明", "445322198807080017", "大湾镇", "52000.00", "transferred"),
+    (
+        "邓某",
+        "445322197605060042",
+        "郁南县某物流有限公司",
+        "91445322MA4W8KLM2N",
+        "平台镇",
+        "268000.00",
+        "transferred",
+    ),
+    ("何某珍", "445322198303030045", "苏某", "445322197909090013", "宋桂镇", "39000.00", "transferred"),
+    ("冯某", "445322199507070020", "郁南县某餐饮店", "92445322MA4UUU8P4Y", "都城镇", "18000.00", "mediating"),
+    ("朱某", "445322198111110011", "陈某辉", "445322198612120037", "河口镇", "75000.00", "settled"),
+    (
+        "林某",
+        "445322197702020018",
+        "郁南县某砂石有限公司",
+        "91445322MA53QQ1W8H",
+        "东坝镇",
+        "156000.00",
+        "converted",
+    ),
+    ("黎某", "445322198909090028", "郁南县某五金店", "92445322MA4XYR5T2K", "桂圩镇", "23000.00", "objection"),
+    ("周某", "445322199110100013", "区某", "445322198202020014", "千官镇", "64000.00", "extension"),
+    (
+        "钟某",
+        "445322197404040024",
+        "郁南县某运输有限公司",
+        "91445322MA4PPP7H0F",
+        "历洞镇",
+        "98000.00",
+        "received",
+    ),
+)
+
+
+async def _viewer(ctx: AppContext, username: str):  # type: ignore[no-untyped-def]
+    from .auth import load_viewer
+
+    async with ctx.sessionmaker() as session:
+        staff_id = await session.scalar(sa.select(Staff.id).where(Staff.username == username))
+        return await load_viewer(session, staff_id)
+
+
+def _valid(kind: PartyKind, value: str) -> str:
+    """Demo identifiers get a correct check character, so they pass intake's validation."""
+    from ..domain.identifiers import _rid_check_char, _uscc_check_char
+
+    body = value[:17]
+    return body + (_rid_check_char(body) if kind is PartyKind.PERSON else _uscc_check_char(body))
+
+
+async def seed_demo_cases(ctx: AppContext) -> int:
+    """A dozen cases over the stages, driven through the same services the API uses, so every
+    worklist has something on it. Does nothing when the court already has cases."""
+    from ..db.models import Case, Deadline, WorkItem
+    from ..domain.deadlines import DeadlineKind
+    from ..integrations.asset_query import SimulatedAssetQueryProvider
+    from . import asset_queries, deadlines, lifecycle, work
+    from .cases import receive_case
+
+    async with ctx.sessionmaker() as session:
+        if await session.scalar(sa.select(sa.func.count()).select_from(Case)):
+            return 0
+    # The demo's queries are answered at once (same engine and clock, no simulated delay).
+    ctx = dataclasses.replace(ctx, settings=ctx.settings.with_(asset_query_delay_seconds=0.0))
+    affairs, center = await _viewer(ctx, "affairs"), await _viewer(ctx, "center")
+    previous = asset_queries._provider
+    asset_queries.set_provider(
+        SimulatedAssetQueryProvider(ctx.clock, delay_seconds=0, failure_rate=0, timeout_rate=0)
+    )
+    today = ctx.clock.now().astimezone(ctx.settings.tz).date()
+    created = 0
+    try:
+        for i, (app_name, app_id, resp_name, resp_id, township, claim, goal) in enumerate(DEMO_CASES):
+            resp_kind = PartyKind.PERSON if len(resp_name) <= 3 else PartyKind.ORGANISATION
+            data = IntakeData(
+                received_on=today - timedelta(days=(len(DEMO_CASES) - i) // 2),
+                claim_amount=Decimal(claim),
+                title_document_number=f"（{today.year - 1}）粤5322民初{1024 + i * 37}号",
+                title_kind=TitleKind.JUDGMENT,
+                applicants=(
+                    PartyData(
+                        PartyKind.PERSON, app_name, _valid(PartyKind.PERSON, app_id), f"1380013{8000 + i:04d}"
+                    ),
+                ),
+                respondents=(PartyData(resp_kind, resp_name, _valid(resp_kind, resp_id)),),
+                township=township,
+            )
+            case = await receive_case(ctx, affairs, data)
+            created += 1
+            if goal == "received":
+                continue
+            await asset_queries.dispatch(ctx, case.id)
+            await asset_queries.poll(ctx, case_id=case.id)
+            if goal == "analysing":
+                continue
+            if goal == "extension":
+                async with ctx.sessionmaker() as session:
+                    deadline_id = await session.scalar(
+                        sa.select(Deadline.id).where(
+                            Deadline.owner_id == case.id, Deadline.kind == DeadlineKind.QUERY_CONTROL
+                        )
+                    )
+                await deadlines.request_extension(
+                    ctx, center, deadline_id, "总对总系统不动产查询反馈延迟，申请延长至7个工作日"
+                )
+                continue
+            if goal == "objection":
+                await lifecycle.file_application(
+                    ctx,
+                    affairs,
+                    case.id,
+                    AdjudicationKind.OBJECTION,
+                    resp_name,
+                    "被执行人对冻结其基本账户提出书面异议，称该账户资金系代发工资",
+                )
+                continue
+            await lifecycle.finish_query_control(ctx, center, case.id)
+            team_id = await lifecycle.transfer(ctx, case.id)
+            if goal == "transferred":
+                continue
+            async with ctx.sessionmaker() as session:
+                member = await session.scalar(
+                    sa.select(Staff.username)
+                    .join(TeamMember, TeamMember.staff_id == Staff.id)
+                    .where(TeamMember.team_id == team_id, TeamMember.is_lead.is_(False))
+                )
+            officer = await _viewer(ctx, member or "impl1")
+            async with ctx.sessionmaker() as session:
+                item_id = await session.scalar(
+                    sa.select(WorkItem.id).where(
+                        WorkItem.case_id == case.id, WorkItem.kind == WorkItemKind.INVESTIGATE
+                    )
+                )
+            await work.claim(ctx, officer, item_id)
+            await work.complete(ctx, officer, item_id, "INVESTIGATED", note="实地走访被执行人住所及经营场所")
+            await lifecycle.start_mediation(
+                ctx, officer, case.id, "传唤双方当事人到庭报告、核实财产并协商和解"
+            )
+            if goal == "mediating":
+                continue
+            await lifecycle.record_mediation_outcome(
+                ctx, officer, case.id, MediationOutcome.SETTLED, "双方达成分期履行和解协议"
+            )
+            if goal == "settled":
+                continue
+            await lifecycle.convert_case(ctx, affairs, case.id)
+    finally:
+        asset_queries.set_provider(previous)
     return created

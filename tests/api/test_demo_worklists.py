@@ -1,0 +1,34 @@
+"""The demo court's cases: every person's worklist opens with something on it."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from exec_center.db.models import Case
+from exec_center.services.demo import ACCOUNTS, DEMO_CASES, seed_demo_cases
+
+WORKLIST_COUNT = "{ worklist { totalCount edges { node { kind case { number stage } } } } }"
+# The window posts' work (visits, online messages) comes with the windows issue.
+PEOPLE = [a.username for a in ACCOUNTS if a.username not in {"gateway", "admin", "consult", "filing"}]
+
+
+@pytest.fixture
+async def demo(api):
+    assert await seed_demo_cases(api.ctx) == len(DEMO_CASES)
+    return api
+
+
+async def test_seeding_cases_twice_changes_nothing(demo) -> None:
+    assert await seed_demo_cases(demo.ctx) == 0
+    async with demo.ctx.sessionmaker() as session:
+        stages = (await session.scalars(sa.select(Case.stage))).all()
+    assert len(stages) > len(DEMO_CASES)  # the converted 执 case and the 执异 case come on top
+    assert {s.value for s in stages} >= {"RECEIVED", "ANALYSING", "TRANSFERRED", "MEDIATING", "CONVERTED",
+                                          "FAST_CLOSING"}
+
+
+@pytest.mark.parametrize("username", PEOPLE)
+async def test_every_demo_worklist_has_something(demo, username) -> None:
+    data = await demo.gql(WORKLIST_COUNT, as_=username)
+    assert data["worklist"]["totalCount"] > 0, username
