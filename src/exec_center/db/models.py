@@ -15,6 +15,7 @@ from ..domain.deadlines import DayCount, DeadlineKind, DeadlineStatus
 from ..domain.identifiers import PartyKind
 from ..domain.lifecycle import AdjudicationKind, CaseStage, ClosingMethod, MediationOutcome
 from ..domain.organisation import Channel, Role, TeamKind, Unit
+from ..domain.windows import FirstContactReason, MessageClass, VisitPurpose
 from ..domain.work import WorkItemKind, WorkItemStatus
 from .types import BigIntFK, BigIntPK, UTCDateTime, enum_column
 
@@ -456,6 +457,149 @@ class WorkItem(Base):
     note: Mapped[str | None] = mapped_column(sa.String(2000))
     # Optimistic locking: every change is a conditional UPDATE on the version it read.
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+
+# --- windows and online channels (Chapter 1) ---------------------------------------------
+
+
+class Visit(Base):
+    """A visitor at an offline window (Arts. 5–11). Visitor ID numbers and phones are personal data."""
+
+    __tablename__ = "visits"
+    __table_args__ = (sa.Index("ix_visits_window_day", "window_id", "visited_on"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    window_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("windows.id"))
+    case_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    visitor_name: Mapped[str] = mapped_column(sa.String(100))
+    visitor_id_number: Mapped[str | None] = mapped_column(sa.String(18))
+    visitor_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    purpose: Mapped[VisitPurpose] = mapped_column(enum_column(VisitPurpose))
+    request: Mapped[str] = mapped_column(sa.String(2000))
+    outcome: Mapped[str | None] = mapped_column(sa.String(2000))
+    resolved: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    visited_on: Mapped[date] = mapped_column(sa.Date)
+    received_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FirstContact(Base):
+    """Art. 7: an on-site filing that cannot be accepted and cannot be cured: never dropped."""
+
+    __tablename__ = "first_contacts"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    window_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("windows.id"))
+    visit_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("visits.id"))
+    applicant_name: Mapped[str] = mapped_column(sa.String(200))
+    reason: Mapped[FirstContactReason] = mapped_column(enum_column(FirstContactReason))
+    legal_basis: Mapped[str] = mapped_column(sa.String(500))
+    told: Mapped[str] = mapped_column(sa.String(2000))
+    status: Mapped[str] = mapped_column(sa.String(12))  # OPEN, CLOSED
+    closing_note: Mapped[str | None] = mapped_column(sa.String(2000))
+    created_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MaterialsReceipt(Base):
+    """Art. 8: what was handed in, numbered, with who received it and when."""
+
+    __tablename__ = "materials_receipts"
+    __table_args__ = (sa.UniqueConstraint("year", "sequence", name="uq_materials_receipts_number"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    year: Mapped[int] = mapped_column(sa.Integer)
+    sequence: Mapped[int] = mapped_column(sa.Integer)
+    window_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("windows.id"))
+    case_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    submitted_by: Mapped[str] = mapped_column(sa.String(200))
+    items: Mapped[list[Any]] = mapped_column(sa.JSON)  # [{"name": ..., "copies": n}]
+    received_by: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    holder_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+
+
+class MaterialsTransfer(Base):
+    __tablename__ = "materials_transfers"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("materials_receipts.id"), index=True)
+    from_staff_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    to_staff_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    note: Mapped[str | None] = mapped_column(sa.String(500))
+    transferred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DisclosureAttempt(Base):
+    """Every verified-disclosure attempt (Art. 10(2)); failures drive the brute-force guard.
+    Holds no identity document: only whether it matched."""
+
+    __tablename__ = "disclosure_attempts"
+    __table_args__ = (sa.Index("ix_disclosure_attempts_window", "window_id", "at"),
+                      sa.Index("ix_disclosure_attempts_case", "case_number", "at"))
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    window_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("windows.id"))
+    case_number: Mapped[str] = mapped_column(sa.String(40))
+    purpose: Mapped[str] = mapped_column(sa.String(30))
+    verified: Mapped[bool] = mapped_column(sa.Boolean)
+    staff_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Petition(Base):
+    __tablename__ = "petitions"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    window_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("windows.id"))
+    case_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    petitioner_name: Mapped[str] = mapped_column(sa.String(200))
+    content: Mapped[str] = mapped_column(sa.String(4000))
+    status: Mapped[str] = mapped_column(sa.String(12))  # OPEN, ANSWERED
+    answer: Mapped[str | None] = mapped_column(sa.String(4000))
+    created_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OnlineMessage(Base):
+    """A message left on the 12368 platform or in the Smart Execution app (Arts. 12–13)."""
+
+    __tablename__ = "online_messages"
+    __table_args__ = (sa.UniqueConstraint("channel", "external_id", name="uq_online_messages_external"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    external_id: Mapped[str] = mapped_column(sa.String(100))
+    window_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("windows.id"))
+    case_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    sender_name: Mapped[str] = mapped_column(sa.String(100))
+    sender_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    content: Mapped[str] = mapped_column(sa.String(4000))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    suggested_class: Mapped[MessageClass] = mapped_column(enum_column(MessageClass))
+    message_class: Mapped[MessageClass | None] = mapped_column(enum_column(MessageClass))
+    status: Mapped[str] = mapped_column(sa.String(20))  # NEW, DRAFTING, READY, SENDING, DELIVERED
+    reply_content: Mapped[str | None] = mapped_column(sa.String(4000))
+    reply_settled_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    sent_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivery_attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivery_error: Mapped[str | None] = mapped_column(sa.String(300))
+    deadline_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("deadlines.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CounterRow(Base):
+    """Numbering other than case numbers (materials receipts): a locked counter per key."""
+
+    __tablename__ = "counters"
+
+    key: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    last_value: Mapped[int] = mapped_column(sa.Integer)
 
 
 # --- infrastructure ---------------------------------------------------------------------

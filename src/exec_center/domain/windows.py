@@ -1,0 +1,84 @@
+"""The public posts and online channels (work rules, Chapter 1): visits, first contact,
+materials, verified disclosure, petitions and online messages — the rules, as data."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from .labels import LabelledEnum
+from .organisation import Channel
+
+
+class VisitPurpose(LabelledEnum):
+    VOLUNTARY_PERFORMANCE = "VOLUNTARY_PERFORMANCE", "主动履行"
+    CASE_STATUS_QUERY = "CASE_STATUS_QUERY", "查询案件进展"
+    JUDGE_CONTACT = "JUDGE_CONTACT", "联系承办法官"
+    RESUME_EXECUTION = "RESUME_EXECUTION", "申请恢复执行"
+    PETITION = "PETITION", "执行信访"
+    FILING = "FILING", "申请执行立案"
+    MATERIALS = "MATERIALS", "递交材料"
+    OTHER = "OTHER", "其他事务"
+
+
+_P = VisitPurpose
+# Art. 6: Affairs Handling does first contact, filing diversion and materials; Art. 10: the
+# Consultation & Disclosure post takes the rest; Art. 11: the filing window files.
+PURPOSES_BY_CHANNEL: Mapping[Channel, frozenset[VisitPurpose]] = MappingProxyType({
+    Channel.AFFAIRS_HANDLING: frozenset({_P.FILING, _P.MATERIALS, _P.OTHER}),
+    Channel.CONSULTATION_DISCLOSURE: frozenset({_P.VOLUNTARY_PERFORMANCE, _P.CASE_STATUS_QUERY, _P.JUDGE_CONTACT,
+                                                _P.RESUME_EXECUTION, _P.PETITION, _P.OTHER}),
+    Channel.EXECUTION_FILING: frozenset({_P.FILING, _P.MATERIALS, _P.OTHER}),
+})
+
+
+class MessageClass(LabelledEnum):
+    PROCEDURAL = "PROCEDURAL", "程序性事项"
+    LEGAL_QUESTION = "LEGAL_QUESTION", "法律咨询"
+    SUBSTANTIVE = "SUBSTANTIVE", "实体性事项"
+    CASE_SPECIFIC = "CASE_SPECIFIC", "具体案件事项"
+
+
+# Arts. 12–13: the window answers procedural and legal questions itself; substantive and
+# case-specific ones need the handler to settle the reply's content first.
+WINDOW_ANSWERS = frozenset({MessageClass.PROCEDURAL, MessageClass.LEGAL_QUESTION})
+
+_CASE_NUMBER = re.compile(r"[（(]\d{4}[）)][\u4e00-\u9fff]\d{4}执")
+_KEYWORDS: tuple[tuple[MessageClass, tuple[str, ...]], ...] = (
+    (MessageClass.SUBSTANTIVE, ("异议", "不服", "投诉", "违法", "赔偿", "错误", "拍卖", "评估", "追加")),
+    (MessageClass.PROCEDURAL, ("材料", "流程", "怎么办理", "如何申请", "需要带", "期限", "多久", "立案", "窗口",
+                               "上班时间", "进度查询")),
+    (MessageClass.LEGAL_QUESTION, ("法律", "规定", "是否可以", "能不能", "失信", "限高", "诉讼时效", "利息")),
+)
+
+
+def suggest_class(content: str, case_number: str | None = None) -> MessageClass:
+    """A first guess for the clerk (who decides): case numbers make it case-specific,
+    then keywords; questions default to procedural."""
+    if case_number or _CASE_NUMBER.search(content):
+        return MessageClass.CASE_SPECIFIC
+    for message_class, words in _KEYWORDS:
+        if any(word in content for word in words):
+            return message_class
+    return MessageClass.PROCEDURAL
+
+
+class FirstContactReason(LabelledEnum):
+    NO_ENFORCEABLE_TITLE = "NO_ENFORCEABLE_TITLE", "无生效执行依据"
+    TITLE_NOT_EFFECTIVE = "TITLE_NOT_EFFECTIVE", "执行依据尚未生效"
+    OUT_OF_TIME = "OUT_OF_TIME", "超过申请执行期间"
+    NOT_THIS_COURT = "NOT_THIS_COURT", "不属本院管辖"
+    NO_STANDING = "NO_STANDING", "申请人不适格"
+    CONTENT_NOT_ENFORCEABLE = "CONTENT_NOT_ENFORCEABLE", "执行内容不明确、不具可执行性"
+    ALREADY_FILED = "ALREADY_FILED", "重复申请"
+    OTHER = "OTHER", "其他法定事由"
+
+
+# Brute-force protection for verified disclosure (Art. 10(2)): after SLOW_AFTER failures in the
+# window of WINDOW_MINUTES (per window or per case) each further attempt waits SLOW_SECONDS;
+# after BLOCK_AFTER failures attempts are refused until the window has passed.
+WINDOW_MINUTES = 15
+SLOW_AFTER = 3
+SLOW_SECONDS = 30
+BLOCK_AFTER = 5
