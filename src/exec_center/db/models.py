@@ -538,8 +538,10 @@ class DisclosureAttempt(Base):
     Holds no identity document: only whether it matched."""
 
     __tablename__ = "disclosure_attempts"
-    __table_args__ = (sa.Index("ix_disclosure_attempts_window", "window_id", "at"),
-                      sa.Index("ix_disclosure_attempts_case", "case_number", "at"))
+    __table_args__ = (
+        sa.Index("ix_disclosure_attempts_window", "window_id", "at"),
+        sa.Index("ix_disclosure_attempts_case", "case_number", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     window_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("windows.id"))

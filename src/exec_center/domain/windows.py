@@ -25,12 +25,22 @@ class VisitPurpose(LabelledEnum):
 _P = VisitPurpose
 # Art. 6: Affairs Handling does first contact, filing diversion and materials; Art. 10: the
 # Consultation & Disclosure post takes the rest; Art. 11: the filing window files.
-PURPOSES_BY_CHANNEL: Mapping[Channel, frozenset[VisitPurpose]] = MappingProxyType({
-    Channel.AFFAIRS_HANDLING: frozenset({_P.FILING, _P.MATERIALS, _P.OTHER}),
-    Channel.CONSULTATION_DISCLOSURE: frozenset({_P.VOLUNTARY_PERFORMANCE, _P.CASE_STATUS_QUERY, _P.JUDGE_CONTACT,
-                                                _P.RESUME_EXECUTION, _P.PETITION, _P.OTHER}),
-    Channel.EXECUTION_FILING: frozenset({_P.FILING, _P.MATERIALS, _P.OTHER}),
-})
+PURPOSES_BY_CHANNEL: Mapping[Channel, frozenset[VisitPurpose]] = MappingProxyType(
+    {
+        Channel.AFFAIRS_HANDLING: frozenset({_P.FILING, _P.MATERIALS, _P.OTHER}),
+        Channel.CONSULTATION_DISCLOSURE: frozenset(
+            {
+                _P.VOLUNTARY_PERFORMANCE,
+                _P.CASE_STATUS_QUERY,
+                _P.JUDGE_CONTACT,
+                _P.RESUME_EXECUTION,
+                _P.PETITION,
+                _P.OTHER,
+            }
+        ),
+        Channel.EXECUTION_FILING: frozenset({_P.FILING, _P.MATERIALS, _P.OTHER}),
+    }
+)
 
 
 class MessageClass(LabelledEnum):
@@ -47,8 +57,22 @@ WINDOW_ANSWERS = frozenset({MessageClass.PROCEDURAL, MessageClass.LEGAL_QUESTION
 _CASE_NUMBER = re.compile(r"[（(]\d{4}[）)][\u4e00-\u9fff]\d{4}执")
 _KEYWORDS: tuple[tuple[MessageClass, tuple[str, ...]], ...] = (
     (MessageClass.SUBSTANTIVE, ("异议", "不服", "投诉", "违法", "赔偿", "错误", "拍卖", "评估", "追加")),
-    (MessageClass.PROCEDURAL, ("材料", "流程", "怎么办理", "如何申请", "需要带", "期限", "多久", "立案", "窗口",
-                               "上班时间", "进度查询")),
+    (
+        MessageClass.PROCEDURAL,
+        (
+            "材料",
+            "流程",
+            "怎么办理",
+            "如何申请",
+            "需要带",
+            "期限",
+            "多久",
+            "立案",
+            "窗口",
+            "上班时间",
+            "进度查询",
+        ),
+    ),
     (MessageClass.LEGAL_QUESTION, ("法律", "规定", "是否可以", "能不能", "失信", "限高", "诉讼时效", "利息")),
 )
 
