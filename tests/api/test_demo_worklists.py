@@ -9,8 +9,7 @@ from exec_center.db.models import Case
 from exec_center.services.demo import ACCOUNTS, DEMO_CASES, seed_demo_cases
 
 WORKLIST_COUNT = "{ worklist { totalCount edges { node { kind case { number stage } } } } }"
-# The window posts' work (visits, online messages) comes with the windows issue.
-PEOPLE = [a.username for a in ACCOUNTS if a.username not in {"gateway", "admin", "consult", "filing"}]
+PEOPLE = [a.username for a in ACCOUNTS if a.username not in {"gateway", "admin"}]
 
 
 @pytest.fixture

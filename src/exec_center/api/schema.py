@@ -30,15 +30,19 @@ from .errors import should_mask
 from .guard import RequireSignIn
 from .organisation import StaffType, TeamType, WindowType
 from .session import SessionMutation, SessionQuery
+from .windows_api import WindowMutation, WindowQuery
 from .worklist import WorkItemType, WorklistMutation, WorklistQuery
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
 
-Query = merge_types("Query", (SessionQuery, DirectoryQuery, WorklistQuery, CaseQuery, DeadlineQuery))
+Query = merge_types(
+    "Query", (SessionQuery, DirectoryQuery, WorklistQuery, CaseQuery, WindowQuery, DeadlineQuery)
+)
 Mutation = merge_types(
-    "Mutation", (SessionMutation, WorklistMutation, CaseMutation, DeadlineMutation, AdminMutation)
+    "Mutation",
+    (SessionMutation, WorklistMutation, CaseMutation, WindowMutation, DeadlineMutation, AdminMutation),
 )
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import MappingProxyType
 
+from .case_numbers import CaseType
+from .errors import DomainError, ErrorCode
 from .labels import LabelledEnum
+from .lifecycle import ClosingMethod
 from .organisation import Channel
 
 
@@ -106,3 +111,63 @@ WINDOW_MINUTES = 15
 SLOW_AFTER = 3
 SLOW_SECONDS = 30
 BLOCK_AFTER = 5
+
+
+# --- pure checks ------------------------------------------------------------------------
+
+
+def check_purpose(channel: Channel, purpose: VisitPurpose) -> None:
+    served = PURPOSES_BY_CHANNEL.get(channel)
+    if served is None:
+        raise DomainError(
+            f"{channel.label} is an online channel; visits are recorded at the offline windows",
+            field="windowId",
+        )
+    if purpose not in served:
+        allowed = ", ".join(f"{p.value} ({p.label})" for p in VisitPurpose if p in served)
+        raise DomainError(
+            f"the {channel.label} does not serve {purpose.value} ({purpose.label}); it serves: {allowed}",
+            field="purpose",
+        )
+
+
+@dataclass(frozen=True)
+class GuardDecision:
+    allowed: bool
+    retry_after: datetime | None = None
+    message: str = ""
+
+
+def disclosure_guard(failures: int, last_failure: datetime | None, now: datetime) -> GuardDecision:
+    """Brute-force protection: `failures` is the larger of the failed attempts in the last
+    WINDOW_MINUTES from this window and for this case."""
+    if failures >= BLOCK_AFTER and last_failure is not None:
+        until = last_failure + timedelta(minutes=WINDOW_MINUTES)
+        return GuardDecision(
+            False,
+            until,
+            f"too many failed verifications for this case or at this window; "
+            f"verification is refused until {until.isoformat(timespec='minutes')}",
+        )
+    if failures >= SLOW_AFTER and last_failure is not None:
+        until = last_failure + timedelta(seconds=SLOW_SECONDS)
+        if now < until:
+            wait = int((until - now).total_seconds()) + 1
+            return GuardDecision(
+                False, until, f"several verifications failed; wait {wait} seconds before the next attempt"
+            )
+    return GuardDecision(True)
+
+
+def check_resumable(case_type: CaseType, closing_method: ClosingMethod | None) -> None:
+    """Art. 10(4): execution resumes on a case closed by terminating the current procedure (终本)."""
+    if (
+        case_type not in (CaseType.ZHI, CaseType.ZHI_HUI)
+        or closing_method is not ClosingMethod.TERMINATED_CURRENT_PROCEDURE
+    ):
+        raise DomainError(
+            "execution resumes on a 执 or 执恢 case closed by termination of the current procedure "
+            "(终结本次执行程序); this case is not one",
+            field="caseNumber",
+            code=ErrorCode.NOT_ALLOWED,
+        )

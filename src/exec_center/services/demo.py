@@ -341,6 +341,55 @@ async def seed_demo_cases(ctx: AppContext) -> int:
             if goal == "settled":
                 continue
             await lifecycle.convert_case(ctx, affairs, case.id)
+        await _seed_window_work(ctx, case.number)
     finally:
         asset_queries.set_provider(previous)
     return created
+
+
+async def _seed_window_work(ctx: AppContext, case_number: str) -> None:
+    """Visits still open at the windows, a first-contact matter and a petition (Arts. 7, 10)."""
+    from ..domain.windows import FirstContactReason, VisitPurpose
+    from . import windows
+
+    async with ctx.sessionmaker() as session:
+        ids = dict((await session.execute(sa.select(Window.code, Window.id))).all())
+    filing, consult, affairs = [await _viewer(ctx, u) for u in ("filing", "consult", "affairs")]
+    await windows.record_visit(
+        ctx,
+        filing,
+        windows.VisitData(
+            window_id=ids["execution-filing"],
+            visitor_name="莫某",
+            purpose=VisitPurpose.FILING,
+            request="持生效判决书申请执行立案，缺少送达回证，约定补齐后再来",
+        ),
+    )
+    await windows.record_visit(
+        ctx,
+        consult,
+        windows.VisitData(
+            window_id=ids["consultation-disclosure"],
+            visitor_name="陈某",
+            purpose=VisitPurpose.CASE_STATUS_QUERY,
+            request="询问案件财产查控进展",
+            case_number=case_number,
+        ),
+    )
+    await windows.record_first_contact(
+        ctx,
+        affairs,
+        ids["affairs-handling"],
+        "谭某",
+        FirstContactReason.TITLE_NOT_EFFECTIVE,
+        "《中华人民共和国民事诉讼法》第二百四十三条",
+        "一审判决尚在上诉期内，告知判决生效后再行申请执行",
+    )
+    await windows.record_petition(
+        ctx,
+        consult,
+        ids["consultation-disclosure"],
+        "陈某",
+        "反映被执行人转移财产，要求尽快采取查封措施",
+        case_number,
+    )

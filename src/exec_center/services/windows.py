@@ -1,0 +1,730 @@
+"""The offline windows (Arts. 5–11): visits, first contact, materials, verified disclosure,
+judge contact, resumption of execution and petitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..context import AppContext
+from ..db.models import (
+    Case,
+    CaseParty,
+    CounterRow,
+    Deadline,
+    DisclosureAttempt,
+    FirstContact,
+    MaterialsReceipt,
+    MaterialsTransfer,
+    Petition,
+    Staff,
+    TeamMember,
+    Visit,
+    Window,
+    WorkItem,
+)
+from ..domain.access import Viewer
+from ..domain.case_numbers import CaseNumber, CaseType, InvalidCaseNumber
+from ..domain.deadlines import DeadlineStatus
+from ..domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from ..domain.identifiers import InvalidIdentifier, validate_mobile_phone, validate_resident_id, validate_uscc
+from ..domain.intake import PartyData, PartySide
+from ..domain.lifecycle import CaseStage
+from ..domain.organisation import Channel, Role
+from ..domain.windows import (
+    WINDOW_MINUTES,
+    FirstContactReason,
+    VisitPurpose,
+    check_purpose,
+    check_resumable,
+    disclosure_guard,
+)
+from ..domain.work import WorkItemKind
+from . import notifications, work
+from .cases import new_case
+from .unit_of_work import UnitOfWork
+
+CLERK_OF = {
+    Channel.AFFAIRS_HANDLING: Role.AFFAIRS_CLERK,
+    Channel.CONSULTATION_DISCLOSURE: Role.CONSULTATION_CLERK,
+    Channel.EXECUTION_FILING: Role.FILING_CLERK,
+}
+
+
+async def _window(
+    uow: UnitOfWork, viewer: Viewer, window_id: int, *, channels: set[Channel] | None = None
+) -> Window:
+    window = await uow.session.get(Window, window_id)
+    if window is None:
+        raise NotFound("window", field="windowId")
+    if channels is not None and window.channel not in channels:
+        names = ", ".join(f"{c.value} ({c.label})" for c in channels)
+        raise DomainError(
+            f"this is done at {names}; {window.name} is a {window.channel.label}", field="windowId"
+        )
+    if window.id not in viewer.window_ids and not viewer.has(Role.CENTER_HEAD):
+        raise Forbidden("only staff assigned to this window can act for it", field="windowId")
+    return window
+
+
+def _text(value: str | None, field: str, what: str, limit: int, *, required: bool = True) -> str | None:
+    if value is None or not value.strip():
+        if required:
+            raise DomainError(f"{what} is required", field=field)
+        return None
+    if len(value) > limit:
+        raise DomainError(f"{what} may be at most {limit} characters", field=field)
+    return value.strip()
+
+
+async def _case_by_number(uow: UnitOfWork, number: str | None, field: str = "caseNumber") -> Case | None:
+    if number is None or not number.strip():
+        return None
+    try:
+        normalised = str(CaseNumber.parse(number))
+    except InvalidCaseNumber as error:
+        raise DomainError(str(error), field=field) from None
+    case = await uow.session.scalar(sa.select(Case).where(Case.number == normalised))
+    if case is None:
+        raise NotFound(f"case {normalised}", field=field)
+    return case
+
+
+# --- visits ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitData:
+    window_id: int
+    visitor_name: str
+    purpose: VisitPurpose
+    request: str
+    visitor_id_number: str | None = None
+    visitor_phone: str | None = None
+    case_number: str | None = None
+    outcome: str | None = None
+    resolved: bool = False
+
+
+async def record_visit(ctx: AppContext, viewer: Viewer, data: VisitData) -> Visit:
+    async with UnitOfWork(ctx, viewer) as uow:
+        window = await _window(uow, viewer, data.window_id)
+        check_purpose(window.channel, data.purpose)
+        name = _text(data.visitor_name, "visitor.name", "the visitor's name", 100)
+        request = _text(data.request, "request", "what the visitor asks", 2000)
+        outcome = _text(data.outcome, "outcome", "the outcome", 2000, required=data.resolved)
+        id_number = phone = None
+        try:
+            if data.visitor_id_number and data.visitor_id_number.strip():
+                id_number = validate_resident_id(data.visitor_id_number, uow.today)
+        except InvalidIdentifier as error:
+            raise DomainError(error.message, field="visitor.idNumber") from None
+        try:
+            if data.visitor_phone and data.visitor_phone.strip():
+                phone = validate_mobile_phone(data.visitor_phone)
+        except InvalidIdentifier as error:
+            raise DomainError(error.message, field="visitor.phone") from None
+        case = await _case_by_number(uow, data.case_number)
+        visit = Visit(
+            window_id=window.id,
+            case_id=case.id if case else None,
+            visitor_name=name or "",
+            visitor_id_number=id_number,
+            visitor_phone=phone,
+            purpose=data.purpose,
+            request=request or "",
+            outcome=outcome,
+            resolved=data.resolved,
+            visited_on=uow.today,
+            received_by=viewer.staff_id,
+            created_at=uow.now,
+            resolved_at=uow.now if data.resolved else None,
+        )
+        uow.session.add(visit)
+        await uow.session.flush()
+        uow.audit("RECORD_VISIT", "Visit", visit.id, f"{window.code}: {data.purpose.label}")
+        if not data.resolved:  # still open: it waits on the window's worklist
+            await work.create(
+                uow,
+                kind=WorkItemKind.VISIT,
+                case=case,
+                owner_type="Visit",
+                owner_id=visit.id,
+                window_id=window.id,
+                candidate_role=CLERK_OF.get(window.channel),
+                assignee_id=viewer.staff_id,
+                due_on=uow.today,
+                title=f"来访：{data.purpose.label}（{name}）",
+            )
+        await uow.commit()
+    return visit
+
+
+async def _resolve_visit(uow: UnitOfWork, visit: Visit, outcome: str) -> None:
+    visit.resolved, visit.outcome, visit.resolved_at = True, outcome, uow.now
+    uow.audit("RESOLVE_VISIT", "Visit", visit.id, f"resolved: {outcome[:150]}")
+
+
+@work.completes(WorkItemKind.VISIT)
+async def _visit_done(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    visit = await uow.session.get(Visit, item.owner_id)
+    if visit is not None and not visit.resolved:
+        await _resolve_visit(uow, visit, done.note or "已办结")
+
+
+async def resolve_visit(ctx: AppContext, viewer: Viewer, visit_id: int, outcome: str) -> Visit:
+    async with UnitOfWork(ctx, viewer) as uow:
+        visit = await uow.session.get(Visit, visit_id)
+        if visit is None:
+            raise NotFound("visit")
+        await _window(uow, viewer, visit.window_id)
+        if visit.resolved:
+            raise DomainError("the visit is already resolved", field="id", code=ErrorCode.NOT_ALLOWED)
+        await _resolve_visit(uow, visit, _text(outcome, "outcome", "the outcome", 2000) or "")
+        await _close_items(uow, "Visit", visit.id)
+        await uow.commit()
+    return visit
+
+
+async def _close_items(uow: UnitOfWork, owner_type: str, owner_id: int) -> None:
+    items = (
+        await uow.session.scalars(
+            sa.select(WorkItem).where(
+                WorkItem.owner_type == owner_type,
+                WorkItem.owner_id == owner_id,
+                WorkItem.status.in_(("OPEN", "CLAIMED")),
+            )
+        )
+    ).all()
+    for item in items:
+        item.status, item.completed_at, item.version = "DONE", uow.now, item.version + 1
+        item.completed_by = uow.actor.staff_id if uow.actor else None
+        uow.audit("COMPLETE_WORK_ITEM", "WorkItem", item.id, f"{item.kind.label}: done with its {owner_type}")
+
+
+# --- first contact (Art. 7) -------------------------------------------------------------
+
+
+async def record_first_contact(
+    ctx: AppContext,
+    viewer: Viewer,
+    window_id: int,
+    applicant_name: str,
+    reason: FirstContactReason,
+    legal_basis: str,
+    told: str,
+) -> FirstContact:
+    async with UnitOfWork(ctx, viewer) as uow:
+        window = await _window(uow, viewer, window_id, channels={Channel.AFFAIRS_HANDLING})
+        contact = FirstContact(
+            window_id=window.id,
+            applicant_name=_text(applicant_name, "applicantName", "the applicant", 200) or "",
+            reason=reason,
+            legal_basis=_text(legal_basis, "legalBasis", "the legal basis", 500) or "",
+            told=_text(told, "told", "what the applicant was told", 2000) or "",
+            status="OPEN",
+            created_by=viewer.staff_id,
+            created_at=uow.now,
+        )
+        uow.session.add(contact)
+        await uow.session.flush()
+        uow.audit("RECORD_FIRST_CONTACT", "FirstContact", contact.id, f"not accepted: {reason.label}")
+        await work.create(
+            uow,
+            kind=WorkItemKind.FIRST_CONTACT,
+            owner_type="FirstContact",
+            owner_id=contact.id,
+            window_id=window.id,
+            candidate_role=Role.AFFAIRS_CLERK,
+            due_on=uow.today,
+            title=f"首接办理：{contact.applicant_name}（{reason.label}）",
+        )
+        await uow.commit()
+    return contact
+
+
+async def _close_first_contact(uow: UnitOfWork, contact: FirstContact, note: str) -> None:
+    contact.status, contact.closing_note, contact.closed_at = "CLOSED", note, uow.now
+    uow.audit("CLOSE_FIRST_CONTACT", "FirstContact", contact.id, f"closed: {note[:150]}")
+
+
+@work.completes(WorkItemKind.FIRST_CONTACT)
+async def _first_contact_done(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    if not (done.note or "").strip():
+        raise DomainError("say how the matter was closed (note)", field="note")
+    contact = await uow.session.get(FirstContact, item.owner_id)
+    if contact is not None and contact.status == "OPEN":
+        await _close_first_contact(uow, contact, done.note or "")
+
+
+async def close_first_contact(ctx: AppContext, viewer: Viewer, contact_id: int, note: str) -> FirstContact:
+    async with UnitOfWork(ctx, viewer) as uow:
+        contact = await uow.session.get(FirstContact, contact_id)
+        if contact is None:
+            raise NotFound("first-contact matter")
+        await _window(uow, viewer, contact.window_id)
+        if contact.status != "OPEN":
+            raise DomainError("the matter is already closed", field="id", code=ErrorCode.NOT_ALLOWED)
+        await _close_first_contact(uow, contact, _text(note, "note", "how the matter was closed", 2000) or "")
+        await _close_items(uow, "FirstContact", contact.id)
+        await uow.commit()
+    return contact
+
+
+# --- materials (Art. 8) -----------------------------------------------------------------
+
+
+async def _next_value(uow: UnitOfWork, key: str) -> int:
+    insert = postgresql.insert if uow.session.bind.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(CounterRow)
+        .values(key=key, last_value=1)
+        .on_conflict_do_update(index_elements=["key"], set_={"last_value": CounterRow.last_value + 1})
+        .returning(CounterRow.last_value)
+    )
+    return (await uow.session.execute(statement)).scalar_one()
+
+
+async def receive_materials(
+    ctx: AppContext,
+    viewer: Viewer,
+    window_id: int,
+    submitted_by: str,
+    items: list[tuple[str, int]],
+    case_number: str | None,
+) -> MaterialsReceipt:
+    async with UnitOfWork(ctx, viewer) as uow:
+        window = await _window(
+            uow, viewer, window_id, channels={Channel.AFFAIRS_HANDLING, Channel.EXECUTION_FILING}
+        )
+        who = _text(submitted_by, "submittedBy", "who handed the materials in", 200) or ""
+        if not items:
+            raise DomainError("list the materials received", field="items")
+        listed = []
+        for i, (name, copies) in enumerate(items):
+            listed.append(
+                {"name": _text(name, f"items.{i}.name", "the material's name", 200), "copies": copies}
+            )
+            if not 1 <= copies <= 999:
+                raise DomainError("copies must be 1 to 999", field=f"items.{i}.copies")
+        case = await _case_by_number(uow, case_number)
+        year = uow.today.year
+        sequence = await _next_value(uow, f"materials:{ctx.settings.court_code}:{year}")
+        receipt = MaterialsReceipt(
+            number=f"（{year}）{ctx.settings.court_code}材收{sequence}号",
+            year=year,
+            sequence=sequence,
+            window_id=window.id,
+            case_id=case.id if case else None,
+            submitted_by=who,
+            items=listed,
+            received_by=viewer.staff_id,
+            received_at=uow.now,
+            holder_id=viewer.staff_id,
+        )
+        uow.session.add(receipt)
+        await uow.session.flush()
+        uow.audit(
+            "RECEIVE_MATERIALS", "MaterialsReceipt", receipt.id, f"{receipt.number}: {len(listed)} item(s)"
+        )
+        if case is not None:
+            uow.audit("RECEIVE_MATERIALS", "Case", case.id, f"materials received: {receipt.number}")
+        await uow.commit()
+    return receipt
+
+
+async def transfer_materials(
+    ctx: AppContext, viewer: Viewer, receipt_id: int, to_staff_id: int, note: str | None
+) -> MaterialsReceipt:
+    async with UnitOfWork(ctx, viewer) as uow:
+        receipt = await uow.session.get(MaterialsReceipt, receipt_id)
+        if receipt is None:
+            raise NotFound("materials receipt", field="receiptId")
+        if receipt.holder_id != viewer.staff_id and not viewer.has(Role.CENTER_HEAD):
+            raise Forbidden("only the current holder of the materials can hand them on", field="receiptId")
+        target = await uow.session.get(Staff, to_staff_id)
+        if target is None or not target.active:
+            raise NotFound("staff member", field="toStaffId")
+        uow.session.add(
+            MaterialsTransfer(
+                receipt_id=receipt.id,
+                from_staff_id=receipt.holder_id,
+                to_staff_id=target.id,
+                note=_text(note, "note", "the note", 500, required=False),
+                transferred_at=uow.now,
+            )
+        )
+        receipt.holder_id = target.id
+        uow.audit(
+            "TRANSFER_MATERIALS",
+            "MaterialsReceipt",
+            receipt.id,
+            f"{receipt.number} handed to {target.username}",
+        )
+        if receipt.case_id is not None:
+            uow.audit(
+                "TRANSFER_MATERIALS", "Case", receipt.case_id, f"{receipt.number} handed to {target.name}"
+            )
+        await notifications.send(
+            uow.session,
+            [
+                notifications.Message(
+                    target.id,
+                    "MATERIALS_TRANSFERRED",
+                    f"材料移交：{receipt.number}",
+                    f"{viewer.name}向您移交材料（{receipt.number}）。",
+                    "MaterialsReceipt",
+                    receipt.id,
+                    f"materials:{receipt.id}:to:{target.id}:{uow.now.isoformat()}",
+                )
+            ],
+            uow.now,
+        )
+        await uow.commit()
+    return receipt
+
+
+# --- verified disclosure, judge contact, resumption (Art. 10) ------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    verified: bool
+    case: Case | None
+    message: str
+
+
+def _identity(document: str, today: date) -> str:
+    """A resident ID number or a credit code, in full and well-formed (else bad input)."""
+    value = (document or "").strip().upper()
+    try:
+        return validate_resident_id(value, today)
+    except InvalidIdentifier as as_person:
+        try:
+            return validate_uscc(value)
+        except InvalidIdentifier:
+            raise DomainError(
+                f"{as_person.message}; enter the full 18-character resident ID number or unified "
+                "social credit code the visitor shows",
+                field="identityDocument",
+            ) from None
+
+
+async def _verify(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    window: Window,
+    case_number: str,
+    document: str,
+    purpose: str,
+    *,
+    side: PartySide | None = None,
+) -> Verification:
+    identity = _identity(document, uow.today)
+    try:
+        normalised = str(CaseNumber.parse(case_number))
+    except InvalidCaseNumber as error:
+        raise DomainError(str(error), field="caseNumber") from None
+    since = uow.now - timedelta(minutes=WINDOW_MINUTES)
+    failed = sa.and_(DisclosureAttempt.verified.is_(False), DisclosureAttempt.at >= since)
+    by_window = (
+        await uow.session.execute(
+            sa.select(sa.func.count(), sa.func.max(DisclosureAttempt.at)).where(
+                failed, DisclosureAttempt.window_id == window.id
+            )
+        )
+    ).one()
+    by_case = (
+        await uow.session.execute(
+            sa.select(sa.func.count(), sa.func.max(DisclosureAttempt.at)).where(
+                failed, DisclosureAttempt.case_number == normalised
+            )
+        )
+    ).one()
+    failures = max(by_window[0], by_case[0])
+    last = max((t for t in (by_window[1], by_case[1]) if t is not None), default=None)
+    if last is not None and last.tzinfo is None:  # SQLite hands the aggregate back naive
+        last = last.replace(tzinfo=UTC)
+    guard = disclosure_guard(failures, last, uow.now)
+    if not guard.allowed:
+        uow.audit("DISCLOSURE_REFUSED", "Window", window.id, f"{purpose} for {normalised}: {guard.message}")
+        await uow.commit()
+        raise DomainError(guard.message, field="caseNumber", code=ErrorCode.RATE_LIMITED)
+    case = await uow.session.scalar(sa.select(Case).where(Case.number == normalised))
+    verified = False
+    if case is not None:
+        query = sa.select(CaseParty.id).where(CaseParty.case_id == case.id, CaseParty.id_number == identity)
+        if side is not None:
+            query = query.where(CaseParty.side == side.value)
+        verified = await uow.session.scalar(query.limit(1)) is not None
+    uow.session.add(
+        DisclosureAttempt(
+            window_id=window.id,
+            case_number=normalised,
+            purpose=purpose,
+            verified=verified,
+            staff_id=viewer.staff_id,
+            at=uow.now,
+        )
+    )
+    uow.audit(
+        "VERIFY_PARTY",
+        "Case" if case else "Window",
+        case.id if case else window.id,
+        f"{purpose} at {window.code}: {'verified' if verified else 'not verified'}",
+    )
+    return Verification(verified, case if verified else None, "verified" if verified else "not verified")
+
+
+@dataclass(frozen=True)
+class StatusAnswer:
+    verified: bool
+    case: Case | None = None
+    open_deadlines: tuple[Deadline, ...] = ()
+    handler: Staff | None = None
+
+
+async def disclose_case_status(
+    ctx: AppContext, viewer: Viewer, window_id: int, case_number: str, identity_document: str
+) -> StatusAnswer:
+    async with UnitOfWork(ctx, viewer) as uow:
+        window = await _window(uow, viewer, window_id, channels={Channel.CONSULTATION_DISCLOSURE})
+        result = await _verify(uow, viewer, window, case_number, identity_document, "CASE_STATUS_QUERY")
+        answer = StatusAnswer(False)
+        if result.verified and result.case is not None:
+            deadlines = (
+                await uow.session.scalars(
+                    sa.select(Deadline)
+                    .where(
+                        Deadline.owner_type == "Case",
+                        Deadline.owner_id == result.case.id,
+                        Deadline.status == DeadlineStatus.OPEN,
+                    )
+                    .order_by(Deadline.due_on)
+                )
+            ).all()
+            handler = await uow.session.get(Staff, result.case.handler_id) if result.case.handler_id else None
+            answer = StatusAnswer(True, result.case, tuple(deadlines), handler)
+        await uow.commit()
+    return answer
+
+
+@dataclass(frozen=True)
+class JudgeContact:
+    verified: bool
+    name: str | None = None
+    office_phone: str | None = None
+
+
+async def contact_judge(
+    ctx: AppContext, viewer: Viewer, window_id: int, case_number: str, identity_document: str, note: str
+) -> JudgeContact:
+    async with UnitOfWork(ctx, viewer) as uow:
+        window = await _window(uow, viewer, window_id, channels={Channel.CONSULTATION_DISCLOSURE})
+        message = _text(note, "note", "what the party wants to tell the judge", 1000) or ""
+        result = await _verify(uow, viewer, window, case_number, identity_document, "JUDGE_CONTACT")
+        answer = JudgeContact(False)
+        if result.verified and result.case is not None:
+            case = result.case
+            judge_id = case.handler_id
+            if judge_id is None and case.team_id is not None:  # not yet assigned: the team lead answers
+                judge_id = await uow.session.scalar(
+                    sa.select(TeamMember.staff_id).where(
+                        TeamMember.team_id == case.team_id, TeamMember.is_lead.is_(True)
+                    )
+                )
+            judge = await uow.session.get(Staff, judge_id) if judge_id else None
+            if judge is not None:
+                # Only the office phone is ever given; the note tells the judge the party asked.
+                answer = JudgeContact(True, judge.name, judge.office_phone)
+                await notifications.send(
+                    uow.session,
+                    [
+                        notifications.Message(
+                            judge.id,
+                            "PARTY_ASKED_FOR_JUDGE",
+                            f"当事人来访联系：{case.number}",
+                            f"当事人经身份核验后在{window.name}请求联系您：{message}",
+                            "Case",
+                            case.id,
+                            f"judge-contact:{case.id}:{uow.now.isoformat()}",
+                        )
+                    ],
+                    uow.now,
+                )
+            else:
+                answer = JudgeContact(True, None, None)
+        await uow.commit()
+    return answer
+
+
+async def apply_resume_execution(
+    ctx: AppContext, viewer: Viewer, window_id: int, case_number: str, identity_document: str, reason: str
+) -> Case | None:
+    """Art. 10(4): an applicant's application to resume execution opens a 执恢 case linked to the
+    original, on the original team's worklist. None when the applicant was not verified."""
+    async with UnitOfWork(ctx, viewer) as uow:
+        window = await _window(uow, viewer, window_id, channels={Channel.CONSULTATION_DISCLOSURE})
+        why = _text(reason, "reason", "the new asset clues or grounds for resumption", 2000) or ""
+        original = await _case_by_number(uow, case_number)
+        assert original is not None
+        check_resumable(original.case_type, original.closing_method)
+        result = await _verify(
+            uow, viewer, window, case_number, identity_document, "RESUME_EXECUTION", side=PartySide.APPLICANT
+        )
+        if not result.verified:
+            await uow.commit()
+            return None
+        parties = (
+            await uow.session.scalars(
+                sa.select(CaseParty).where(CaseParty.case_id == original.id).order_by(CaseParty.position)
+            )
+        ).all()
+        resumed = await new_case(
+            uow,
+            case_type=CaseType.ZHI_HUI,
+            stage=CaseStage.ENFORCING,
+            received_on=uow.today,
+            claim_amount=original.claim_amount,
+            title_document_number=original.title_document_number,
+            title_kind=original.title_kind,
+            township=original.township,
+            origin=original,
+            team_id=original.team_id,
+            handler_id=original.handler_id,
+            parties=[
+                (
+                    PartySide(p.side),
+                    PartyData(
+                        kind=p.kind, name=p.name, id_number=p.id_number, phone=p.phone, address=p.address
+                    ),
+                )
+                for p in parties
+            ],
+        )
+        uow.audit("RESUME_EXECUTION", "Case", original.id, f"resumed as {resumed.number}: {why[:150]}")
+        uow.audit("FILE_RESUMED_CASE", "Case", resumed.id, f"resumed from {original.number}")
+        await work.create(
+            uow,
+            kind=WorkItemKind.ENFORCE,
+            case=resumed,
+            team_id=resumed.team_id,
+            candidate_role=Role.IMPLEMENTATION_OFFICER,
+            assignee_id=resumed.handler_id,
+            title=f"{resumed.number} 恢复执行",
+        )
+        await uow.commit()
+    return resumed
+
+
+# --- petitions (Art. 10(4)) --------------------------------------------------------------
+
+
+async def record_petition(
+    ctx: AppContext,
+    viewer: Viewer,
+    window_id: int,
+    petitioner_name: str,
+    content: str,
+    case_number: str | None,
+) -> Petition:
+    async with UnitOfWork(ctx, viewer) as uow:
+        window = await _window(uow, viewer, window_id, channels={Channel.CONSULTATION_DISCLOSURE})
+        case = await _case_by_number(uow, case_number)
+        petition = Petition(
+            window_id=window.id,
+            case_id=case.id if case else None,
+            petitioner_name=_text(petitioner_name, "petitionerName", "the petitioner", 200) or "",
+            content=_text(content, "content", "the petition", 4000) or "",
+            status="OPEN",
+            created_by=viewer.staff_id,
+            created_at=uow.now,
+        )
+        uow.session.add(petition)
+        await uow.session.flush()
+        uow.audit("RECORD_PETITION", "Petition", petition.id, f"petition by {petition.petitioner_name}")
+        if case is not None:
+            uow.audit("RECORD_PETITION", "Case", case.id, "execution petition received")
+        title = f"执行信访：{petition.petitioner_name}" + (f"（{case.number}）" if case else "")
+        if case is not None and case.team_id is not None:
+            await work.create(
+                uow,
+                kind=WorkItemKind.PETITION,
+                case=case,
+                owner_type="Petition",
+                owner_id=petition.id,
+                team_id=case.team_id,
+                candidate_role=Role.IMPLEMENTATION_LEAD,
+                due_on=uow.today,
+                priority=2,
+                title=title,
+            )
+        await work.create(
+            uow,
+            kind=WorkItemKind.PETITION,
+            case=case,
+            owner_type="Petition",
+            owner_id=petition.id,
+            candidate_role=Role.CENTER_HEAD,
+            due_on=uow.today,
+            priority=2,
+            title=title,
+        )
+        await uow.commit()
+    return petition
+
+
+@work.completes(WorkItemKind.PETITION)
+async def _petition_answered(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    if not (done.note or "").strip():
+        raise DomainError("give the answer to the petition in the note", field="note")
+    petition = await uow.session.get(Petition, item.owner_id)
+    if petition is not None and petition.status == "OPEN":
+        petition.status, petition.answer = "ANSWERED", done.note
+        uow.audit("ANSWER_PETITION", "Petition", petition.id, f"answered: {(done.note or '')[:150]}")
+        await _close_items(uow, "Petition", petition.id)
+
+
+# --- a window's day at a glance ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowDay:
+    day: date
+    visits: int
+    by_purpose: dict[VisitPurpose, int]
+    open_visits: int
+    open_first_contacts: int
+    open_items: int
+
+
+async def window_day(session, window_id: int, day: date) -> WindowDay:  # type: ignore[no-untyped-def]
+    rows = (
+        await session.execute(
+            sa.select(Visit.purpose, sa.func.count())
+            .where(Visit.window_id == window_id, Visit.visited_on == day)
+            .group_by(Visit.purpose)
+        )
+    ).all()
+    by_purpose = {VisitPurpose(p): n for p, n in rows}
+    open_visits = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Visit)
+        .where(Visit.window_id == window_id, Visit.resolved.is_(False))
+    )
+    open_contacts = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(FirstContact)
+        .where(FirstContact.window_id == window_id, FirstContact.status == "OPEN")
+    )
+    open_items = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(WorkItem)
+        .where(WorkItem.window_id == window_id, WorkItem.status.in_(("OPEN", "CLAIMED")))
+    )
+    return WindowDay(
+        day, sum(by_purpose.values()), by_purpose, open_visits or 0, open_contacts or 0, open_items or 0
+    )
