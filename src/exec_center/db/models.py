@@ -507,7 +507,7 @@ class MaterialsReceipt(Base):
     """Art. 8: what was handed in, numbered, with who received it and when."""
 
     __tablename__ = "materials_receipts"
-    __table_args__ = (sa.UniqueConstraint("year", "sequence", name="uq_materials_receipts_number"),)
+    __table_args__ = (sa.UniqueConstraint("year", "sequence", name="uq_materials_receipts_year_sequence"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(40), unique=True)

@@ -58,7 +58,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['window_id'], ['windows.id'], name=op.f('fk_materials_receipts_window_id_windows')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_materials_receipts')),
     sa.UniqueConstraint('number', name=op.f('uq_materials_receipts_number')),
-    sa.UniqueConstraint('year', 'sequence', name='uq_materials_receipts_number')
+    sa.UniqueConstraint('year', 'sequence', name='uq_materials_receipts_year_sequence')
     )
     with op.batch_alter_table('materials_receipts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_materials_receipts_case_id'), ['case_id'], unique=False)
