@@ -14,7 +14,10 @@ import strawberry
 from ..clock import court_today
 from ..db.models import Case, Window, WorkItem
 from ..domain import work as rules
-from ..domain.access import Viewer
+from ..domain.access import Viewer, case_visible
+from ..domain.case_numbers import CaseNumber as CaseNumberValue
+from ..domain.case_numbers import InvalidCaseNumber
+from ..domain.errors import DomainError
 from ..domain.organisation import Role as RoleEnum
 from ..domain.organisation import Unit as UnitEnum
 from ..domain.work import WorkItemKind as KindEnum
@@ -104,34 +107,44 @@ async def center_window_ids(ctx: RequestContext) -> frozenset[int]:
     return ctx.loaders["centerWindows"]
 
 
-def visibility(viewer: Viewer, center_windows: frozenset[int]) -> sa.ColumnElement[bool] | None:
-    """The SQL form of `domain.work.can_see` (a test checks that the two agree)."""
+def visibility(viewer: Viewer, center_windows: frozenset[int] | None = None) -> sa.ColumnElement[bool] | None:
+    """The SQL form of `domain.work.can_see` (a test checks that the two agree).
+
+    `center_windows` are the Affairs Center's windows; by default a subquery, so the worklist
+    costs no extra statement."""
     if viewer.sees_everything:
         return None
     w = WorkItem
-    none = sa.literal(-1)
-    roles = [r.value for r in viewer.roles] or ["-"]
-    teams = list(viewer.team_ids) or [none]
-    windows = list(viewer.window_ids) or [none]
-    candidate = sa.and_(
-        w.status == StatusEnum.OPEN,
-        sa.or_(
+    roles = [r.value for r in viewer.roles]
+    teams = sorted(viewer.team_ids)
+    windows = sorted(viewer.window_ids)
+    # Open for a role the viewer holds (within their team, at their window), or for a team or
+    # window alone. A viewer without roles, teams or windows is a candidate for nothing.
+    options: list[sa.ColumnElement[bool]] = []
+    if roles:
+        options.append(
             sa.and_(
                 w.candidate_role.in_(roles),
-                sa.or_(w.team_id.is_(None), w.team_id.in_(teams)),
-                sa.or_(w.window_id.is_(None), w.window_id.in_(windows)),
-            ),
-            sa.and_(w.candidate_role.is_(None), w.team_id.in_(teams)),
-            sa.and_(w.candidate_role.is_(None), w.team_id.is_(None), w.window_id.in_(windows)),
-        ),
-    )
-    clauses = [w.assignee_id == viewer.staff_id, candidate]
+                sa.or_(w.team_id.is_(None), w.team_id.in_(teams)) if teams else w.team_id.is_(None),
+                sa.or_(w.window_id.is_(None), w.window_id.in_(windows)) if windows else w.window_id.is_(None),
+            )
+        )
+    if teams:
+        options.append(sa.and_(w.candidate_role.is_(None), w.team_id.in_(teams)))
+    if windows:
+        options.append(sa.and_(w.candidate_role.is_(None), w.team_id.is_(None), w.window_id.in_(windows)))
+    clauses: list[sa.ColumnElement[bool]] = [w.assignee_id == viewer.staff_id]
+    if options:
+        clauses.append(sa.and_(w.status == StatusEnum.OPEN, sa.or_(*options)))
     if viewer.lead_team_ids:
-        clauses.append(w.team_id.in_(list(viewer.lead_team_ids)))
+        clauses.append(w.team_id.in_(sorted(viewer.lead_team_ids)))
     if RoleEnum.CENTER_HEAD in viewer.roles:
         clauses.append(w.candidate_role.in_([r.value for r in rules.CENTER_ROLES]))
-        if center_windows:
-            clauses.append(sa.and_(w.candidate_role.is_(None), w.window_id.in_(list(center_windows))))
+        if center_windows is None:
+            centre = sa.select(Window.id).where(Window.unit == UnitEnum.AFFAIRS_CENTER).scalar_subquery()
+            clauses.append(sa.and_(w.candidate_role.is_(None), w.window_id.in_(centre)))
+        elif center_windows:
+            clauses.append(sa.and_(w.candidate_role.is_(None), w.window_id.in_(sorted(center_windows))))
     return sa.or_(*clauses)
 
 
@@ -151,20 +164,39 @@ def _cursor_value(order: WorkItemOrder, row: Any) -> Any:
     return (row.due_on or FAR_FUTURE).isoformat()
 
 
+MAX_ID = 2**63 - 1
+
+
+def _bad_cursor() -> ClientError:
+    return ClientError(
+        "after is not a cursor issued for this ordering; use the pageInfo.endCursor of a "
+        "worklist with the same orderBy"
+    )
+
+
 def _parse_cursor_value(order: WorkItemOrder, value: Any) -> Any:
     try:
         if order.field is WorkItemOrderField.PRIORITY:
-            if not isinstance(value, int):
+            if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_ID:
                 raise ValueError
             return value
+        if not isinstance(value, str):
+            raise ValueError
         if order.field is WorkItemOrderField.CREATED_AT:
-            return datetime.fromisoformat(value)
+            instant = datetime.fromisoformat(value)
+            if instant.tzinfo is None:  # the cursors this API issues carry their offset
+                raise ValueError
+            return instant
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise ClientError(
-            "after is not a cursor issued for this ordering; use the pageInfo.endCursor of a "
-            "worklist with the same orderBy"
-        ) from None
+        raise _bad_cursor() from None
+
+
+def _parse_cursor(order: WorkItemOrder, cursor: str) -> tuple[Any, int]:
+    value, last_id = decode_cursor(cursor, 2)
+    if not isinstance(last_id, int) or isinstance(last_id, bool) or not 0 <= last_id <= MAX_ID:
+        raise ClientError("after is not a cursor issued by this worklist; use its pageInfo.endCursor")
+    return _parse_cursor_value(order, value), last_id
 
 
 async def worklist_page(
@@ -181,7 +213,7 @@ async def worklist_page(
     size = check_first(first)
     order = order or WorkItemOrder()
     conditions: list[sa.ColumnElement[bool]] = []
-    seen = visibility(viewer, await center_window_ids(ctx))
+    seen = visibility(viewer)
     if seen is not None:
         conditions.append(seen)
     if window_id is not None:
@@ -203,13 +235,20 @@ async def worklist_page(
             )
         today = court_today(ctx.app.clock, ctx.app.settings.tz)
         if filter.overdue is not None:
-            late = sa.and_(WorkItem.due_on < today, WorkItem.status.in_(list(rules.ACTIVE)))
+            # Undated items are never overdue (and NOT of a NULL comparison would drop them).
+            late = sa.and_(
+                WorkItem.due_on.is_not(None), WorkItem.due_on < today, WorkItem.status.in_(list(rules.ACTIVE))
+            )
             conditions.append(late if filter.overdue else sa.not_(late))
         if filter.due_before is not None:
             conditions.append(WorkItem.due_on <= filter.due_before)
         if filter.case_number:
             join_case = True
-            conditions.append(Case.number == filter.case_number.strip())
+            try:  # as case(number:) reads it: half-width brackets, spaces around
+                number = str(CaseNumberValue.parse(filter.case_number))
+            except InvalidCaseNumber as error:
+                raise DomainError(str(error), field="filter.caseNumber") from None
+            conditions.append(Case.number == number)
     base = sa.select(*COLUMNS).select_from(WorkItem)
     count = sa.select(sa.func.count()).select_from(WorkItem)
     if join_case:
@@ -218,12 +257,10 @@ async def worklist_page(
     key, descending = _order(order)
     page = base.where(*conditions)
     if after:
-        value, last_id = decode_cursor(after, 2)
-        if not isinstance(last_id, int):
-            raise ClientError("after is not a cursor issued by this worklist")
-        value = _parse_cursor_value(order, value)
+        value, last_id = _parse_cursor(order, after)
         tie = sa.tuple_(key, WorkItem.id)
-        bound = sa.tuple_(sa.literal(value), sa.literal(last_id))
+        # Bound with the key's own type: a UTCDateTime stays UTC on SQLite, typed on asyncpg.
+        bound = sa.tuple_(sa.literal(value, key.type), sa.literal(last_id, WorkItem.id.type))
         page = page.where(tie < bound if descending else tie > bound)
     ordering = [key.desc(), WorkItem.id.desc()] if descending else [key.asc(), WorkItem.id.asc()]
     rows = (await ctx.session.execute(page.order_by(*ordering).limit(size + 1))).all()
@@ -235,6 +272,11 @@ async def worklist_page(
         key=lambda item: [_cursor_value(order, item.row), item.row.id],
         has_previous=after is not None,
     )
+
+
+def _case_visible(viewer: Viewer, case: Case | None) -> bool:
+    """A work item is no side door to its case: the case shows only to those who may read it."""
+    return case is not None and case_visible(viewer, team_id=case.team_id, handler_id=case.handler_id)
 
 
 @strawberry.type(name="WorkItem", description="Something waiting for someone to act on it.")
@@ -314,7 +356,7 @@ class WorkItemType(Node):
         from .cases import CaseType, case_by_id
 
         row = await loaders.loader(info.context, "case", case_by_id).load(self.row.case_id)
-        return CaseType(row=row) if row else None
+        return CaseType(row=row) if _case_visible(info.context.viewer, row) else None
 
     @strawberry.field
     def created_at(self) -> datetime:
@@ -457,7 +499,8 @@ class WorklistMutation:
             from .cases import CaseType
 
             case = await ctx.session.get(Case, item.case_id, populate_existing=True) if item.case_id else None
-            return {"work_item": WorkItemType(row=item), "case": CaseType(row=case) if case else None}
+            visible = _case_visible(ctx.viewer, case)
+            return {"work_item": WorkItemType(row=item), "case": CaseType(row=case) if visible else None}
 
         return await run_mutation(CompleteWorkItemPayload, act, lambda r: r)
 

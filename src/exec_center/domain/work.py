@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .access import Viewer
 from .errors import DomainError, ErrorCode, Forbidden
@@ -88,6 +88,16 @@ def can_see(viewer: Viewer, item: ItemAudience) -> bool:
         or item.assignee_id == viewer.staff_id
         or is_candidate(viewer, item)
         or supervises(viewer, item)
+    )
+
+
+def may_act_on(viewer: Viewer, item: ItemAudience) -> bool:
+    """Who is told why an action on the item is refused: those who see it, and its candidates
+    as if it were still open, so the second of two claims hears ALREADY_CLAIMED (and a claim on
+    an item someone finished hears that it is DONE) rather than "not found". Anyone else learns
+    nothing, not even that the item exists."""
+    return can_see(viewer, item) or is_candidate(
+        viewer, replace(item, status=WorkItemStatus.OPEN, assignee_id=None)
     )
 
 

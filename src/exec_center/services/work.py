@@ -133,10 +133,14 @@ async def _center_window(session: AsyncSession, item: WorkItem) -> bool:
     return window is not None and window.unit is Unit.AFFAIRS_CENTER
 
 
-async def _visible_item(uow: UnitOfWork, viewer: Viewer, item_id: int) -> tuple[WorkItem, rules.ItemAudience]:
+async def _visible_item(
+    uow: UnitOfWork, viewer: Viewer, item_id: int, *, as_candidate: bool = False
+) -> tuple[WorkItem, rules.ItemAudience]:
+    """The item if the viewer may see it (or, `as_candidate`, could claim it were it open)."""
     item = await _load(uow, item_id)
     facts = audience(item, await _center_window(uow.session, item))
-    if not rules.can_see(viewer, facts):
+    allowed = rules.may_act_on if as_candidate else rules.can_see
+    if not allowed(viewer, facts):
         raise NotFound("work item")  # no side door: an item one may not see does not exist
     return item, facts
 
@@ -174,9 +178,10 @@ async def _refused_change(
 
 async def claim(ctx: AppContext, viewer: Viewer, item_id: int, version: int | None = None) -> WorkItem:
     async with UnitOfWork(ctx, viewer) as uow:
-        item, facts = await _visible_item(uow, viewer, item_id)
-        rules.check_version(version, item.version)
+        item, facts = await _visible_item(uow, viewer, item_id, as_candidate=True)
+        # Taken is taken, whatever version the caller read: the second claim hears ALREADY_CLAIMED.
         rules.check_claim(viewer, facts)
+        rules.check_version(version, item.version)
         expected = item.version
         won = await _conditional_update(
             uow,
@@ -194,7 +199,7 @@ async def claim(ctx: AppContext, viewer: Viewer, item_id: int, version: int | No
 
 async def unclaim(ctx: AppContext, viewer: Viewer, item_id: int, version: int | None = None) -> WorkItem:
     async with UnitOfWork(ctx, viewer) as uow:
-        item, facts = await _visible_item(uow, viewer, item_id)
+        item, facts = await _visible_item(uow, viewer, item_id, as_candidate=True)
         rules.check_version(version, item.version)
         rules.check_holder(viewer, facts, "release")
         won = await _conditional_update(
@@ -224,7 +229,7 @@ async def complete(
     if note is not None and len(note) > 2000:
         raise DomainError("the note may be at most 2000 characters", field="note")
     async with UnitOfWork(ctx, viewer) as uow:
-        item, facts = await _visible_item(uow, viewer, item_id)
+        item, facts = await _visible_item(uow, viewer, item_id, as_candidate=True)
         rules.check_version(version, item.version)
         rules.check_holder(viewer, facts, "complete")
         rules.check_outcome(item.kind, outcome)
