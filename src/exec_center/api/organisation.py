@@ -168,6 +168,9 @@ class WindowType(Node):
 
     @strawberry.field
     async def staff(self, info: Info) -> list[StaffType]:
+        viewer = info.context.viewer
+        if viewer.roles and viewer.roles <= org.MACHINE_ROLES:
+            return []  # machine accounts do not read the staff directory, not even through a window
         rows = await loaders.loader(info.context, "staffOfWindow", loaders.staff_by_window).load(self.row.id)
         return [StaffType(row=s) for s in rows]
 
