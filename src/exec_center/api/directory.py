@@ -50,6 +50,10 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
         from .worklist import visible_item
 
         return await visible_item(info, pk)
+    if type_name == "OnlineMessage":
+        from .messages import visible_message
+
+        return await visible_message(info, pk)
     return await _case_objects(info, type_name, pk)
 
 

@@ -28,6 +28,7 @@ from .deadlines import (
 from .directory import DirectoryQuery
 from .errors import should_mask
 from .guard import RequireSignIn
+from .messages import MessageMutation, MessageQuery, OnlineMessageType
 from .organisation import StaffType, TeamType, WindowType
 from .session import SessionMutation, SessionQuery
 from .windows_api import WindowMutation, WindowQuery
@@ -38,11 +39,20 @@ MAX_ALIASES = 30
 MAX_TOKENS = 5000
 
 Query = merge_types(
-    "Query", (SessionQuery, DirectoryQuery, WorklistQuery, CaseQuery, WindowQuery, DeadlineQuery)
+    "Query",
+    (SessionQuery, DirectoryQuery, WorklistQuery, CaseQuery, WindowQuery, MessageQuery, DeadlineQuery),
 )
 Mutation = merge_types(
     "Mutation",
-    (SessionMutation, WorklistMutation, CaseMutation, WindowMutation, DeadlineMutation, AdminMutation),
+    (
+        SessionMutation,
+        WorklistMutation,
+        CaseMutation,
+        WindowMutation,
+        MessageMutation,
+        DeadlineMutation,
+        AdminMutation,
+    ),
 )
 
 
@@ -71,6 +81,7 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
             ExtensionType,
             NotificationType,
             CalendarEntryType,
+            OnlineMessageType,
         ],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),

@@ -97,6 +97,8 @@ async def reconcile_cases() -> None:
     ctx = await worker_context()
     for case_id in await asset_queries.reconcile(ctx):
         log.warning("reconciliation: case %s was never dispatched; waking it", case_id)
+        # The ruling was enqueued with the dispatch and may be lost with it; rendering is idempotent.
+        render_case_document.send(case_id, "QUERY_CONTROL_RULING")
         dispatch_asset_queries.send(case_id)
 
 
@@ -115,3 +117,5 @@ async def render_case_document(case_id: int, kind: str) -> None:
 
     ctx = await worker_context()
     await documents.render_case_document(ctx, case_id, kind)
+
+from . import channel_actors  # noqa: E402,F401  (reply delivery)

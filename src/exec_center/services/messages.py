@@ -1,0 +1,741 @@
+"""Online messages (Arts. 12–13): messages left on the 12368 platform and in the Smart Execution
+app, from the channel gateway to a delivered reply.
+
+ingest (the gateway, INTEGRATION) → NEW, a CLASSIFY_MESSAGE item at the channel's window and the
+ONLINE_REPLY deadline (2 working days from receipt) → classify (the consultation clerk):
+procedural and legal questions stay with the clerk (SEND_REPLY at the window), substantive and
+case-specific ones go to the case's handler, its team, or the centre officers (DRAFT_REPLY) →
+DRAFTING → the reply's content is settled → READY (SEND_REPLY back at the window) → send (the
+clerk; closes the deadline by the send date) → SENDING → the `deliver_reply` actor delivers through
+the channel port, retried until it goes out → DELIVERED.
+
+Personal data: the sender's phone and the content stay in the database and go to the channel;
+logs, audit summaries, work-item titles and job messages carry ids, channels and external ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..calendar import CalendarRangeError
+from ..context import AppContext
+from ..db.models import Case, Deadline, OnlineMessage, Window, WorkItem
+from ..domain import work as work_rules
+from ..domain.access import Viewer, require_role
+from ..domain.case_numbers import CaseNumber, InvalidCaseNumber
+from ..domain.deadlines import DeadlineKind
+from ..domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from ..domain.identifiers import InvalidIdentifier, validate_mobile_phone
+from ..domain.labels import LabelledEnum
+from ..domain.organisation import MACHINE_ROLES, ONLINE_CHANNELS, Channel, Role
+from ..domain.windows import WINDOW_ANSWERS, MessageClass, suggest_class
+from ..domain.work import WorkItemKind, WorkItemStatus
+from ..integrations.channels import ChannelUnavailable, channel_for, set_channel
+from . import deadlines as deadline_service
+from . import notifications, work
+from .unit_of_work import UnitOfWork
+
+__all__ = [
+    "MESSAGE",
+    "READER_ROLES",
+    "DeliveryPending",
+    "IngestData",
+    "MessageStatus",
+    "channel_for",
+    "classify",
+    "deliver",
+    "give_up_delivery",
+    "ingest",
+    "readable_condition",
+    "reconcile",
+    "send_reply",
+    "set_channel",
+    "settle_reply",
+]
+
+log = logging.getLogger(__name__)
+
+MESSAGE = "OnlineMessage"  # owner_type of its deadline and work items, object_type of its audit
+# The gateway's clock and ours may differ a little; a message from further in the future is refused.
+CLOCK_SKEW = timedelta(minutes=5)
+# A reply SENDING this long with no attempt recorded lost its wake-up call: wake it again.
+RECONCILE_AFTER = timedelta(minutes=10)
+# Who reads every message: the consultation post, the centre head and the supervisors.
+READER_ROLES = frozenset({Role.CONSULTATION_CLERK, Role.CENTER_HEAD, Role.BUREAU_CHIEF, Role.COMMAND_CENTER})
+
+
+class MessageStatus(LabelledEnum):
+    NEW = "NEW", "待分类"
+    DRAFTING = "DRAFTING", "待确定答复内容"
+    READY = "READY", "待发送"
+    SENDING = "SENDING", "发送中"
+    DELIVERED = "DELIVERED", "已送达"
+
+
+_S = MessageStatus
+_ALLOWED_CHANNELS = ", ".join(f"{c.value} ({c.label})" for c in Channel if c in ONLINE_CHANNELS)
+_CLASSES = ", ".join(f"{c.value} ({c.label})" for c in MessageClass)
+
+
+class DeliveryPending(Exception):
+    """The channel did not take the reply yet; the actor is retried with backoff."""
+
+
+# --- shared checks ----------------------------------------------------------------------
+
+
+def _text(value: str | None, field: str, what: str, limit: int, *, required: bool = True) -> str | None:
+    if value is None or not value.strip():
+        if required:
+            raise DomainError(f"{what} is required", field=field)
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise DomainError(f"{what} may be at most {limit} characters", field=field)
+    return value
+
+
+def _status(message: OnlineMessage) -> MessageStatus:
+    return MessageStatus(message.status)
+
+
+async def _load(uow: UnitOfWork, message_id: int, *, lock: bool = False) -> OnlineMessage:
+    message = await uow.session.get(
+        OnlineMessage, message_id, with_for_update=lock and uow.session.bind.dialect.name == "postgresql"
+    )
+    if message is None:
+        raise NotFound("online message")
+    return message
+
+
+async def _window(uow: UnitOfWork, message: OnlineMessage) -> Window:
+    window = await uow.session.get(Window, message.window_id)
+    assert window is not None
+    return window
+
+
+async def _require_clerk(uow: UnitOfWork, viewer: Viewer, message: OnlineMessage, action: str) -> None:
+    """The consultation clerks who staff the message's window act on it (the centre head too)."""
+    if viewer.has(Role.CENTER_HEAD) or (
+        viewer.has(Role.CONSULTATION_CLERK) and message.window_id in viewer.window_ids
+    ):
+        return
+    window = await _window(uow, message)
+    raise Forbidden(f"{action} is for the consultation clerks (CONSULTATION_CLERK) who staff {window.name}")
+
+
+async def _case_by_number(uow: UnitOfWork, number: str) -> Case:
+    try:
+        normalised = str(CaseNumber.parse(number))
+    except InvalidCaseNumber as error:
+        raise DomainError(str(error), field="caseNumber") from None
+    case = await uow.session.scalar(sa.select(Case).where(Case.number == normalised))
+    if case is None:
+        raise NotFound(f"case {normalised}", field="caseNumber")
+    return case
+
+
+async def _match_case(session: AsyncSession, number: str | None) -> tuple[Case | None, str | None]:
+    """The case a sender cites, if it exists; a typo never loses the message."""
+    if number is None or not number.strip():
+        return None, None
+    try:
+        normalised = str(CaseNumber.parse(number))
+    except InvalidCaseNumber:
+        return None, None
+    case = await session.scalar(sa.select(Case).where(Case.number == normalised))
+    return case, normalised
+
+
+async def _deadline(uow: UnitOfWork, message: OnlineMessage) -> Deadline | None:
+    if message.deadline_id is None:
+        return None
+    return await uow.session.get(Deadline, message.deadline_id)
+
+
+def _label(message: OnlineMessage) -> str:
+    """How worklists and notifications name a message: channel and external id, nothing personal."""
+    return f"{message.channel.label}留言{message.external_id}"
+
+
+async def _finish_items(
+    uow: UnitOfWork, message: OnlineMessage, kinds: set[WorkItemKind], outcome: str
+) -> None:
+    """The message moved on: its open items of `kinds` are done."""
+    items = (
+        await uow.session.scalars(
+            sa.select(WorkItem).where(
+                WorkItem.owner_type == MESSAGE,
+                WorkItem.owner_id == message.id,
+                WorkItem.kind.in_(kinds),
+                WorkItem.status.in_(work_rules.ACTIVE),
+            )
+        )
+    ).all()
+    for item in items:
+        item.status, item.completed_at, item.outcome = WorkItemStatus.DONE, uow.now, outcome
+        item.completed_by = uow.actor.staff_id if uow.actor else None
+        item.version += 1
+        uow.audit("COMPLETE_WORK_ITEM", "WorkItem", item.id, f"{item.kind.label}: {outcome}")
+
+
+async def _send_item(uow: UnitOfWork, message: OnlineMessage, title: str) -> WorkItem:
+    return await work.create(
+        uow,
+        kind=WorkItemKind.SEND_REPLY,
+        title=f"{_label(message)} {title}",
+        owner_type=MESSAGE,
+        owner_id=message.id,
+        candidate_role=Role.CONSULTATION_CLERK,
+        window_id=message.window_id,
+        deadline=await _deadline(uow, message),
+    )
+
+
+# --- ingest (the channel gateway) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestData:
+    channel: Channel
+    external_id: str
+    sender_name: str
+    content: str
+    received_at: datetime | None = None  # default: now; a naive time is court time
+    sender_phone: str | None = None
+    case_number: str | None = None
+
+
+def _check_ingest(data: IngestData, now: datetime, ctx: AppContext) -> IngestData:
+    if data.channel not in ONLINE_CHANNELS:
+        raise DomainError(
+            f"{data.channel.value} ({data.channel.label}) is not an online channel; messages come "
+            f"from {_ALLOWED_CHANNELS}",
+            field="channel",
+        )
+    external_id = _text(data.external_id, "externalId", "the channel's message id", 100) or ""
+    sender_name = _text(data.sender_name, "senderName", "the sender's name", 100) or ""
+    content = _text(data.content, "content", "the message", 4000) or ""
+    phone = None
+    if data.sender_phone is not None and data.sender_phone.strip():
+        try:
+            phone = validate_mobile_phone(data.sender_phone)
+        except InvalidIdentifier as error:
+            raise DomainError(error.message, field="senderPhone") from None
+    received_at = data.received_at or now
+    if received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=ctx.settings.tz)
+    if received_at > now + CLOCK_SKEW:
+        raise DomainError(
+            f"receivedAt {received_at.isoformat(timespec='minutes')} is in the future; give when the "
+            "message was left (ISO 8601 with offset)",
+            field="receivedAt",
+        )
+    case_number = data.case_number.strip() if data.case_number and data.case_number.strip() else None
+    if case_number is not None and len(case_number) > 40:
+        raise DomainError("caseNumber may be at most 40 characters", field="caseNumber")
+    return IngestData(
+        channel=data.channel,
+        external_id=external_id,
+        sender_name=sender_name,
+        content=content,
+        received_at=received_at.astimezone(now.tzinfo),
+        sender_phone=phone,
+        case_number=case_number,
+    )
+
+
+async def _stored(ctx: AppContext, channel: Channel, external_id: str) -> OnlineMessage | None:
+    async with ctx.sessionmaker() as session:
+        return await session.scalar(
+            sa.select(OnlineMessage).where(
+                OnlineMessage.channel == channel, OnlineMessage.external_id == external_id
+            )
+        )
+
+
+async def ingest(ctx: AppContext, viewer: Viewer, data: IngestData) -> tuple[OnlineMessage, bool]:
+    """Store a message from a channel gateway once; returns (message, duplicate). A message seen
+    before (same channel and external id) is returned as stored and nothing changes."""
+    require_role(viewer, Role.INTEGRATION, action="ingesting an online message (the channel gateway)")
+    data = _check_ingest(data, ctx.clock.now(), ctx)
+    existing = await _stored(ctx, data.channel, data.external_id)
+    if existing is not None:
+        return existing, True
+    try:
+        return await _store(ctx, viewer, data), False
+    except IntegrityError:  # the same message from two gateway calls at once: the other won
+        existing = await _stored(ctx, data.channel, data.external_id)
+        if existing is None:
+            raise
+        return existing, True
+
+
+async def _store(ctx: AppContext, viewer: Viewer, data: IngestData) -> OnlineMessage:
+    assert data.received_at is not None
+    async with UnitOfWork(ctx, viewer) as uow:
+        window = await uow.session.scalar(
+            sa.select(Window).where(Window.channel == data.channel).order_by(Window.id).limit(1)
+        )
+        if window is None:
+            raise DomainError(
+                f"no window serves {data.channel.value} ({data.channel.label}); an administrator "
+                "sets one up first",
+                field="channel",
+                code=ErrorCode.NOT_ALLOWED,
+            )
+        case, cited = await _match_case(uow.session, data.case_number)
+        suggested = suggest_class(data.content, data.case_number)
+        message = OnlineMessage(
+            channel=data.channel,
+            external_id=data.external_id,
+            window_id=window.id,
+            case_id=case.id if case else None,
+            sender_name=data.sender_name,
+            sender_phone=data.sender_phone,
+            content=data.content,
+            received_at=data.received_at,
+            suggested_class=suggested,
+            message_class=None,
+            status=_S.NEW.value,
+            delivery_attempts=0,
+            created_at=uow.now,
+        )
+        uow.session.add(message)
+        await uow.session.flush()  # a duplicate racing in fails here, before anything else
+        received_on = data.received_at.astimezone(ctx.settings.tz).date()
+        try:  # Arts. 12–13: reply within 2 working days of receipt (a rule, as data)
+            deadline = await deadline_service.start_deadline(
+                uow,
+                owner_type=MESSAGE,
+                owner_id=message.id,
+                kind=DeadlineKind.ONLINE_REPLY,
+                starts_on=received_on,
+                responsible_role=Role.CONSULTATION_CLERK,
+            )
+        except (DomainError, CalendarRangeError) as error:
+            text = error.message if isinstance(error, DomainError) else str(error)
+            raise DomainError(f"receivedAt {received_on}: {text}", field="receivedAt") from None
+        message.deadline_id = deadline.id
+        await work.create(
+            uow,
+            kind=WorkItemKind.CLASSIFY_MESSAGE,
+            title=f"{_label(message)} 待分类" + (f"（{case.number}）" if case else ""),
+            owner_type=MESSAGE,
+            owner_id=message.id,
+            candidate_role=Role.CONSULTATION_CLERK,
+            window_id=window.id,
+            deadline=deadline,
+        )
+        summary = f"received via {data.channel.label} ({data.external_id}); suggested {suggested.value}"
+        if case is not None:
+            summary += f"; about {case.number}"
+        elif data.case_number:
+            summary += f"; cited case {cited or 'number'} not found"
+        uow.audit("INGEST_ONLINE_MESSAGE", MESSAGE, message.id, summary)
+        await uow.commit()
+    return message
+
+
+# --- classify (the consultation clerk) ------------------------------------------------------
+
+
+async def _draft_item(uow: UnitOfWork, message: OnlineMessage, case: Case | None) -> WorkItem:
+    """Substantive and case-specific messages: the case's handler, else its team, else (no case,
+    or a case the centre still holds) the centre officers settle the reply's content."""
+    deadline = await _deadline(uow, message)
+    common = {
+        "kind": WorkItemKind.DRAFT_REPLY,
+        "owner_type": MESSAGE,
+        "owner_id": message.id,
+        "deadline": deadline,
+        "title": f"{_label(message)} 确定答复内容" + (f"（{case.number}）" if case else ""),
+    }
+    if case is not None and case.handler_id is not None:
+        item = await work.create(uow, team_id=case.team_id, assignee_id=case.handler_id, **common)
+        await notifications.send(
+            uow.session,
+            [
+                notifications.Message(
+                    case.handler_id,
+                    "REPLY_CONTENT_REQUESTED",
+                    f"请确定答复内容：{case.number}",
+                    f"{_label(message)}涉及您承办的{case.number}，请确定答复内容"
+                    + (f"，{deadline.due_on}前答复。" if deadline else "。"),
+                    MESSAGE,
+                    message.id,
+                    f"message:{message.id}:draft:{item.id}",
+                )
+            ],
+            uow.now,
+        )
+        return item
+    if case is not None and case.team_id is not None:
+        return await work.create(uow, team_id=case.team_id, **common)
+    return await work.create(uow, candidate_role=Role.CENTER_OFFICER, **common)
+
+
+async def classify(
+    ctx: AppContext,
+    viewer: Viewer,
+    message_id: int,
+    message_class: MessageClass,
+    case_number: str | None = None,
+) -> OnlineMessage:
+    async with UnitOfWork(ctx, viewer) as uow:
+        message = await _load(uow, message_id, lock=True)
+        await _require_clerk(uow, viewer, message, "classifying an online message")
+        if _status(message) is not _S.NEW:
+            assert message.message_class is not None
+            raise DomainError(
+                f"the message is already classified {message.message_class.value} "
+                f"({message.message_class.label}); only NEW messages are classified",
+                field="id",
+                code=ErrorCode.NOT_ALLOWED,
+            )
+        case = None
+        if case_number is not None and case_number.strip():
+            case = await _case_by_number(uow, case_number)
+            message.case_id = case.id
+        elif message.case_id is not None:
+            case = await uow.session.get(Case, message.case_id)
+        if message_class is MessageClass.CASE_SPECIFIC and case is None:
+            raise DomainError(
+                "a CASE_SPECIFIC message needs its case: give caseNumber, e.g. （2024）粤5322执保1号 — "
+                "or classify it PROCEDURAL, LEGAL_QUESTION or SUBSTANTIVE",
+                field="caseNumber",
+            )
+        message.message_class = message_class
+        message.status = _S.DRAFTING.value
+        await _finish_items(uow, message, {WorkItemKind.CLASSIFY_MESSAGE}, message_class.value)
+        if message_class in WINDOW_ANSWERS:  # Arts. 12–13: the window answers these itself
+            await _send_item(uow, message, "答复")
+            route = "answered by the window"
+        else:
+            item = await _draft_item(uow, message, case)
+            route = (
+                "content from the handler"
+                if item.assignee_id
+                else "content from the team"
+                if item.team_id
+                else "content from the centre officers"
+            )
+        uow.audit(
+            "CLASSIFY_ONLINE_MESSAGE",
+            MESSAGE,
+            message.id,
+            f"classified {message_class.value} (suggested {message.suggested_class.value}); {route}"
+            + (f"; about {case.number}" if case else ""),
+        )
+        await uow.commit()
+    return message
+
+
+# --- settle the reply's content -----------------------------------------------------------
+
+
+async def _require_drafter(uow: UnitOfWork, viewer: Viewer, message: OnlineMessage) -> None:
+    """Who settles a substantive or case-specific reply: the holder of its DRAFT_REPLY item, the
+    case's handler or team, or — when the item went to the centre — the centre officers."""
+    if not viewer.read_only:
+        if message.reply_settled_by == viewer.staff_id:
+            return
+        case = await uow.session.get(Case, message.case_id) if message.case_id else None
+        if case is not None and (
+            case.handler_id == viewer.staff_id
+            or (case.team_id is not None and case.team_id in viewer.team_ids)
+        ):
+            return
+        item = await uow.session.scalar(
+            sa.select(WorkItem)
+            .where(
+                WorkItem.owner_type == MESSAGE,
+                WorkItem.owner_id == message.id,
+                WorkItem.kind == WorkItemKind.DRAFT_REPLY,
+            )
+            .order_by(WorkItem.id.desc())
+            .limit(1)
+        )
+        if item is not None and (
+            viewer.staff_id in (item.assignee_id, item.completed_by)
+            or (item.team_id is not None and item.team_id in viewer.team_ids)
+            or (item.candidate_role is not None and item.candidate_role in viewer.roles)
+        ):
+            return
+    assert message.message_class is not None
+    raise Forbidden(
+        f"the reply to a {message.message_class.value} ({message.message_class.label}) message is "
+        "settled by the case's handler or team (the centre officers when there is no case); the "
+        "consultation clerk sends it"
+    )
+
+
+async def settle_reply(ctx: AppContext, viewer: Viewer, message_id: int, content: str) -> OnlineMessage:
+    text = _text(content, "content", "the reply's content", 4000) or ""
+    async with UnitOfWork(ctx, viewer) as uow:
+        message = await _load(uow, message_id, lock=True)
+        status = _status(message)
+        if status is _S.NEW:
+            raise DomainError(
+                "classify the message first: who settles the reply depends on its class",
+                field="id",
+                code=ErrorCode.NOT_ALLOWED,
+            )
+        if status in (_S.SENDING, _S.DELIVERED):
+            raise DomainError(
+                f"the reply was sent on {message.sent_at:%Y-%m-%d}; it can no longer change",
+                field="id",
+                code=ErrorCode.NOT_ALLOWED,
+            )
+        window_answers = message.message_class in WINDOW_ANSWERS
+        if window_answers:
+            await _require_clerk(uow, viewer, message, "settling the reply to a procedural or legal question")
+        else:
+            await _require_drafter(uow, viewer, message)
+        message.reply_content, message.reply_settled_by = text, viewer.staff_id
+        message.status = _S.READY.value
+        if not window_answers:
+            await _finish_items(uow, message, {WorkItemKind.DRAFT_REPLY}, "SETTLED")
+            if status is _S.DRAFTING:  # back to the window to send (a revision finds it there)
+                await _send_item(uow, message, "发送答复")
+        uow.audit(
+            "SETTLE_REPLY",
+            MESSAGE,
+            message.id,
+            ("reply revised" if status is _S.READY else "reply content settled")
+            + f" ({len(text)} characters)",
+        )
+        await uow.commit()
+    return message
+
+
+@work.completes(WorkItemKind.CLASSIFY_MESSAGE)
+async def _classify_by_item(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    raise DomainError(
+        f"classify the message with classifyOnlineMessage ({_CLASSES}); completing the work item "
+        "alone would leave it unclassified",
+        field="id",
+        code=ErrorCode.NOT_ALLOWED,
+    )
+
+
+@work.completes(WorkItemKind.DRAFT_REPLY)
+async def _draft_by_item(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    raise DomainError(
+        "settle the reply's content with settleReplyContent; completing the work item alone sends "
+        "nothing back to the window",
+        field="id",
+        code=ErrorCode.NOT_ALLOWED,
+    )
+
+
+# --- send (the consultation clerk) ---------------------------------------------------------
+
+
+async def _send(uow: UnitOfWork, message: OnlineMessage) -> None:
+    status = _status(message)
+    if status is _S.NEW:
+        raise DomainError(
+            "the message is not classified yet: classify it, settle the reply's content, then send",
+            field="id",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    if status is _S.DRAFTING:
+        who = (
+            "settle it with settleReplyContent"
+            if message.message_class in WINDOW_ANSWERS
+            else "the case's handler (or team, or the centre officers) settles it with settleReplyContent"
+        )
+        raise DomainError(
+            f"the reply's content is not settled yet: {who} before it is sent",
+            field="id",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    if status in (_S.SENDING, _S.DELIVERED):
+        raise DomainError(
+            f"the reply was already sent ({status.value}, {status.label})",
+            field="id",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    message.status = _S.SENDING.value
+    message.sent_by = uow.actor.staff_id if uow.actor else None
+    message.sent_at, message.delivery_error = uow.now, None
+    deadline = await _deadline(uow, message)
+    met = deadline_service.close_deadline(uow, deadline, uow.today) if deadline else None
+    await _finish_items(uow, message, {WorkItemKind.SEND_REPLY}, "SENT")
+    uow.enqueue("deliver_reply", message.id)
+    uow.audit(
+        "SEND_REPLY",
+        MESSAGE,
+        message.id,
+        f"reply sent via {message.channel.label}" + (f"; reply deadline {met.value}" if met else ""),
+    )
+
+
+async def send_reply(ctx: AppContext, viewer: Viewer, message_id: int) -> OnlineMessage:
+    async with UnitOfWork(ctx, viewer) as uow:
+        message = await _load(uow, message_id, lock=True)
+        await _require_clerk(uow, viewer, message, "sending a reply")
+        await _send(uow, message)
+        await uow.commit()
+    return message
+
+
+@work.completes(WorkItemKind.SEND_REPLY)
+async def _send_by_item(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
+    message = await _load(uow, item.owner_id, lock=True)
+    await _send(uow, message)
+
+
+# --- delivery (the deliver_reply actor) -------------------------------------------------------
+
+
+async def _back_to_clerk(uow: UnitOfWork, message: OnlineMessage, why: str) -> None:
+    """The channel will not take the reply: the window decides what to do (check, send again)."""
+    message.status = _S.READY.value
+    await _send_item(uow, message, f"发送失败（{why}），请核实后重新发送")
+    uow.audit("REPLY_RETURNED", MESSAGE, message.id, f"delivery stopped: {why}; back to the window")
+
+
+async def deliver(ctx: AppContext, message_id: int) -> bool:
+    """Deliver a sent reply through the channel port. Idempotent: a delivered (or unsent) message is
+    left alone. A failure is recorded and raises DeliveryPending while retrying can help."""
+    async with UnitOfWork(ctx) as uow:
+        message = await uow.session.get(OnlineMessage, message_id)
+        if message is None or _status(message) is not _S.SENDING:
+            return False
+        channel, external_id, content = message.channel, message.external_id, message.reply_content or ""
+    try:
+        receipt = await channel_for(ctx).deliver(channel.value, external_id, content)
+    except ChannelUnavailable as error:
+        async with UnitOfWork(ctx) as uow:
+            message = await _load(uow, message_id, lock=True)
+            if _status(message) is not _S.SENDING:
+                return False
+            message.delivery_attempts += 1
+            attempt = message.delivery_attempts
+            message.delivery_error = f"{type(error).__name__}: {error}"[:300]
+            uow.audit("REPLY_DELIVERY_FAILED", MESSAGE, message.id, f"attempt {attempt}: {error}")
+            if not error.retryable:
+                await _back_to_clerk(uow, message, "渠道拒收")
+            await uow.commit()
+        log.warning(
+            "reply to online message %s not delivered (attempt %s)%s",
+            message_id,
+            attempt,
+            "; will retry" if error.retryable else "; returned to the window",
+        )
+        if error.retryable:
+            raise DeliveryPending(
+                f"online message {message_id}: reply not delivered (attempt {attempt})"
+            ) from None
+        return False
+    async with UnitOfWork(ctx) as uow:
+        message = await _load(uow, message_id, lock=True)
+        if _status(message) is not _S.SENDING:
+            return _status(message) is _S.DELIVERED
+        message.delivery_attempts += 1
+        message.status, message.delivered_at, message.delivery_error = _S.DELIVERED.value, uow.now, None
+        uow.audit(
+            "DELIVER_REPLY",
+            MESSAGE,
+            message.id,
+            f"delivered via {channel.label} on attempt {message.delivery_attempts}; receipt {receipt}"[:500],
+        )
+        await uow.commit()
+    return True
+
+
+async def give_up_delivery(ctx: AppContext, message_id: int) -> bool:
+    """The retries ran out: hand the reply back to the window rather than drop it."""
+    async with UnitOfWork(ctx) as uow:
+        message = await _load(uow, message_id, lock=True)
+        if _status(message) is not _S.SENDING:
+            return False
+        await _back_to_clerk(uow, message, "多次重试未送达")
+        await uow.commit()
+    log.warning("reply to online message %s: retries exhausted; returned to the window", message_id)
+    return True
+
+
+async def reconcile(ctx: AppContext) -> list[int]:
+    """Replies sent but never tried (their wake-up call was lost): wake them again."""
+    async with ctx.sessionmaker() as session:
+        rows = (
+            await session.scalars(
+                sa.select(OnlineMessage.id)
+                .where(
+                    OnlineMessage.status == _S.SENDING.value,
+                    OnlineMessage.delivery_error.is_(None),
+                    OnlineMessage.sent_at <= ctx.clock.now() - RECONCILE_AFTER,
+                )
+                .order_by(OnlineMessage.id)
+                .limit(500)
+            )
+        ).all()
+    return list(rows)
+
+
+# --- who reads messages -----------------------------------------------------------------------
+
+
+def readable_condition(viewer: Viewer) -> sa.ColumnElement[bool] | None:
+    """The messages a viewer may read (None: all). The consultation post, the centre head and the
+    supervisors read all; others those of cases they handle or their team holds, and those whose
+    reply they were asked to settle. Machine accounts read none."""
+    if viewer.roles & READER_ROLES:
+        return None
+    if not viewer.roles or viewer.roles <= MACHINE_ROLES:
+        return sa.false()
+    teams = list(viewer.team_ids) or [-1]
+    roles = [r.value for r in viewer.roles] or ["-"]
+    cases = sa.select(Case.id).where(sa.or_(Case.handler_id == viewer.staff_id, Case.team_id.in_(teams)))
+    drafts = sa.select(WorkItem.owner_id).where(
+        WorkItem.owner_type == MESSAGE,
+        WorkItem.kind == WorkItemKind.DRAFT_REPLY,
+        sa.or_(
+            WorkItem.assignee_id == viewer.staff_id,
+            WorkItem.completed_by == viewer.staff_id,
+            WorkItem.team_id.in_(teams),
+            WorkItem.candidate_role.in_(roles),
+        ),
+    )
+    return sa.or_(OnlineMessage.case_id.in_(cases), OnlineMessage.id.in_(drafts))
+
+
+def sees_phone(viewer: Viewer, case: Case | None) -> bool:
+    """The sender's phone in full: the consultation clerks and the case's handler."""
+    return viewer.has(Role.CONSULTATION_CLERK) or (case is not None and case.handler_id == viewer.staff_id)
+
+
+async def record_disclosure(ctx: AppContext, viewer: Viewer, message_ids: list[int]) -> None:
+    """A sender's phone was shown in full: one audit event per message and request."""
+    async with UnitOfWork(ctx, viewer) as uow:
+        for message_id in sorted(set(message_ids)):
+            uow.audit(
+                "DISCLOSE_PERSONAL_DATA",
+                MESSAGE,
+                message_id,
+                f"{viewer.username} was shown the sender's phone in full",
+            )
+        await uow.commit()
+
+
+async def message_labels(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    rows = (
+        await session.execute(
+            sa.select(OnlineMessage.id, OnlineMessage.channel, OnlineMessage.external_id).where(
+                OnlineMessage.id.in_(ids)
+            )
+        )
+    ).all()
+    return {r[0]: f"{r[1].label}留言{r[2]}" for r in rows}
+
+
+deadline_service.OWNER_LABELS[MESSAGE] = message_labels
