@@ -358,6 +358,13 @@ class WorkItemType(Node):
         row = await loaders.loader(info.context, "case", case_by_id).load(self.row.case_id)
         return CaseType(row=row) if _case_visible(info.context.viewer, row) else None
 
+    @strawberry.field(
+        description="The global id of what the item is about (a case, a visit, an online message, "
+        "a petition…), for node(id:)."
+    )
+    def subject_id(self) -> strawberry.ID:
+        return to_global_id(self.row.owner_type, self.row.owner_id)
+
     @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at

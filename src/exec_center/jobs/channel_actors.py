@@ -10,7 +10,6 @@ import dramatiq
 
 from .broker import setup_broker
 from .runtime import worker_context
-from .schedule import PERIODIC
 
 setup_broker()
 log = logging.getLogger(__name__)
@@ -63,7 +62,3 @@ async def reconcile_replies() -> None:
     for message_id in await messages.reconcile(ctx):
         log.warning("reconciliation: reply to online message %s was never tried; waking it", message_id)
         deliver_reply.send(message_id)
-
-
-# The scheduler fires every actor in PERIODIC; replies are reconciled once a minute.
-PERIODIC.setdefault("reconcile_replies", 60)

@@ -15,6 +15,7 @@ PERIODIC: dict[str, int] = {
     "escalate_deadlines": 60,
     "poll_asset_queries": 5,
     "reconcile_cases": 60,
+    "reconcile_replies": 60,
 }
 
 
