@@ -765,6 +765,20 @@ class SetTransferStrategyPayload:
     user_errors: list[UserError]
 
 
+async def _on_case(payload, action, build):  # type: ignore[no-untyped-def]
+    """`run_mutation` for a step on the case in `input.caseId`: a step the case's stage does not
+    allow is refused on that field."""
+
+    async def act():  # type: ignore[no-untyped-def]
+        try:
+            return await action()
+        except stages.IllegalStep as error:
+            error.field = error.field or "caseId"
+            raise
+
+    return await run_mutation(payload, act, build)
+
+
 async def _reload(ctx: RequestContext, case_id: int) -> dict:
     async with ctx.app.sessionmaker() as session:
         return {"case": CaseType(row=await session.get(Case, case_id))}
@@ -814,7 +828,7 @@ class CaseMutation:
                 ctx.app, ctx.viewer, pk_of(input.case_id, "Case", "caseId"), findings, input.source.value
             )
 
-        return await run_mutation(CasePayload, act, _case)
+        return await _on_case(CasePayload, act, _case)
 
     @strawberry.mutation(description="Freeze, seal, seize or deduct found assets (Art. 15).")
     async def decide_control_measures(self, info: Info, input: DecideControlMeasuresInput) -> CasePayload:
@@ -833,14 +847,14 @@ class CaseMutation:
                 ctx.app, ctx.viewer, pk_of(input.case_id, "Case", "caseId"), measures
             )
 
-        return await run_mutation(CasePayload, act, _case)
+        return await _on_case(CasePayload, act, _case)
 
     @strawberry.mutation(
         description="End query-and-control (Art. 16); the transfer follows in the background."
     )
     async def complete_query_control(self, info: Info, input: CaseIdInput) -> CasePayload:
         ctx = info.context
-        return await run_mutation(
+        return await _on_case(
             CasePayload,
             lambda: lifecycle.finish_query_control(
                 ctx.app, ctx.viewer, pk_of(input.case_id, "Case", "caseId")
@@ -861,12 +875,12 @@ class CaseMutation:
             )
             return await _reload(ctx, case_id)
 
-        return await run_mutation(CasePayload, act, lambda r: r)
+        return await _on_case(CasePayload, act, lambda r: r)
 
     @strawberry.mutation(description="Summon both parties and mediate (Art. 18).")
     async def start_mediation(self, info: Info, input: StartMediationInput) -> CasePayload:
         ctx = info.context
-        return await run_mutation(
+        return await _on_case(
             CasePayload,
             lambda: lifecycle.start_mediation(
                 ctx.app, ctx.viewer, pk_of(input.case_id, "Case", "caseId"), input.note
@@ -877,7 +891,7 @@ class CaseMutation:
     @strawberry.mutation(description="SETTLED, PERFORMED or FAILED; the case then waits for conversion.")
     async def record_mediation_outcome(self, info: Info, input: RecordMediationOutcomeInput) -> CasePayload:
         ctx = info.context
-        return await run_mutation(
+        return await _on_case(
             CasePayload,
             lambda: lifecycle.record_mediation_outcome(
                 ctx.app,
@@ -899,7 +913,7 @@ class CaseMutation:
             await lifecycle.send_tax_letter(ctx.app, ctx.viewer, case_id, ids)
             return await _reload(ctx, case_id)
 
-        return await run_mutation(CasePayload, act, lambda r: r)
+        return await _on_case(CasePayload, act, lambda r: r)
 
     @strawberry.mutation(description="Convert a preservation case to a 执 case (Arts. 9, 20).")
     async def convert_case(self, info: Info, input: CaseIdInput) -> ConvertCasePayload:
@@ -911,12 +925,12 @@ class CaseMutation:
             origin = await _reload(ctx, case_id)
             return {"case": CaseType(row=converted), "preservation_case": origin["case"]}
 
-        return await run_mutation(ConvertCasePayload, act, lambda r: r)
+        return await _on_case(ConvertCasePayload, act, lambda r: r)
 
     @strawberry.mutation(description="Close a case with a method its type allows.")
     async def close_case(self, info: Info, input: CloseCaseInput) -> CasePayload:
         ctx = info.context
-        return await run_mutation(
+        return await _on_case(
             CasePayload,
             lambda: lifecycle.close_case(
                 ctx.app,
@@ -933,7 +947,7 @@ class CaseMutation:
     )
     async def archive_case(self, info: Info, input: CaseIdInput) -> CasePayload:
         ctx = info.context
-        return await run_mutation(
+        return await _on_case(
             CasePayload,
             lambda: lifecycle.archive_case(ctx.app, ctx.viewer, pk_of(input.case_id, "Case", "caseId")),
             _case,
@@ -963,7 +977,7 @@ class CaseMutation:
                 **await _reload(ctx, case_id),
             }
 
-        return await run_mutation(AdjudicationApplicationPayload, act, lambda r: r)
+        return await _on_case(AdjudicationApplicationPayload, act, lambda r: r)
 
     @strawberry.mutation(
         description="Choose how the automated transfer picks a team, from a date (ADMIN, BUREAU_CHIEF)."

@@ -26,6 +26,8 @@ __all__ = [
     "check_claim_amount",
     "check_measure",
     "control_coverage",
+    "finding_holdings",
+    "held_besides",
     "is_real_estate_for_tax_letter",
     "measure_expiry",
     "measure_period_years",
@@ -212,6 +214,36 @@ def check_measure(
             f" so {left}",
             field="amount",
         )
+
+
+def finding_holdings(measures: Iterable[tuple[MeasureKind, Decimal]]) -> tuple[Decimal, Decimal]:
+    """What the measures on one finding hold, taken in the order given: (held, still frozen).
+
+    Deducting (扣划) takes frozen funds first: the deduction replaces that much of the freeze
+    instead of adding to it, so freezing 1,000 and then deducting the same 1,000 holds 1,000.
+    """
+    held = frozen = Decimal(0)
+    for kind, amount in measures:
+        kind = MeasureKind(kind)
+        if kind is MeasureKind.DEDUCT:
+            replaced = min(frozen, amount)
+            frozen -= replaced
+            held -= replaced
+        elif kind is MeasureKind.FREEZE:
+            frozen += amount
+        held += amount
+    return held, frozen
+
+
+def held_besides(
+    measures: Iterable[tuple[MeasureKind, Decimal]], measure: MeasureKind, amount: Decimal
+) -> Decimal:
+    """`already_controlled` for `check_measure`: what the finding's measures hold, less what the
+    new measure replaces (the frozen funds a deduction takes)."""
+    held, frozen = finding_holdings(measures)
+    if MeasureKind(measure) is MeasureKind.DEDUCT:
+        return held - min(frozen, amount)
+    return held
 
 
 @dataclass(frozen=True)

@@ -118,4 +118,5 @@ async def render_case_document(case_id: int, kind: str) -> None:
     ctx = await worker_context()
     await documents.render_case_document(ctx, case_id, kind)
 
+
 from . import channel_actors  # noqa: E402,F401  (reply delivery)

@@ -19,6 +19,7 @@ from ..context import AppContext
 from ..db.models import AssetFinding, AssetQuery, Case, CaseParty, Deadline
 from ..domain.access import Viewer, require_role
 from ..domain.assets import QUERIED_CATEGORIES, AssetCategory
+from ..domain.case_numbers import CaseType
 from ..domain.deadlines import DeadlineKind, DeadlineStatus
 from ..domain.errors import DomainError
 from ..domain.lifecycle import CaseStage, CaseStep
@@ -73,6 +74,8 @@ async def dispatch(ctx: AppContext, case_id: int) -> DispatchResult:
     """Send the case's outstanding queries. Safe to run any number of times."""
     async with UnitOfWork(ctx) as uow:
         case = await load_case(uow, case_id, lock=True)
+        if case.case_type is not CaseType.ZHI_BAO:
+            return DispatchResult()  # only preservation cases are queried (执异/执复 wait in RECEIVED)
         if case.stage is CaseStage.RECEIVED:
             advance(uow, case, CaseStep.DISPATCH_QUERY)
         elif case.stage is not CaseStage.QUERYING:
@@ -188,15 +191,25 @@ async def poll(ctx: AppContext, *, case_id: int | None = None, batch: int = 200)
             result.pending += 1
             continue
         async with UnitOfWork(ctx) as uow:
-            row = await uow.session.get(AssetQuery, query_id)
-            if row is None or row.status != "SUBMITTED":
-                continue
+            # A conditional update claims the answer: of two pollers fetching the same query
+            # (a redelivered message, the periodic poll), only one stores its findings.
+            values = (
+                {"next_poll_at": uow.now + POLL_INTERVAL}
+                if answer is None
+                else {"status": "ANSWERED", "answered_at": uow.now, "next_poll_at": None}
+            )
+            claimed = await uow.session.execute(
+                sa.update(AssetQuery)
+                .where(AssetQuery.id == query_id, AssetQuery.status == "SUBMITTED")
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
+                continue  # answered meanwhile by another poller
             if answer is None:
-                row.next_poll_at = uow.now + POLL_INTERVAL
                 result.pending += 1
             else:
-                _store_findings(uow, row.case_id, row.id, answer[:MAX_FINDINGS], "QUERY")
-                row.status, row.answered_at, row.next_poll_at = "ANSWERED", uow.now, None
+                _store_findings(uow, owner, query_id, answer[:MAX_FINDINGS], "QUERY")
                 result.answered += 1
                 touched.add(owner)
             await uow.commit()
@@ -349,14 +362,16 @@ async def record_findings(
 
 
 async def reconcile(ctx: AppContext) -> list[int]:
-    """Cases whose dispatch never happened (a lost message): received long enough ago and still
-    without sent queries. Returns their ids; the actor wakes the dispatch for each."""
+    """Preservation cases whose dispatch never happened (a lost message): received long enough
+    ago and still without sent queries. Returns their ids; the actor wakes the dispatch (and the
+    ruling, lost with it) for each."""
     async with UnitOfWork(ctx) as uow:
         cutoff = uow.now - RECONCILE_AFTER
         stuck = (
             await uow.session.scalars(
                 sa.select(Case.id)
                 .where(
+                    Case.case_type == CaseType.ZHI_BAO,
                     Case.stage.in_((CaseStage.RECEIVED, CaseStage.QUERYING)),
                     Case.created_at <= cutoff,
                     ~sa.exists().where(AssetQuery.case_id == Case.id, AssetQuery.status != "PENDING"),

@@ -143,9 +143,18 @@ async def receive_case(ctx: AppContext, viewer: Viewer, data: IntakeData) -> Cas
 async def load_case(
     uow: UnitOfWork, case_id: int, *, viewer: Viewer | None = None, lock: bool = False, field: str = "caseId"
 ) -> Case:
-    case = await uow.session.get(
-        Case, case_id, with_for_update=lock and uow.session.bind.dialect.name == "postgresql"
-    )
+    dialect = uow.session.bind.dialect.name
+    if lock and dialect == "sqlite":
+        # SQLite has no SELECT … FOR UPDATE: a write that changes nothing takes the database's
+        # write lock now, so a concurrent step on the case (a redelivered message, a second
+        # poller) waits for this transaction instead of acting on the stage it is changing.
+        await uow.session.execute(
+            sa.update(Case)
+            .where(Case.id == case_id)
+            .values(version=Case.version)
+            .execution_options(synchronize_session=False)
+        )
+    case = await uow.session.get(Case, case_id, with_for_update=lock and dialect == "postgresql")
     if case is None or (
         viewer is not None and not case_visible(viewer, team_id=case.team_id, handler_id=case.handler_id)
     ):

@@ -20,7 +20,9 @@ from ..documents import (
     render_query_control_ruling,
 )
 from ..domain.assets import needs_pre_disposal
+from ..domain.errors import NotFound
 from ..domain.intake import TitleKind
+from .cases import load_case
 from .unit_of_work import UnitOfWork
 
 COURT_NAME = "广东省郁南县人民法院"
@@ -158,8 +160,11 @@ async def render_tax_letter(
 async def render_case_document(ctx: AppContext, case_id: int, kind: str) -> bool:
     """The actor's work: render the ruling once (idempotent: an existing one is kept)."""
     async with UnitOfWork(ctx) as uow:
-        case = await uow.session.get(Case, case_id)
-        if case is None or kind != DocumentKind.QUERY_CONTROL_RULING.value:
+        if kind != DocumentKind.QUERY_CONTROL_RULING.value:
+            return False
+        try:  # locked, so that two deliveries of the message (or reconciliation's) render once
+            case = await load_case(uow, case_id, lock=True)
+        except NotFound:
             return False
         exists = await uow.session.scalar(
             sa.select(Document.id).where(Document.case_id == case_id, Document.kind == kind)

@@ -32,6 +32,8 @@ from ..domain.assets import (
     MeasureKind,
     check_measure,
     control_coverage,
+    finding_holdings,
+    held_besides,
     is_real_estate_for_tax_letter,
     measure_expiry,
     renewal_variant,
@@ -103,7 +105,8 @@ async def decide_control(
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
         if case.stage is CaseStage.ANALYSING:
             require_role(viewer, *CENTER, action="taking control measures during query-and-control")
-        else:
+        elif not (case.stage is CaseStage.FAST_CLOSING and viewer.has(*CENTER)):
+            # Art. 20: the centre fast-closes a 执 case, deducting the frozen funds itself.
             _require_team(viewer, case, "taking control measures")
         advance(uow, case, CaseStep.DECIDE_CONTROL)
         engine = await deadline_service.Engine.load(uow)
@@ -111,13 +114,16 @@ async def decide_control(
             finding = await uow.session.get(AssetFinding, request.finding_id)
             if finding is None or finding.case_id not in await _file_ids(uow, case):
                 raise NotFound("finding", field=f"measures.{i}.findingId")
-            held = await uow.session.scalar(
-                sa.select(sa.func.coalesce(sa.func.sum(ControlMeasure.amount), 0)).where(
-                    ControlMeasure.finding_id == finding.id
+            on_finding = (
+                await uow.session.execute(
+                    sa.select(ControlMeasure.measure, ControlMeasure.amount)
+                    .where(ControlMeasure.finding_id == finding.id)
+                    .order_by(ControlMeasure.id)
                 )
-            )
+            ).all()
+            held = held_besides([(m, a) for m, a in on_finding], request.measure, request.amount)
             try:
-                check_measure(finding.category, request.measure, request.amount, finding.value, Decimal(held))
+                check_measure(finding.category, request.measure, request.amount, finding.value, held)
             except DomainError as error:
                 raise DomainError(error.message, field=f"measures.{i}.{error.field}") from None
             expires_on = measure_expiry(finding.category, request.measure, uow.today)
@@ -133,6 +139,11 @@ async def decide_control(
             )
             uow.session.add(measure)
             await uow.session.flush()
+            if (
+                request.measure is MeasureKind.DEDUCT
+                and not finding_holdings([*on_finding, (request.measure, request.amount)])[1]
+            ):
+                await _end_freeze_renewals(uow, finding.id)
             variant = renewal_variant(finding.category, request.measure)
             if variant is not None:
                 deadline = await deadline_service.start_deadline(
@@ -159,12 +170,40 @@ async def decide_control(
     return case
 
 
+async def _end_freeze_renewals(uow: UnitOfWork, finding_id: int) -> None:
+    """All the frozen funds on the finding are deducted: their freezes need no renewal."""
+    deadlines = (
+        await uow.session.scalars(
+            sa.select(Deadline).where(
+                Deadline.id.in_(
+                    sa.select(ControlMeasure.deadline_id).where(
+                        ControlMeasure.finding_id == finding_id,
+                        ControlMeasure.measure == MeasureKind.FREEZE,
+                    )
+                ),
+                Deadline.status == DeadlineStatus.OPEN,
+            )
+        )
+    ).all()
+    for deadline in deadlines:
+        deadline_service.cancel_deadline(uow, deadline, "the frozen funds were deducted")
+
+
 async def _update_coverage(uow: UnitOfWork, case: Case) -> None:
     ids = await _file_ids(uow, case)
-    amounts = (
-        await uow.session.scalars(sa.select(ControlMeasure.amount).where(ControlMeasure.case_id.in_(ids)))
+    rows = (
+        await uow.session.execute(
+            sa.select(ControlMeasure.finding_id, ControlMeasure.measure, ControlMeasure.amount)
+            .where(ControlMeasure.case_id.in_(ids))
+            .order_by(ControlMeasure.id)
+        )
     ).all()
-    coverage = control_coverage(case.claim_amount, amounts)
+    by_finding: dict[int, list[tuple[MeasureKind, Decimal]]] = {}
+    for finding_id, measure, amount in rows:
+        by_finding.setdefault(finding_id, []).append((measure, amount))
+    coverage = control_coverage(
+        case.claim_amount, [finding_holdings(measures)[0] for measures in by_finding.values()]
+    )
     case.controlled_total, case.fully_controlled = coverage.controlled_total, coverage.fully_controlled
 
 
