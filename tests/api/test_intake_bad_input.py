@@ -144,9 +144,6 @@ async def test_input_the_schema_cannot_read_writes_nothing(api, ctx, change, pat
     assert (await receive(api))["number"] == FIRST
 
 
-@pytest.mark.xfail(strict=True, reason="api/errors.py should_mask hides variable-coercion errors "
-                   "(their original_error is a GraphQLError / StrawberryInputCoercionError) as "
-                   "'Unexpected error.'; outside this change's files")
 @pytest.mark.parametrize(("change", "says"), [
     (lambda i: i["title"].update(kind="VERDICT"), ["title.kind", "TitleKind"]),
     (lambda i: i.update(claimAmount="abc"), ["claimAmount", "Decimal"]),

@@ -23,8 +23,10 @@ class Unauthenticated(ClientError):
 
 
 def should_mask(error: GraphQLError) -> bool:
-    """Mask unexpected errors; validation errors and client errors are for the client."""
+    """Mask unexpected errors. Validation errors, input that cannot be read (an unknown enum
+    value, a malformed Decimal or Date: their original error is a GraphQLError, among them
+    Strawberry's input-coercion errors) and client errors are for the client."""
     original = error.original_error
     if original is None:
         return False
-    return not isinstance(original, (ClientError, DomainError))
+    return not isinstance(original, (ClientError, DomainError, GraphQLError))
