@@ -233,3 +233,18 @@ async def test_two_concurrent_sweeps_process_each_deadline_once(ctx, clock) -> N
             AuditEvent.action == "ESCALATE_DEADLINE"))
     holders = 1  # the centre's one officer
     assert count == 60 * holders and escalations == 60
+
+
+async def test_a_deadline_in_an_unconfirmed_year_asks_the_admins_to_confirm_it(ctx) -> None:
+    from exec_center.db.models import WorkItem
+    from exec_center.domain.work import WorkItemKind
+
+    await start(ctx, starts_on=date(2035, 12, 20))
+    await start(ctx, starts_on=date(2035, 12, 21), owner_id=2)
+    async with ctx.sessionmaker() as session:
+        items = (await session.scalars(sa.select(WorkItem).where(
+            WorkItem.kind == WorkItemKind.CONFIRM_CALENDAR_YEAR))).all()
+    assert [(i.owner_id, i.candidate_role.value, i.status.value) for i in items] == [(2035, "ADMIN", "OPEN")]
+    await calendar_service.confirm_year(ctx, await viewer(ctx, "admin"), 2035, "国务院办公厅通知")
+    async with ctx.sessionmaker() as session:
+        assert (await session.get(WorkItem, items[0].id)).status.value == "DONE"

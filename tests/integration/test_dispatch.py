@@ -297,3 +297,21 @@ async def test_concurrent_intake_gives_consecutive_numbers(ctx) -> None:
     assert sorted(c.sequence for c in accepted) == list(range(21, 31))
     assert await count(ctx, Case) == 30
 
+
+
+async def test_a_case_whose_queries_all_failed_for_good_moves_on_to_analysis(ctx, workers, clock) -> None:
+    """Reconciliation finds a case QUERYING with nothing outstanding and hands it to the officers."""
+    import sqlalchemy as sa
+
+    from exec_center.db.models import AssetQuery, Case
+    from exec_center.services import asset_queries as aq
+
+    case = await receive_undispatched(ctx)
+    await aq.dispatch(ctx, case.id)
+    async with ctx.sessionmaker() as session, session.begin():  # the provider refused every query for good
+        await session.execute(sa.update(AssetQuery).where(AssetQuery.case_id == case.id).values(status="FAILED"))
+    clock.advance(minutes=5)
+    assert await aq.finish_stalled(ctx) == 1
+    async with ctx.sessionmaker() as session:
+        assert (await session.get(Case, case.id)).stage.value == "ANALYSING"
+    assert await aq.finish_stalled(ctx) == 0

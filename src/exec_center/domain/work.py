@@ -30,6 +30,7 @@ class WorkItemKind(LabelledEnum):
     SEND_REPLY = "SEND_REPLY", "答复网上留言"
     PETITION = "PETITION", "执行信访"
     DEADLINE_OVERDUE = "DEADLINE_OVERDUE", "超期督办"
+    CONFIRM_CALENDAR_YEAR = "CONFIRM_CALENDAR_YEAR", "确认年度节假日安排"
 
 
 class WorkItemStatus(LabelledEnum):

@@ -100,6 +100,9 @@ async def reconcile_cases() -> None:
         # The ruling was enqueued with the dispatch and may be lost with it; rendering is idempotent.
         render_case_document.send(case_id, "QUERY_CONTROL_RULING")
         dispatch_asset_queries.send(case_id)
+    moved = await asset_queries.finish_stalled(ctx)
+    if moved:
+        log.warning("reconciliation: %s cases had all their answers but were still querying", moved)
 
 
 @dramatiq.actor(queue_name="default", max_retries=10, min_backoff=1_000, time_limit=120_000)

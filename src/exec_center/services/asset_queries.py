@@ -380,3 +380,30 @@ async def reconcile(ctx: AppContext) -> list[int]:
             )
         ).all()
         return list(stuck)
+
+
+async def finish_stalled(ctx: AppContext) -> int:
+    """Cases still QUERYING although none of their queries is outstanding (every one answered or
+    failed for good, or a crash came between the last answer and the analysis): move them on to
+    the centre officers' analysis. Returns how many moved."""
+    async with UnitOfWork(ctx) as uow:
+        cutoff = uow.now - RECONCILE_AFTER
+        stalled = (
+            await uow.session.scalars(
+                sa.select(Case.id)
+                .where(
+                    Case.case_type == CaseType.ZHI_BAO,
+                    Case.stage == CaseStage.QUERYING,
+                    Case.created_at <= cutoff,
+                    sa.exists().where(AssetQuery.case_id == Case.id),
+                    ~sa.exists().where(
+                        AssetQuery.case_id == Case.id, AssetQuery.status.in_(("PENDING", "SUBMITTED"))
+                    ),
+                )
+                .limit(500)
+            )
+        ).all()
+    moved = 0
+    for case_id in stalled:
+        moved += await _analyse_when_answered(ctx, case_id)
+    return moved

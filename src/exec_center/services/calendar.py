@@ -109,6 +109,69 @@ async def confirm_year(ctx: AppContext, viewer: Viewer, year: int, note: str) ->
             CalendarYear(year=year, note=note, confirmed_by=viewer.staff_id, confirmed_at=uow.now)
         )
         uow.audit("CONFIRM_CALENDAR_YEAR", "CalendarYear", year, f"{year} confirmed: {note}")
+        await _finish_confirmation_items(uow, year)
         uow.enqueue("recompute_deadlines", date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat())
         await uow.commit()
     return year
+
+
+async def ask_to_confirm(uow: UnitOfWork, year: int) -> None:
+    """A deadline falls in an unconfirmed year: put confirming it on the admins' worklist (once)."""
+    from ..db.models import WorkItem
+    from ..domain.organisation import Role
+    from ..domain.work import WorkItemKind
+    from . import work
+
+    waiting = await uow.session.scalar(
+        sa.select(WorkItem.id).where(
+            WorkItem.kind == WorkItemKind.CONFIRM_CALENDAR_YEAR,
+            WorkItem.owner_type == "CalendarYear",
+            WorkItem.owner_id == year,
+            WorkItem.status.in_(("OPEN", "CLAIMED")),
+        )
+    )
+    if waiting is None:
+        await work.create(
+            uow,
+            kind=WorkItemKind.CONFIRM_CALENDAR_YEAR,
+            owner_type="CalendarYear",
+            owner_id=year,
+            candidate_role=Role.ADMIN,
+            due_on=date(year - 1, 12, 31),
+            title=f"确认{year}年节假日安排（国务院办公厅通知发布后录入调休并确认）",
+        )
+
+
+async def _finish_confirmation_items(uow: UnitOfWork, year: int) -> None:
+    from ..db.models import WorkItem
+    from ..domain.work import WorkItemKind
+
+    items = (
+        await uow.session.scalars(
+            sa.select(WorkItem).where(
+                WorkItem.kind == WorkItemKind.CONFIRM_CALENDAR_YEAR,
+                WorkItem.owner_id == year,
+                WorkItem.status.in_(("OPEN", "CLAIMED")),
+            )
+        )
+    ).all()
+    for item in items:
+        item.status, item.completed_at, item.version = "DONE", uow.now, item.version + 1
+        item.completed_by, item.outcome = uow.actor.staff_id if uow.actor else None, "DONE"
+        uow.audit("COMPLETE_WORK_ITEM", "WorkItem", item.id, f"{year} confirmed")
+
+
+def _register_completion() -> None:
+    from ..domain.work import WorkItemKind
+    from . import work
+
+    @work.completes(WorkItemKind.CONFIRM_CALENDAR_YEAR)
+    async def _confirmed(uow: UnitOfWork, item, done) -> None:  # type: ignore[no-untyped-def]
+        calendar = await load_calendar(uow.session)
+        if not calendar.is_confirmed(item.owner_id):
+            raise DomainError(
+                f"confirm {item.owner_id} with confirmCalendarYear (after entering its make-up "
+                "working days); that completes this item",
+                field="id",
+                code=ErrorCode.NOT_ALLOWED,
+            )

@@ -191,6 +191,10 @@ async def start_deadline(
     _schedule(deadline, ladder_for(engine.ladders, kind), engine.calendar, uow.ctx)
     uow.session.add(deadline)
     await uow.session.flush()
+    if deadline.provisional:
+        from .calendar import ask_to_confirm
+
+        await ask_to_confirm(uow, due_on.year)
     unit = rule.day_count.label
     uow.audit(
         "START_DEADLINE",

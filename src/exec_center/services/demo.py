@@ -342,6 +342,7 @@ async def seed_demo_cases(ctx: AppContext) -> int:
                 continue
             await lifecycle.convert_case(ctx, affairs, case.id)
         await _seed_window_work(ctx, case.number)
+        await _ask_for_next_year(ctx, today.year + 1)
     finally:
         asset_queries.set_provider(previous)
     return created
@@ -393,3 +394,13 @@ async def _seed_window_work(ctx: AppContext, case_number: str) -> None:
         "反映被执行人转移财产，要求尽快采取查封措施",
         case_number,
     )
+
+
+async def _ask_for_next_year(ctx: AppContext, year: int) -> None:
+    """If next year's holiday schedule is not confirmed yet, the admin is asked to confirm it."""
+    from .calendar import ask_to_confirm, load_calendar
+
+    async with UnitOfWork(ctx) as uow:
+        if not (await load_calendar(uow.session)).is_confirmed(year):
+            await ask_to_confirm(uow, year)
+            await uow.commit()

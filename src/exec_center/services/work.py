@@ -357,3 +357,12 @@ async def follow_deadline(session: AsyncSession, deadline: Deadline) -> None:
 
 deadline_service.ESCALATION_HOOKS.append(raise_priority_on_escalation)
 deadline_service.DUE_DATE_HOOKS.append(follow_deadline)
+
+
+def _register_area_handlers() -> None:
+    from .calendar import _register_completion
+
+    _register_completion()
+
+
+_register_area_handlers()
