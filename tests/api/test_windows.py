@@ -244,6 +244,9 @@ async def test_materials_receipt_and_transfer_visible_from_the_case(api) -> None
         )
     )["materialsReceipts"]
     assert from_case == [{"number": "（2024）粤5322材收1号", "holder": {"username": "impl1-lead"}}]
+    in_file = (await api.gql("query($n: String!) { case(number: $n) { materials { number transfers { toStaff { username } } } } }",
+                             {"n": case.number}, as_="center"))["case"]["materials"]
+    assert in_file == [{"number": "（2024）粤5322材收1号", "transfers": [{"toStaff": {"username": "impl1-lead"}}]}]
 
 
 async def test_verified_disclosure_and_the_brute_force_guard(api, clock) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import sqlalchemy as sa
 import strawberry
@@ -44,6 +45,9 @@ from .deadlines import DeadlineType
 from .history import HistoryEntry, history_connection
 from .ids import pk_of, to_global_id
 from .organisation import Node, StaffType, TeamType
+
+if TYPE_CHECKING:
+    from .windows_api import MaterialsReceiptType
 
 CaseStage = strawberry.enum(stages.CaseStage, description="Where a case stands in its life.")
 CaseTypeGql = strawberry.enum(CaseTypeEnum, name="CaseType", description="The case type (类型代字).")
@@ -475,6 +479,16 @@ class CaseType(Node):
     @strawberry.field(description="Investigation, summons, property report, mediation, letter service.")
     async def records(self, info: Info) -> list[CaseRecordType]:
         return [CaseRecordType(row=r) for r in await self._from_file(info, "records", CaseRecord)]
+
+    @strawberry.field(description="Materials received for the case and where they went (Art. 8).")
+    async def materials(
+        self, info: Info
+    ) -> list[Annotated[MaterialsReceiptType, strawberry.lazy("exec_center.api.windows_api")]]:
+        from ..db.models import MaterialsReceipt
+        from .windows_api import MaterialsReceiptType
+
+        rows = await self._from_file(info, "materials", MaterialsReceipt)
+        return [MaterialsReceiptType(row=r) for r in rows]
 
     @strawberry.field
     async def adjudication_applications(self, info: Info) -> list[AdjudicationApplicationType]:
