@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_limit
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -37,6 +38,7 @@ from .worklist import WorkItemType, WorklistMutation, WorklistQuery
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
+LIMIT_RULES = [depth_limit(MAX_DEPTH, None, None), alias_limit(MAX_ALIASES)]
 
 Query = merge_types(
     "Query",
@@ -61,8 +63,9 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         # Factories, not instances: extensions keep per-request state.
         RequireSignIn,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        # The depth and alias limits as rule classes made once: the validation cache keys on the
+        # rules, and QueryDepthLimiter/MaxAliasesLimiter would make new classes per request.
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
