@@ -24,12 +24,12 @@ import asyncpg
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
-from exec_center.clock import FrozenClock  # noqa: E402
-from exec_center.config import Settings, normalise_database_url  # noqa: E402
-from exec_center.context import AppContext  # noqa: E402
-from exec_center.db.migrate import upgrade  # noqa: E402
-from exec_center.services import deadlines  # noqa: E402
-from exec_center.services.demo import seed_demo_court  # noqa: E402
+from exec_center.clock import FrozenClock
+from exec_center.config import Settings, normalise_database_url
+from exec_center.context import AppContext
+from exec_center.db.migrate import upgrade
+from exec_center.services import deadlines
+from exec_center.services.demo import seed_demo_court
 
 NOW = datetime(2024, 2, 20, 1, 0, tzinfo=UTC)  # 09:00 in Yunan, the working day before 2024-02-21
 
@@ -50,16 +50,57 @@ async def fill(dsn: str, total: int, due: int) -> None:
                 is_due = i % (total // due) == 0 if due else False
                 due_on = date(2024, 2, 21) if is_due else date(2024, 3, 1) + timedelta(days=i % 300)
                 next_check = NOW - timedelta(minutes=1) if is_due else late + timedelta(seconds=i)
-                yield ("Case", i + 1, "QUERY_CONTROL", "", rule_id, "WORKING_DAYS", 5, 7,
-                       date(2024, 2, 8), due_on, "OPEN", False, False, "CENTER_OFFICER", None, None,
-                       0, False, next_check, None, created)
+                yield (
+                    "Case",
+                    i + 1,
+                    "QUERY_CONTROL",
+                    "",
+                    rule_id,
+                    "WORKING_DAYS",
+                    5,
+                    7,
+                    date(2024, 2, 8),
+                    due_on,
+                    "OPEN",
+                    False,
+                    False,
+                    "CENTER_OFFICER",
+                    None,
+                    None,
+                    0,
+                    False,
+                    next_check,
+                    None,
+                    created,
+                )
 
         await connection.copy_records_to_table(
-            "deadlines", records=rows(),
-            columns=["owner_type", "owner_id", "kind", "variant", "rule_id", "day_count", "count",
-                     "extendable_to", "starts_on", "due_on", "status", "extended", "provisional",
-                     "responsible_role", "team_id", "holder_id", "escalation_level", "flagged",
-                     "next_check_at", "closed_on", "created_at"])
+            "deadlines",
+            records=rows(),
+            columns=[
+                "owner_type",
+                "owner_id",
+                "kind",
+                "variant",
+                "rule_id",
+                "day_count",
+                "count",
+                "extendable_to",
+                "starts_on",
+                "due_on",
+                "status",
+                "extended",
+                "provisional",
+                "responsible_role",
+                "team_id",
+                "holder_id",
+                "escalation_level",
+                "flagged",
+                "next_check_at",
+                "closed_on",
+                "created_at",
+            ],
+        )
         await connection.execute("ANALYZE deadlines")
     finally:
         await connection.close()
@@ -82,9 +123,12 @@ async def run_size(admin_url: str, total: int, due: int, keep: bool) -> tuple[fl
         result = await deadlines.sweep(ctx)
         elapsed = time.perf_counter() - started
         await ctx.close()
-        print(f"  {total:>9,} open, {due:,} due: filled in {filled:6.1f} s; sweep {elapsed * 1000:7.0f} ms, "
-              f"{result.escalated:,} escalated, {result.notified:,} notifications, "
-              f"{result.escalated / elapsed:,.0f} escalations/s", flush=True)
+        print(
+            f"  {total:>9,} open, {due:,} due: filled in {filled:6.1f} s; sweep {elapsed * 1000:7.0f} ms, "
+            f"{result.escalated:,} escalated, {result.notified:,} notifications, "
+            f"{result.escalated / elapsed:,.0f} escalations/s",
+            flush=True,
+        )
         return elapsed, result.escalated
     finally:
         if not keep:
@@ -93,9 +137,15 @@ async def run_size(admin_url: str, total: int, due: int, keep: bool) -> tuple[fl
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--admin-url", default=os.environ.get(
-        "EXEC_CENTER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get(
+            "EXEC_CENTER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     parser.add_argument("--due", type=int, default=1000)
     parser.add_argument("--sizes", default="10000,1000000")
     parser.add_argument("--keep", action="store_true", help="keep the databases for inspection")
@@ -107,8 +157,10 @@ async def main() -> None:
     small, large = timings[0][0], timings[-1][0]
     ratio = large / small if small else float("inf")
     verdict = "meets" if ratio < 1.5 and large < 2.0 else "MISSES"
-    print(f"summary: {args.due:,} escalations in {small:.2f} s at {sizes[0]:,} open and {large:.2f} s at "
-          f"{sizes[-1]:,} open (ratio {ratio:.2f}; target < 1.5 and < 2 s: {verdict})")
+    print(
+        f"summary: {args.due:,} escalations in {small:.2f} s at {sizes[0]:,} open and {large:.2f} s at "
+        f"{sizes[-1]:,} open (ratio {ratio:.2f}; target < 1.5 and < 2 s: {verdict})"
+    )
 
 
 if __name__ == "__main__":
