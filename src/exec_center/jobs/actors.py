@@ -76,8 +76,12 @@ async def poll_case_queries(case_id: int, round_: int = 1) -> None:
 
     ctx = await worker_context()
     result = await asset_queries.poll(ctx, case_id=case_id)
-    if result.pending and round_ < 30:
-        poll_case_queries.send_with_options(args=(case_id, round_ + 1), delay=1_000)
+    if result.next_poll_at is not None and round_ < 60:
+        # Follow the case until every query is answered: look again when the next one is due
+        # (at least 1 s, at most a minute; the periodic poll is the safety net beyond that).
+        wait = (result.next_poll_at - ctx.clock.now()).total_seconds()
+        delay_ms = int(min(max(wait, 1.0), 60.0) * 1000)
+        poll_case_queries.send_with_options(args=(case_id, round_ + 1), delay=delay_ms)
 
 
 @dramatiq.actor(queue_name="default", max_retries=3, time_limit=300_000)

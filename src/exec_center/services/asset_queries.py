@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -165,6 +165,8 @@ class PollResult:
     answered: int = 0
     pending: int = 0
     cases_ready: int = 0
+    # With case_id: when that case's next outstanding query is due for a look (None: nothing left).
+    next_poll_at: datetime | None = None
 
 
 async def poll(ctx: AppContext, *, case_id: int | None = None, batch: int = 200) -> PollResult:
@@ -216,6 +218,10 @@ async def poll(ctx: AppContext, *, case_id: int | None = None, batch: int = 200)
     for owner in touched:
         if await _analyse_when_answered(ctx, owner):
             result.cases_ready += 1
+    if case_id is not None:  # so the per-case poll keeps following it, also after a back-off
+        async with ctx.sessionmaker() as session:
+            result.next_poll_at = await session.scalar(sa.select(sa.func.min(AssetQuery.next_poll_at)).where(
+                AssetQuery.case_id == case_id, AssetQuery.status == "SUBMITTED"))
     return result
 
 
