@@ -93,6 +93,36 @@ async def new_case(
     return case
 
 
+async def file_follow_on(uow: UnitOfWork, original: Case, case_type: CaseType, stage: CaseStage) -> Case:
+    """A case filed from another (a 执 case on conversion, a 执恢 case on resumption): the same
+    parties, title, claim, team and handler, linked to its origin, numbered today."""
+    parties = (
+        await uow.session.scalars(
+            sa.select(CaseParty).where(CaseParty.case_id == original.id).order_by(CaseParty.position)
+        )
+    ).all()
+    return await new_case(
+        uow,
+        case_type=case_type,
+        stage=stage,
+        received_on=uow.today,
+        claim_amount=original.claim_amount,
+        title_document_number=original.title_document_number,
+        title_kind=original.title_kind,
+        township=original.township,
+        origin=original,
+        team_id=original.team_id,
+        handler_id=original.handler_id,
+        parties=[
+            (
+                PartySide(p.side),
+                PartyData(kind=p.kind, name=p.name, id_number=p.id_number, phone=p.phone, address=p.address),
+            )
+            for p in parties
+        ],
+    )
+
+
 async def receive_case(ctx: AppContext, viewer: Viewer, data: IntakeData) -> Case:
     require_role(viewer, *INTAKE_ROLES, action="receiving a case")
     async with UnitOfWork(ctx, viewer) as uow:

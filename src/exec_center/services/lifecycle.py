@@ -16,7 +16,6 @@ from ..db.models import (
     AdjudicationApplication,
     AssetFinding,
     Case,
-    CaseParty,
     CaseRecord,
     ControlMeasure,
     Deadline,
@@ -41,8 +40,6 @@ from ..domain.assets import (
 from ..domain.case_numbers import CaseType
 from ..domain.deadlines import DeadlineKind, DeadlineStatus
 from ..domain.errors import DomainError, ErrorCode, NotFound
-from ..domain.identifiers import PartyKind
-from ..domain.intake import PartyData, PartySide
 from ..domain.lifecycle import (
     AdjudicationKind,
     CaseStage,
@@ -59,7 +56,7 @@ from ..domain.transfer import TeamLoad, TransferStrategy, pick_team
 from ..domain.work import WorkItemKind
 from . import deadlines as deadline_service
 from . import documents, notifications, work
-from .cases import advance, load_case, new_case
+from .cases import advance, file_follow_on, load_case, new_case
 from .unit_of_work import UnitOfWork
 
 CENTER = (Role.CENTER_OFFICER, Role.CENTER_HEAD)
@@ -598,37 +595,7 @@ async def convert(uow: UnitOfWork, case: Case) -> Case:
         )
     next_stage(case.stage, CaseStep.CONVERT)  # refuse before anything is numbered
     stage, fast_close = conversion_path(case.mediation_outcome, case.fully_controlled)
-    parties = (
-        await uow.session.scalars(
-            sa.select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.position)
-        )
-    ).all()
-    converted = await new_case(
-        uow,
-        case_type=CaseType.ZHI,
-        stage=stage,
-        received_on=uow.today,
-        claim_amount=case.claim_amount,
-        title_document_number=case.title_document_number,
-        title_kind=case.title_kind,
-        township=case.township,
-        origin=case,
-        team_id=case.team_id,
-        handler_id=case.handler_id,
-        parties=[
-            (
-                PartySide(p.side),
-                PartyData(
-                    kind=PartyKind(p.kind),
-                    name=p.name,
-                    id_number=p.id_number,
-                    phone=p.phone,
-                    address=p.address,
-                ),
-            )
-            for p in parties
-        ],
-    )
+    converted = await file_follow_on(uow, case, CaseType.ZHI, stage)
     converted.controlled_total, converted.fully_controlled = case.controlled_total, case.fully_controlled
     converted.mediation_outcome = case.mediation_outcome
     advance(uow, case, CaseStep.CONVERT)

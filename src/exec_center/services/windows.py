@@ -31,7 +31,7 @@ from ..domain.case_numbers import CaseNumber, CaseType, InvalidCaseNumber
 from ..domain.deadlines import DeadlineStatus
 from ..domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from ..domain.identifiers import InvalidIdentifier, validate_mobile_phone, validate_resident_id, validate_uscc
-from ..domain.intake import PartyData, PartySide
+from ..domain.intake import PartySide
 from ..domain.lifecycle import CaseStage
 from ..domain.organisation import Channel, Role
 from ..domain.windows import (
@@ -44,7 +44,7 @@ from ..domain.windows import (
 )
 from ..domain.work import WorkItemKind
 from . import notifications, work
-from .cases import new_case
+from .cases import file_follow_on
 from .unit_of_work import UnitOfWork
 
 CLERK_OF = {
@@ -578,33 +578,7 @@ async def apply_resume_execution(
         if not result.verified:
             await uow.commit()
             return None
-        parties = (
-            await uow.session.scalars(
-                sa.select(CaseParty).where(CaseParty.case_id == original.id).order_by(CaseParty.position)
-            )
-        ).all()
-        resumed = await new_case(
-            uow,
-            case_type=CaseType.ZHI_HUI,
-            stage=CaseStage.ENFORCING,
-            received_on=uow.today,
-            claim_amount=original.claim_amount,
-            title_document_number=original.title_document_number,
-            title_kind=original.title_kind,
-            township=original.township,
-            origin=original,
-            team_id=original.team_id,
-            handler_id=original.handler_id,
-            parties=[
-                (
-                    PartySide(p.side),
-                    PartyData(
-                        kind=p.kind, name=p.name, id_number=p.id_number, phone=p.phone, address=p.address
-                    ),
-                )
-                for p in parties
-            ],
-        )
+        resumed = await file_follow_on(uow, original, CaseType.ZHI_HUI, CaseStage.ENFORCING)
         uow.audit("RESUME_EXECUTION", "Case", original.id, f"resumed as {resumed.number}: {why[:150]}")
         uow.audit("FILE_RESUMED_CASE", "Case", resumed.id, f"resumed from {original.number}")
         await work.create(
