@@ -230,19 +230,6 @@ def cancel_deadline(uow: UnitOfWork, deadline: Deadline, reason: str) -> None:
     uow.audit("CANCEL_DEADLINE", "Deadline", deadline.id, f"{deadline.kind.label} cancelled: {reason}")
 
 
-async def open_deadlines_of(
-    session: AsyncSession, owner_type: str, owner_id: int, kind: DeadlineKind | None = None
-) -> list[Deadline]:
-    query = sa.select(Deadline).where(
-        Deadline.owner_type == owner_type,
-        Deadline.owner_id == owner_id,
-        Deadline.status == DeadlineStatus.OPEN,
-    )
-    if kind is not None:
-        query = query.where(Deadline.kind == kind)
-    return list((await session.scalars(query.order_by(Deadline.id))).all())
-
-
 # --- extensions (Art. 16) ---------------------------------------------------------------
 
 
