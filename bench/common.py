@@ -91,7 +91,7 @@ async def migrate(url: str) -> str:
 
 
 def settings_for(url: str, redis_url: str | None = None) -> Settings:
-    return Settings(database_url=url, redis_url=redis_url, secret_key=SECRET_KEY)
+    return Settings(database_url=url, broker_url=redis_url, secret_key=SECRET_KEY)
 
 
 async def prepare_database(

@@ -113,7 +113,7 @@ async def run_size(admin_url: str, total: int, due: int, keep: bool) -> tuple[fl
     url = admin_url.rsplit("/", 1)[0] + "/" + name
     try:
         await upgrade(url)
-        settings = Settings(database_url=url, redis_url=None, secret_key="b" * 40)
+        settings = Settings(database_url=url, broker_url=None, secret_key="b" * 40)
         ctx = AppContext.create(settings, clock=FrozenClock(NOW))
         await seed_demo_court(ctx)
         started = time.perf_counter()

@@ -22,6 +22,8 @@ import sqlalchemy as sa
 
 TEST_DATABASE_URL = os.environ.get("EXEC_CENTER_TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("EXEC_CENTER_TEST_REDIS_URL") or None
+# The job broker under test: EXEC_CENTER_TEST_BROKER_URL (redis:// or amqp://), else the Redis one.
+TEST_BROKER_URL = os.environ.get("EXEC_CENTER_TEST_BROKER_URL") or TEST_REDIS_URL
 SECRET = "test-secret-key-that-is-long-enough-for-hs256-0123456789"
 
 # The process-wide broker is chosen from the environment before any actor is declared. Nothing
@@ -30,8 +32,8 @@ for _name in [n for n in os.environ if n.startswith("EXEC_CENTER_") and not n.st
     del os.environ[_name]
 os.environ["EXEC_CENTER_VAR_DIR"] = tempfile.mkdtemp(prefix="exec-center-tests-")
 os.environ["EXEC_CENTER_SECRET_KEY"] = SECRET
-if TEST_REDIS_URL:
-    os.environ["EXEC_CENTER_REDIS_URL"] = TEST_REDIS_URL
+if TEST_BROKER_URL:
+    os.environ["EXEC_CENTER_BROKER_URL"] = TEST_BROKER_URL
 
 from exec_center.clock import FrozenClock  # noqa: E402
 from exec_center.config import Settings, normalise_database_url  # noqa: E402
@@ -44,7 +46,7 @@ DEFAULT_NOW = datetime(2024, 2, 8, 1, 0, tzinfo=UTC)
 
 def pytest_report_header() -> list[str]:
     db = "PostgreSQL" if TEST_DATABASE_URL else "SQLite"
-    broker = "Redis" if TEST_REDIS_URL else "StubBroker"
+    broker = ("RabbitMQ" if TEST_BROKER_URL.startswith("amqp") else "Redis") if TEST_BROKER_URL else "StubBroker"
     return [f"exec-center tests on {db} + {broker}"]
 
 
@@ -81,7 +83,7 @@ async def _build_template(url: str) -> None:
 
 def _settings(url: str, **extra: Any) -> Settings:
     # The asset-query simulator answers at once on the frozen clock: no real waiting in tests.
-    return Settings(database_url=url, redis_url=TEST_REDIS_URL, secret_key=SECRET,
+    return Settings(database_url=url, broker_url=TEST_BROKER_URL, secret_key=SECRET,
                     debug=extra.pop("debug", True), var_dir=Path("var"), asset_query_delay_seconds=0.0, **extra)
 
 

@@ -108,7 +108,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     settings = _settings()
     if settings.embedded:
         sys.exit(
-            "exec-center: worker needs EXEC_CENTER_REDIS_URL; without it jobs run inside `exec-center serve`"
+            "exec-center: worker needs EXEC_CENTER_BROKER_URL; without it jobs run inside `exec-center serve`"
         )
     argv = [
         sys.executable,
@@ -128,7 +128,7 @@ def cmd_scheduler(_args: argparse.Namespace) -> None:
     settings = _settings()
     if settings.embedded:
         sys.exit(
-            "exec-center: scheduler needs EXEC_CENTER_REDIS_URL; without it the scheduler "
+            "exec-center: scheduler needs EXEC_CENTER_BROKER_URL; without it the scheduler "
             "runs inside `exec-center serve`"
         )
     from .jobs.scheduler_main import run

@@ -30,7 +30,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    redis_url: str | None
+    broker_url: str | None
     secret_key: str
     court_code: str = "粤5322"
     timezone: str = "Asia/Shanghai"
@@ -38,12 +38,28 @@ class Settings:
     var_dir: Path = Path("var")
     token_ttl_minutes: int = 600
     asset_query_delay_seconds: float = 2.0
+    # Connections each process keeps open, how many more it may open in a burst, and how long a
+    # request waits for one before it is answered 503 UNAVAILABLE with Retry-After.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout_seconds: float = 10.0
+    # SIGTERM: a worker stops taking messages and gives those in flight this long to finish;
+    # what has not finished goes back to the queue (it is redelivered, and every actor is
+    # idempotent).
+    worker_shutdown_seconds: float = 10.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
-        """No Redis: jobs run on Dramatiq's StubBroker inside the API process."""
-        return self.redis_url is None
+        """No broker: jobs run on Dramatiq's StubBroker inside the API process."""
+        return self.broker_url is None
+
+    @property
+    def broker_kind(self) -> str:
+        """`stub`, `redis` or `rabbitmq`."""
+        if self.broker_url is None:
+            return "stub"
+        return "rabbitmq" if self.broker_url.startswith(("amqp://", "amqps://")) else "redis"
 
     @property
     def is_sqlite(self) -> bool:
@@ -108,7 +124,7 @@ def _secret_key(env: Mapping[str, str], var_dir: Path, needs_explicit: bool) -> 
         return raw
     if needs_explicit:
         raise ConfigError(
-            f"{PREFIX}SECRET_KEY is required when {PREFIX}REDIS_URL or a PostgreSQL "
+            f"{PREFIX}SECRET_KEY is required when {PREFIX}BROKER_URL or a PostgreSQL "
             f"{PREFIX}DATABASE_URL is set (production); generate one with "
             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
         )
@@ -135,9 +151,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     database_url = normalise_database_url(
         _get(env, "DATABASE_URL") or f"sqlite+aiosqlite:///{var_dir / 'exec-center.db'}"
     )
-    redis_url = _get(env, "REDIS_URL") or None
-    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix://")
+    broker_url = _broker_url(env)
     court_code = _get(env, "COURT_CODE") or "粤5322"
     if not _COURT_CODE.match(court_code):
         raise ConfigError(
@@ -151,10 +165,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(
             f"{PREFIX}TIMEZONE={timezone!r} is not an IANA time zone such as Asia/Shanghai"
         ) from None
-    production = redis_url is not None or database_url.startswith("postgresql")
+    production = broker_url is not None or database_url.startswith("postgresql")
     return Settings(
         database_url=database_url,
-        redis_url=redis_url,
+        broker_url=broker_url,
         secret_key=_secret_key(env, var_dir, needs_explicit=production),
         court_code=court_code,
         timezone=timezone,
@@ -162,4 +176,30 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         var_dir=var_dir,
         token_ttl_minutes=int(_number(env, "TOKEN_TTL_MINUTES", 600, int, 1)),
         asset_query_delay_seconds=_number(env, "ASSET_QUERY_DELAY_SECONDS", 2.0, float, 0),
+        db_pool_size=int(_number(env, "DB_POOL_SIZE", 10, int, 1)),
+        db_max_overflow=int(_number(env, "DB_MAX_OVERFLOW", 10, int, 0)),
+        db_pool_timeout_seconds=_number(env, "DB_POOL_TIMEOUT_SECONDS", 10.0, float, 0.1),
+        worker_shutdown_seconds=_number(env, "WORKER_SHUTDOWN_SECONDS", 10.0, float, 0),
     )
+
+
+_BROKER_SCHEMES = ("redis://", "rediss://", "unix://", "amqp://", "amqps://")
+
+
+def _broker_url(env: Mapping[str, str]) -> str | None:
+    """EXEC_CENTER_BROKER_URL (Redis or RabbitMQ); EXEC_CENTER_REDIS_URL, its older name, still works."""
+    broker_url = _get(env, "BROKER_URL") or None
+    redis_url = _get(env, "REDIS_URL") or None
+    if broker_url is not None and not broker_url.startswith(_BROKER_SCHEMES):
+        raise ConfigError(
+            f"{PREFIX}BROKER_URL must start with redis://, rediss://, unix:// (Redis) "
+            "or amqp://, amqps:// (RabbitMQ)"
+        )
+    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix://")
+    if broker_url and redis_url and broker_url != redis_url:
+        raise ConfigError(
+            f"{PREFIX}BROKER_URL and {PREFIX}REDIS_URL are both set and differ; "
+            f"set only {PREFIX}BROKER_URL"
+        )
+    return broker_url or redis_url

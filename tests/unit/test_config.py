@@ -10,7 +10,7 @@ from exec_center.config import ConfigError, load_settings
 def test_embedded_defaults(tmp_path) -> None:
     settings = load_settings({"EXEC_CENTER_VAR_DIR": str(tmp_path)})
     assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path}/exec-center.db"
-    assert settings.embedded and settings.redis_url is None
+    assert settings.embedded and settings.broker_url is None
     assert settings.court_code == "粤5322" and settings.timezone == "Asia/Shanghai"
     assert settings.debug is False
     # The generated secret is kept, so tokens survive a restart.

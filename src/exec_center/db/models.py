@@ -634,3 +634,22 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(sa.String(40))
     object_id: Mapped[int] = mapped_column(sa.BigInteger)
     summary: Mapped[str] = mapped_column(sa.String(500))
+
+
+class IdempotencyRecord(Base):
+    """A request sent with an `Idempotency-Key` header: its body's hash and, once done, its response.
+
+    Keys are scoped to the account that sent them; a record older than 24 hours no longer counts.
+    """
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (sa.Index("ix_idempotency_records_created_at", "created_at"),)
+
+    staff_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Null while the first request is in flight.
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_code: Mapped[int | None] = mapped_column(sa.Integer)
+    response_body: Mapped[bytes | None] = mapped_column(sa.LargeBinary)

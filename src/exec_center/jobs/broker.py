@@ -27,8 +27,8 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
     from .runtime import WorkerContextMiddleware
 
     broker: dramatiq.Broker
-    if settings.redis_url:
-        broker = RedisBroker(url=settings.redis_url)
+    if settings.broker_url:
+        broker = RedisBroker(url=settings.broker_url)
     else:
         broker = StubBroker()
     broker.add_middleware(AsyncIO())
