@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,16 +16,47 @@ from ..domain.access import Viewer
 from .errors import Unauthenticated
 
 
+class SerialSession:
+    """The request's read session, one operation at a time.
+
+    graphql-core resolves sibling fields and list items concurrently, and an AsyncSession must
+    not run two operations at once (it fails with "provisioning a new connection" or worse).
+    Statements are short; queueing them keeps the request on its one connection.
+    """
+
+    _QUEUED = frozenset(
+        {"execute", "scalars", "scalar", "get", "get_one", "refresh", "stream", "stream_scalars",
+         "run_sync", "flush", "commit", "rollback", "connection", "merge", "delete", "close"}
+    )
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._lock = asyncio.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._session, name)
+        if name not in self._QUEUED:
+            return attribute
+
+        async def queued(*args: Any, **kwargs: Any) -> Any:
+            async with self._lock:
+                return await attribute(*args, **kwargs)
+
+        return queued
+
+
 @dataclass
 class RequestContext:
     app: AppContext
     request: Request | None = None
     response: Response | None = None
     viewer_or_none: Viewer | None = None
-    _session: AsyncSession | None = None
+    _session: SerialSession | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
     # Cases whose parties this request showed in full: one audit event each, at the end.
     disclosed: set[int] = field(default_factory=set)
+    # The database could not take the request: the response is 503 with Retry-After.
+    unavailable: bool = False
 
     @property
     def viewer(self) -> Viewer:
@@ -36,8 +68,8 @@ class RequestContext:
     def session(self) -> AsyncSession:
         """One session for the request's reads; writes go through services' units of work."""
         if self._session is None:
-            self._session = self.app.sessionmaker()
-        return self._session
+            self._session = SerialSession(self.app.sessionmaker())
+        return self._session  # type: ignore[return-value]  (an AsyncSession that queues its calls)
 
     async def record_disclosures(self) -> None:
         """Personal data shown in full is audited: one event per case and request."""
@@ -57,9 +89,10 @@ class RequestContext:
         self.disclosed.clear()
 
     async def close(self) -> None:
+        """Give the read connection back; a later read opens a new session."""
         if self._session is not None:
-            await self._session.close()
-            self._session = None
+            session, self._session = self._session, None
+            await session.close()
 
 
 Info = _Info[RequestContext, None]

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from graphql import GraphQLError
+import logging
 
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from ..db.availability import is_unavailable
 from ..domain.errors import DomainError
+
+log = logging.getLogger("exec_center.api")
+
+UNAVAILABLE_MESSAGE = "The service is busy or the database cannot be reached; try again shortly."
+RETRY_AFTER_SECONDS = 2
 
 
 class ClientError(Exception):
@@ -30,3 +39,72 @@ def should_mask(error: GraphQLError) -> bool:
     if original is None:
         return False
     return not isinstance(original, (ClientError, DomainError, GraphQLError))
+
+
+def _with_code(error: GraphQLError, code: str, message: str | None = None) -> GraphQLError:
+    return GraphQLError(
+        message=error.message if message is None else message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None if message is not None else error.original_error,
+        extensions={**(error.extensions or {}), "code": code},
+    )
+
+
+def client_code(error: GraphQLError) -> str:
+    """The `extensions.code` of an error the client caused (validation, coercion, bad arguments)."""
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    original = error.original_error
+    code = getattr(original, "extensions", None) and original.extensions.get("code")  # type: ignore[union-attr]
+    if isinstance(code, str):
+        return code
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.path is None and not error.message.startswith("Variable '$"):
+        return "GRAPHQL_VALIDATION_FAILED"
+    return "BAD_USER_INPUT"
+
+
+class ClientFacingErrors(MaskErrors):
+    """Every error the client receives carries an `extensions.code`:
+
+    - UNAVAILABLE: the database could not take the request (pool timeout, writer queue, refused
+      connection); the response is HTTP 503 with Retry-After and nothing was changed;
+    - INTERNAL_SERVER_ERROR: anything unexpected, masked (its traceback is in the log);
+    - the client's own mistakes keep their message, with a code saying which kind.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=should_mask, error_message="Unexpected error.")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed: list[GraphQLError] = []
+        for error in errors:
+            if is_unavailable(error.original_error):
+                context = self.execution_context.context
+                if context is not None:
+                    context.unavailable = True
+                processed.append(_with_code(error, "UNAVAILABLE", UNAVAILABLE_MESSAGE))
+            elif should_mask(error):
+                processed.append(_with_code(error, "INTERNAL_SERVER_ERROR", self.error_message))
+            else:
+                processed.append(_with_code(error, client_code(error)))
+        return processed
+
+
+def log_errors(errors: list[GraphQLError]) -> None:
+    """Unexpected faults with their traceback at ERROR; an overloaded or unreachable database as
+    one WARNING line; the client's mistakes at DEBUG (they are the client's to read)."""
+    for error in errors:
+        original = error.original_error
+        if is_unavailable(original):
+            log.warning("database unavailable: %s: %s", type(original).__name__, str(original)[:200])
+        elif should_mask(error):
+            log.error("unexpected error in %s", ".".join(map(str, error.path or [])) or "request",
+                      exc_info=original)
+        else:
+            log.debug("client error: %s", error.message)

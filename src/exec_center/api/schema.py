@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaskErrors,
     MaxTokensLimiter,
     ParserCache,
     ValidationCache,
@@ -15,6 +15,7 @@ from strawberry.extensions.max_aliases import create_validator as alias_limit
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from .admin import AdminMutation
 from .cases import CaseMutation, CaseQuery
@@ -27,7 +28,7 @@ from .deadlines import (
     NotificationType,
 )
 from .directory import DirectoryQuery
-from .errors import should_mask
+from .errors import ClientFacingErrors, log_errors
 from .guard import RequireSignIn
 from .messages import MessageMutation, MessageQuery, OnlineMessageType
 from .organisation import StaffType, TeamType, WindowType
@@ -58,6 +59,13 @@ Mutation = merge_types(
 )
 
 
+class CourtSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_errors(errors)  # instead of a traceback at ERROR for every client mistake
+
+
 def build_schema(*, debug: bool = False) -> strawberry.Schema:
     extensions = [
         # Factories, not instances: extensions keep per-request state.
@@ -68,11 +76,11 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+        ClientFacingErrors,
     ]
     if not debug:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return CourtSchema(
         query=Query,
         mutation=Mutation,
         types=[

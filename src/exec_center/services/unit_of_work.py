@@ -6,6 +6,7 @@ Jobs are never sent inside the transaction: after commit the outbox rows it wrot
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import date, datetime
 from types import TracebackType
@@ -22,29 +23,31 @@ log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
+    """One write transaction (`AppContext.writer`: on SQLite queued and begun IMMEDIATE, so a
+    read-decide-write inside it holds on both backends together with row locks on PostgreSQL)."""
+
     def __init__(self, ctx: AppContext, actor: Viewer | None = None) -> None:
         self.ctx = ctx
         self.actor = actor
-        self.session: AsyncSession = ctx.sessionmaker()
         self._outbox: list[OutboxMessage] = []
         self.now: datetime = ctx.clock.now()
+        self._writer: contextlib.AbstractAsyncContextManager[AsyncSession] | None = None
 
     @property
     def today(self) -> date:
         return court_today(self.ctx.clock, self.ctx.settings.tz)
 
     async def __aenter__(self) -> UnitOfWork:
-        await self.session.begin()
+        self._writer = self.ctx.writer()
+        self.session: AsyncSession = await self._writer.__aenter__()
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            if self.session.in_transaction():
-                await self.session.rollback()
-        finally:
-            await self.session.close()
+        if self._writer is not None:  # not yet released by commit()
+            writer, self._writer = self._writer, None
+            await writer.__aexit__(exc_type, exc, tb)
 
     def enqueue(self, actor_name: str, *args: Any) -> OutboxMessage:
         """Ask for a job after commit. Arguments are ids, never personal data."""
@@ -67,6 +70,9 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
+        if self._writer is not None:  # the next writer may go while the outbox is relayed
+            writer, self._writer = self._writer, None
+            await writer.__aexit__(None, None, None)
         ids = [m.id for m in self._outbox]
         self._outbox.clear()
         if ids and self.ctx.publish_after_commit:
