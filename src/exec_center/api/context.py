@@ -89,10 +89,10 @@ class RequestContext:
         self.disclosed.clear()
 
     async def close(self) -> None:
-        """Give the read connection back; a later read opens a new session."""
+        """Give the read connection back. The session stays the request's: a resolver that still
+        holds it and reads again takes a connection that the request's end gives back."""
         if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+            await self._session.close()
 
 
 Info = _Info[RequestContext, None]
