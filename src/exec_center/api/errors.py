@@ -69,6 +69,13 @@ def client_code(error: GraphQLError) -> str:
     return "BAD_USER_INPUT"
 
 
+def with_client_code(error: GraphQLError) -> GraphQLError:
+    """The error as it is if it has a code, else with the code of the client's mistake it is."""
+    if isinstance((error.extensions or {}).get("code"), str):
+        return error
+    return _with_code(error, client_code(error))
+
+
 class ClientFacingErrors(MaskErrors):
     """Every error the client receives carries an `extensions.code`:
 

@@ -16,7 +16,7 @@ from ..context import AppContext, on_write_release_reads
 from ..db.availability import is_unavailable
 from ..services.auth import AuthenticationError, authenticate
 from .context import RequestContext
-from .errors import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
+from .errors import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, with_client_code
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,8 @@ class GraphQLView(GraphQL):
             if ctx.unavailable and ctx.response is not None:
                 ctx.response.status_code = 503
                 ctx.response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        if result.errors:  # errors of parsing and validation never reach the schema's extensions
+            result.errors = [with_client_code(error) for error in result.errors]
         return await super().process_result(request, result)
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
