@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -13,10 +14,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .api.schema import build_schema
-from .api.view import GraphQLView
+from .api.view import GraphQLView, error_response, unavailable_response
 from .clock import Clock
 from .config import Settings
 from .context import AppContext
+from .db.availability import is_unavailable
 from .services.auth import AuthenticationError, authenticate
 
 log = logging.getLogger(__name__)
@@ -67,10 +69,9 @@ def create_app(
         except Exception as error:  # the reason goes to the caller; details to the log
             log.warning("readiness: database unreachable: %s", error)
             problems["database"] = f"unreachable ({type(error).__name__})"
-        client = getattr(broker, "client", None)
-        if client is not None:
+        if not settings.embedded:
             try:
-                client.ping()
+                await asyncio.to_thread(_ping_broker, broker)
             except Exception as error:
                 log.warning("readiness: broker unreachable: %s", error)
                 problems["broker"] = f"unreachable ({type(error).__name__})"
@@ -107,9 +108,18 @@ def create_app(
             },
         )
 
+    async def fault(request: Request, error: Exception) -> Response:
+        """Whatever escaped a route: JSON with a code, never Starlette's plain-text 500."""
+        if is_unavailable(error):
+            log.warning("database unavailable at %s: %s", request.url.path, type(error).__name__)
+            return unavailable_response()
+        log.error("unexpected error at %s", request.url.path, exc_info=error)
+        return error_response(500, "Unexpected error.", "INTERNAL_SERVER_ERROR")
+
     view = GraphQLView(build_schema(debug=settings.debug), ctx, debug=settings.debug)
     app = Starlette(
         debug=False,
+        exception_handlers={Exception: fault},
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/healthz", healthz),
@@ -120,3 +130,14 @@ def create_app(
     )
     app.state.context = ctx
     return app
+
+
+def _ping_broker(broker: object) -> None:
+    """Blocking: run in a thread. Redis answers PING; RabbitMQ's connection handles its events."""
+    client = getattr(broker, "client", None)
+    if client is not None:
+        client.ping()
+        return
+    connection = getattr(broker, "connection", None)
+    if connection is not None:
+        connection.process_data_events(time_limit=0)
