@@ -34,14 +34,23 @@ def intake(n: int, *, valid: bool) -> dict:
     return variables
 
 
-async def test_a_burst_of_intakes_is_served_in_full_with_consecutive_numbers(api) -> None:
+async def test_a_burst_of_intakes_is_served_in_full_with_consecutive_numbers(api, settings, clock) -> None:
     """200 at once, one in ten invalid: every valid one filed with consecutive numbers, every
-    invalid one a userError, no 5xx (the embedded default queues writers; PostgreSQL locks)."""
+    invalid one a userError, no 5xx (the embedded default queues writers; PostgreSQL locks).
+    The bound is raised so that a slow CI machine shows correctness, not its speed
+    (bench/burst.py gives the figures)."""
     token = await api.token("affairs")
     total = 200
-    responses = await asyncio.gather(*(
-        api.post(RECEIVE, intake(n, valid=n % 10 != 9), token=token) for n in range(total)
-    ))
+    ctx, client = await _app_with(settings, clock, db_pool_timeout_seconds=120)
+    try:
+        responses = await asyncio.gather(*(
+            client.post("/graphql", json={"query": RECEIVE, "variables": intake(n, valid=n % 10 != 9)},
+                        headers={"Authorization": f"Bearer {token}"})
+            for n in range(total)
+        ))
+    finally:
+        await client.aclose()
+        await ctx.close()
     assert {r.status_code for r in responses} == {200}
     payloads = [r.json()["data"]["receiveCase"] for r in responses]
     refused = [p for n, p in enumerate(payloads) if n % 10 == 9]
