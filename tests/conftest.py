@@ -11,6 +11,7 @@ import asyncio
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -138,13 +139,76 @@ def settings(database_url: str) -> Settings:
     return _settings(database_url)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that run Dramatiq workers or need a real broker `broker`: .ci/run runs them
+    once more on RabbitMQ (`-m broker`). Those using the `workers` fixture are marked here, and so
+    is every test in a test_worker_*.py or test_broker_*.py file."""
+    for item in items:
+        name = item.path.name
+        if "workers" in getattr(item, "fixturenames", ()) or name.startswith(("test_worker_", "test_broker_")):
+            item.add_marker(pytest.mark.broker)
+
+
+class Outstanding:
+    """Messages sent and not yet acknowledged in this process, counted by a middleware: how
+    `Workers.drain()` knows RabbitMQ is idle (its queue counts leave out unacknowledged
+    messages, and its join() is for "simple integration tests" only)."""
+
+    def __init__(self) -> None:
+        from dramatiq.middleware import Middleware
+
+        self.count = 0
+        self.changed = threading.Condition()
+        counter = self
+
+        class _Counter(Middleware):
+            def after_enqueue(self, broker: Any, message: Any, delay: Any) -> None:
+                counter.add(1)
+
+            def after_ack(self, broker: Any, message: Any) -> None:
+                counter.add(-1)
+
+            def after_nack(self, broker: Any, message: Any) -> None:
+                counter.add(-1)
+
+        self.middleware = _Counter()
+
+    def add(self, n: int) -> None:
+        with self.changed:
+            self.count += n
+            self.changed.notify_all()
+
+    def reset(self) -> None:
+        with self.changed:
+            self.count = 0
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count <= 0, timeout=timeout)
+
+
+_outstanding: Outstanding | None = None
+
+
+def _is_rabbitmq(broker: Any) -> bool:
+    return type(broker).__name__ == "RabbitmqBroker"
+
+
 @pytest.fixture
 def broker(settings: Settings) -> Iterator[Any]:
+    """The process-wide broker with its queues empty (RabbitMQ: purged, with their delay and
+    dead-letter queues)."""
+    global _outstanding
     from exec_center.jobs import actors  # noqa: F401  (declares the actors)
     from exec_center.jobs.broker import setup_broker
 
     broker = setup_broker(settings)
+    if _is_rabbitmq(broker) and _outstanding is None:
+        _outstanding = Outstanding()
+        broker.add_middleware(_outstanding.middleware)
     broker.flush_all()
+    if _outstanding is not None:
+        _outstanding.reset()
     yield broker
     broker.flush_all()
 
@@ -194,7 +258,16 @@ class Workers:
                 if not any(self._pending(q) for q in self.broker.get_declared_queues()):
                     return
 
-        await asyncio.to_thread(_join)
+        def _join_rabbitmq() -> None:
+            assert _outstanding is not None
+            for _ in range(rounds):
+                if not _outstanding.wait_idle(timeout=30):
+                    raise AssertionError(f"drain: {_outstanding.count} messages still unacknowledged after 30 s")
+                self.worker.join()
+                if _outstanding.count <= 0:
+                    return
+
+        await asyncio.to_thread(_join_rabbitmq if _is_rabbitmq(self.broker) else _join)
 
     def _pending(self, queue: str) -> int:
         from dramatiq.brokers.stub import StubBroker

@@ -1,4 +1,5 @@
-"""`python -m workers.scheduler`: fires the periodic actors (deadline sweep, outbox relay, ...)."""
+"""`python -m workers.scheduler`: fires the periodic actors (deadline sweep, outbox relay, ...).
+One replica; SIGTERM or Ctrl-C stops it at once."""
 
 import logging
 

@@ -36,7 +36,7 @@ def create_app(
     `run_workers` (default: when embedded) starts Dramatiq worker threads and the scheduler
     in this process; in production they run as their own processes.
     """
-    from .jobs.broker import BrokerPublisher, setup_broker
+    from .jobs.broker import BrokerPublisher, check_broker, setup_broker
 
     broker = setup_broker(settings)
     ctx = context or AppContext.create(settings, clock=clock, publisher=BrokerPublisher(broker))
@@ -71,7 +71,7 @@ def create_app(
             problems["database"] = f"unreachable ({type(error).__name__})"
         if not settings.embedded:
             try:
-                await asyncio.to_thread(_ping_broker, broker)
+                await asyncio.to_thread(check_broker, broker)
             except Exception as error:
                 log.warning("readiness: broker unreachable: %s", error)
                 problems["broker"] = f"unreachable ({type(error).__name__})"
@@ -131,13 +131,3 @@ def create_app(
     app.state.context = ctx
     return app
 
-
-def _ping_broker(broker: object) -> None:
-    """Blocking: run in a thread. Redis answers PING; RabbitMQ's connection handles its events."""
-    client = getattr(broker, "client", None)
-    if client is not None:
-        client.ping()
-        return
-    connection = getattr(broker, "connection", None)
-    if connection is not None:
-        connection.process_data_events(time_limit=0)

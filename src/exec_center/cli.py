@@ -21,6 +21,9 @@ def _logging(debug: bool = False) -> None:
     )
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from .jobs.runtime import quiet_job_logs
+
+    quiet_job_logs()
 
 
 def _settings() -> Settings:
@@ -86,6 +89,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         log_level="info",
         access_log=False,
         proxy_headers=True,
+        # SIGTERM / Ctrl-C: requests in flight get this long, then the embedded workers as long.
+        timeout_graceful_shutdown=max(1, round(settings.worker_shutdown_seconds)),
     )
 
 
@@ -119,6 +124,9 @@ def cmd_worker(args: argparse.Namespace) -> None:
         str(args.processes),
         "--threads",
         str(args.threads),
+        # SIGTERM: messages in flight get this long, then go back to the queue (runtime.WorkerShutdown).
+        "--worker-shutdown-timeout",
+        str(int(settings.worker_shutdown_seconds * 1000)),
     ]
     os.execv(sys.executable, argv)
 
@@ -145,7 +153,7 @@ def cmd_export_schema(_args: argparse.Namespace) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="exec-center", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the API (embedded workers when no Redis is set)")
+    serve = sub.add_parser("serve", help="run the API (embedded workers when no broker is set)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
@@ -156,11 +164,11 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_migrate
     )
     sub.add_parser("demo", help="migrate and seed the demo court (idempotent)").set_defaults(func=cmd_demo)
-    worker = sub.add_parser("worker", help="run Dramatiq worker processes (needs Redis)")
+    worker = sub.add_parser("worker", help="run Dramatiq worker processes (needs Redis or RabbitMQ)")
     worker.add_argument("--processes", type=int, default=2)
     worker.add_argument("--threads", type=int, default=4)
     worker.set_defaults(func=cmd_worker)
-    sub.add_parser("scheduler", help="fire the periodic jobs (one replica; needs Redis)").set_defaults(
+    sub.add_parser("scheduler", help="fire the periodic jobs (one replica; needs a broker)").set_defaults(
         func=cmd_scheduler
     )
     sub.add_parser("export-schema", help="print the GraphQL schema (SDL) to stdout").set_defaults(

@@ -34,6 +34,11 @@ def test_postgres_urls_get_the_async_driver(tmp_path) -> None:
     ({"EXEC_CENTER_SECRET_KEY": "short"}, "EXEC_CENTER_SECRET_KEY"),
     ({"EXEC_CENTER_REDIS_URL": "redis://r:6379/0"}, "EXEC_CENTER_SECRET_KEY"),
     ({"EXEC_CENTER_DATABASE_URL": "postgresql://db/x"}, "EXEC_CENTER_SECRET_KEY"),
+    ({"EXEC_CENTER_BROKER_URL": "kafka://k:9092"}, "EXEC_CENTER_BROKER_URL"),
+    ({"EXEC_CENTER_BROKER_URL": "amqp://mq/%2F"}, "EXEC_CENTER_SECRET_KEY"),
+    ({"EXEC_CENTER_REDIS_URL": "amqp://mq/%2F"}, "EXEC_CENTER_REDIS_URL"),
+    ({"EXEC_CENTER_WORKER_SHUTDOWN_SECONDS": "soon"}, "EXEC_CENTER_WORKER_SHUTDOWN_SECONDS"),
+    ({"EXEC_CENTER_WORKER_SHUTDOWN_SECONDS": "-1"}, "EXEC_CENTER_WORKER_SHUTDOWN_SECONDS"),
 ])
 def test_malformed_values_name_the_variable(env, variable, tmp_path) -> None:
     with pytest.raises(ConfigError, match=variable):
@@ -48,3 +53,34 @@ def test_the_cli_stops_with_the_message(tmp_path, monkeypatch, capsys) -> None:
     with pytest.raises(SystemExit) as stop:
         cli.main(["migrate"])
     assert "EXEC_CENTER_COURT_CODE" in str(stop.value)
+
+
+KEY = {"EXEC_CENTER_SECRET_KEY": "k" * 40}
+
+
+@pytest.mark.parametrize("env,url,kind", [
+    ({}, None, "stub"),
+    ({"EXEC_CENTER_BROKER_URL": "redis://r:6379/0"}, "redis://r:6379/0", "redis"),
+    ({"EXEC_CENTER_BROKER_URL": "rediss://r:6380/1"}, "rediss://r:6380/1", "redis"),
+    ({"EXEC_CENTER_BROKER_URL": "amqp://court:pw@mq:5672/%2F"}, "amqp://court:pw@mq:5672/%2F", "rabbitmq"),
+    ({"EXEC_CENTER_BROKER_URL": "amqps://mq:5671/court"}, "amqps://mq:5671/court", "rabbitmq"),
+    # The older name keeps working, alone or set to the same URL.
+    ({"EXEC_CENTER_REDIS_URL": "redis://r:6379/0"}, "redis://r:6379/0", "redis"),
+    ({"EXEC_CENTER_REDIS_URL": "redis://r/0", "EXEC_CENTER_BROKER_URL": "redis://r/0"}, "redis://r/0", "redis"),
+])
+def test_the_broker_url_picks_the_broker(env, url, kind, tmp_path) -> None:
+    settings = load_settings({"EXEC_CENTER_VAR_DIR": str(tmp_path), **KEY, **env})
+    assert settings.broker_url == url and settings.broker_kind == kind
+    assert settings.embedded is (url is None)
+
+
+def test_two_different_broker_urls_are_refused(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="set only EXEC_CENTER_BROKER_URL"):
+        load_settings({"EXEC_CENTER_VAR_DIR": str(tmp_path), **KEY,
+                       "EXEC_CENTER_BROKER_URL": "amqp://mq/%2F", "EXEC_CENTER_REDIS_URL": "redis://r/0"})
+
+
+def test_the_worker_shutdown_time(tmp_path) -> None:
+    assert load_settings({"EXEC_CENTER_VAR_DIR": str(tmp_path)}).worker_shutdown_seconds == 10
+    settings = load_settings({"EXEC_CENTER_VAR_DIR": str(tmp_path), "EXEC_CENTER_WORKER_SHUTDOWN_SECONDS": "2.5"})
+    assert settings.worker_shutdown_seconds == 2.5

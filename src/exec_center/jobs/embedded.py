@@ -26,6 +26,8 @@ class EmbeddedWorkers:
         scheduler: bool = True,
     ) -> None:
         runtime.configure(settings, clock)
+        runtime.quiet_job_logs()
+        self.settings = settings
         self.broker = setup_broker(settings)
         from . import actors  # noqa: F401  (declare the actors before the worker starts)
 
@@ -37,9 +39,16 @@ class EmbeddedWorkers:
         if self.scheduler is not None:
             add_periodic_jobs(self.scheduler)
             self.scheduler.start()
-        log.info("embedded workers started (StubBroker, %s threads)", self.worker.worker_threads)
+        log.info("embedded workers started (%s threads)", self.worker.worker_threads)
 
     def stop(self) -> None:
-        if self.scheduler is not None:
+        """No more firings; messages in flight get `worker_shutdown_seconds` to finish, then
+        they are interrupted (their transactions roll back; the outbox and reconciliation
+        bring back what the in-memory queue loses with the process)."""
+        if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        self.worker.stop()
+        # Dramatiq's own bound is a backstop: the WorkerShutdown middleware interrupts what is
+        # still running after worker_shutdown_seconds, and the threads then let go at once.
+        seconds = self.settings.worker_shutdown_seconds + runtime.RELEASE_TIMEOUT_SECONDS
+        self.worker.stop(timeout=int(seconds * 1000))
+        log.info("embedded workers stopped")
