@@ -47,6 +47,10 @@ class Settings:
     # what has not finished goes back to the queue (it is redelivered, and every actor is
     # idempotent).
     worker_shutdown_seconds: float = 10.0
+    # How often reconciliation re-wakes work that a lost message or a dead worker left undone;
+    # work counts as stuck after twice this, so a worker's death delays a case by at most about
+    # three times this plus the provider's answer time.
+    reconcile_seconds: float = 15.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -180,6 +184,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_max_overflow=int(_number(env, "DB_MAX_OVERFLOW", 10, int, 0)),
         db_pool_timeout_seconds=_number(env, "DB_POOL_TIMEOUT_SECONDS", 10.0, float, 0.1),
         worker_shutdown_seconds=_number(env, "WORKER_SHUTDOWN_SECONDS", 10.0, float, 0),
+        reconcile_seconds=_number(env, "RECONCILE_SECONDS", 15.0, float, 1),
     )
 
 

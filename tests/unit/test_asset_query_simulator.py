@@ -23,6 +23,7 @@ from exec_center.integrations.asset_query import (
     ProviderUnavailable,
     SimulatedAssetQueryProvider,
     StaticAssetQueryProvider,
+    UnknownReference,
     make_provider,
     simulate_findings,
 )
@@ -203,18 +204,48 @@ async def test_nothing_found_is_an_empty_list_not_none(clock):
 
 async def test_submit_is_idempotent_per_case_and_category(clock):
     provider = reliable(clock)
-    assert provider.submitted_count(CASE, "BANK_DEPOSIT") == 0
+    assert await provider.submitted_count(CASE, "BANK_DEPOSIT") == 0
     first = await provider.submit(request())
     assert re.fullmatch(r"SIM-[0-9a-f]{16}", first)
     for attempt in (1, 1, 2, 3):  # redelivered messages and retries
         assert await provider.submit(request(attempt=attempt)) == first
-    assert provider.submitted_count(CASE, "BANK_DEPOSIT") == 1
+    assert await provider.submitted_count(CASE, "BANK_DEPOSIT") == 1
 
     other_category = await provider.submit(request(category="REAL_ESTATE"))
     other_case = await provider.submit(request(case(2)))
     assert len({first, other_category, other_case}) == 3
-    assert provider.submitted_count(CASE, "REAL_ESTATE") == 1
-    assert provider.submitted_count(case(2), "BANK_DEPOSIT") == 1
+    assert await provider.submitted_count(CASE, "REAL_ESTATE") == 1
+    assert await provider.submitted_count(case(2), "BANK_DEPOSIT") == 1
+
+
+async def test_submit_is_idempotent_by_the_requests_key(clock):
+    provider = reliable(clock, delay=0)
+    first = await provider.submit(request_with_key("exec-center/asset-query/1"))
+    assert await provider.submit(request_with_key("exec-center/asset-query/1", attempt=2)) == first
+    other = await provider.submit(request_with_key("exec-center/asset-query/2", ordinal=2))
+    assert other != first
+    # One query per respondent: the second respondent's is a query of its own, with its own assets.
+    assert await provider.submitted_count(CASE, "BANK_DEPOSIT") == 2
+    assert await provider.fetch(first) == simulate_findings(CASE, "BANK_DEPOSIT")
+    assert await provider.fetch(other) == simulate_findings(CASE, "BANK_DEPOSIT", respondent=2)
+
+
+def request_with_key(key: str, attempt: int = 1, ordinal: int = 1) -> AssetQueryRequest:
+    return AssetQueryRequest(case_number=CASE, category="BANK_DEPOSIT", respondent_name="李四",
+                             respondent_id_number=RID, attempt=attempt, respondent_ordinal=ordinal,
+                             idempotency_key=key)
+
+
+def test_each_finding_has_a_reference_of_its_own_for_each_respondent():
+    refs = [f.reference for n in range(1, 101) for c in QUERIED_CATEGORIES for r in (1, 2)
+            for f in simulate_findings(case(n), c, respondent=r)]
+    assert all(ref and re.fullmatch(r"SIM-F-[0-9a-f]{16}", ref) for ref in refs)
+    assert len(set(refs)) == len(refs)
+    assert [f.reference for f in simulate_findings(case(2), "BANK_DEPOSIT")] == [
+        f.reference for f in simulate_findings(case(2), "BANK_DEPOSIT")]
+    # Another respondent of the same case has other assets.
+    assert whole_case(case(7)) != tuple(f for c in QUERIED_CATEGORIES
+                                        for f in simulate_findings(case(7), c, respondent=2))
 
 
 async def test_request_id_is_the_same_across_instances(clock):
@@ -236,7 +267,7 @@ def test_concurrent_submits_from_several_threads_start_one_query(clock):
     for t in threads:
         t.join()
     assert len(ids) == 8 and len(set(ids)) == 1
-    assert provider.submitted_count(CASE, "BANK_DEPOSIT") == 1
+    assert asyncio.run(provider.submitted_count(CASE, "BANK_DEPOSIT")) == 1
 
 
 async def test_same_case_and_category_for_another_respondent_is_refused(clock):
@@ -246,15 +277,16 @@ async def test_same_case_and_category_for_another_respondent_is_refused(clock):
         await provider.submit(request(id_number="91445322MA4ABCDE15"))
     assert excinfo.value.retryable is False
     assert RID not in str(excinfo.value) and "91445322MA4ABCDE15" not in str(excinfo.value)
-    assert provider.submitted_count(CASE, "BANK_DEPOSIT") == 1
+    assert await provider.submitted_count(CASE, "BANK_DEPOSIT") == 1
 
 
 async def test_fetch_of_an_unknown_id_is_not_retryable(clock):
     provider = reliable(clock)
     with pytest.raises(AssetQueryError) as excinfo:
         await provider.fetch("SIM-0000000000000000")
-    assert type(excinfo.value) is AssetQueryError
+    assert type(excinfo.value) is UnknownReference
     assert excinfo.value.retryable is False
+    assert "SIM-0000000000000000" in str(excinfo.value)
 
 
 # --- failure injection -----------------------------------------------------------------------
@@ -266,9 +298,9 @@ async def test_failure_rate_one_fails_submits_until_the_guaranteed_attempt(clock
         with pytest.raises(ProviderUnavailable) as excinfo:
             await provider.submit(request(attempt=attempt))
         assert excinfo.value.retryable is True
-        assert provider.submitted_count(CASE, "BANK_DEPOSIT") == 0  # a failed submit starts nothing
+        assert await provider.submitted_count(CASE, "BANK_DEPOSIT") == 0  # a failed submit starts nothing
     request_id = await provider.submit(request(attempt=ALWAYS_SUCCEEDS_FROM))
-    assert provider.submitted_count(CASE, "BANK_DEPOSIT") == 1
+    assert await provider.submitted_count(CASE, "BANK_DEPOSIT") == 1
     clock.advance(seconds=2)
     assert await provider.fetch(request_id) == simulate_findings(CASE, "BANK_DEPOSIT")
 
@@ -426,7 +458,7 @@ async def test_static_provider_answers_at_once_with_the_given_findings():
     assert isinstance(provider, AssetQueryProvider)
     request_id = await provider.submit(request(category="VEHICLE"))
     assert await provider.submit(request(category="VEHICLE", attempt=2)) == request_id
-    assert provider.submitted_count(CASE, "VEHICLE") == 1
+    assert await provider.submitted_count(CASE, "VEHICLE") == 1
     answer = await provider.fetch(request_id)
     assert answer == [car]
     answer.clear()  # the caller's copy; the configured answer stays

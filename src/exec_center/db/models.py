@@ -304,22 +304,32 @@ class CaseParty(Base):
 
 
 class AssetQuery(Base):
-    """One query per asset category per case (Art. 14); unique so a redelivery sends none twice."""
+    """One query per respondent per asset category of a case (Art. 14); unique, so a redelivered
+    message sends none twice. Its status only moves forward (PENDING -> SUBMITTED -> ANSWERED, or
+    FAILED), each step a conditional update from the status it expects; ANSWERED and FAILED are
+    final. The one way back, SUBMITTED -> PENDING, is taken only when the provider no longer knows
+    the reference it gave."""
 
     __tablename__ = "asset_queries"
     __table_args__ = (
-        sa.UniqueConstraint("case_id", "category", name="uq_asset_queries_case_category"),
+        sa.UniqueConstraint("case_id", "party_id", "category", name="uq_asset_queries_case_party_category"),
         sa.Index("ix_asset_queries_status", "status", "next_poll_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     case_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"))
+    # The respondent whose assets are queried.
+    party_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("case_parties.id"))
     category: Mapped[AssetCategory] = mapped_column(enum_column(AssetCategory))
     status: Mapped[str] = mapped_column(sa.String(12))  # PENDING, SUBMITTED, ANSWERED, FAILED
     provider_request_id: Mapped[str | None] = mapped_column(sa.String(64))
-    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)  # submits tried
+    fetch_failures: Mapped[int] = mapped_column(sa.Integer, default=0)  # fetches that failed for now
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the query next needs a worker: PENDING - the submit is due (after a refusal's back-off,
+    # or when the dispatch that took it on should have finished: past it, reconciliation wakes
+    # the dispatch again); SUBMITTED - the next look for the answer. None once final.
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -327,10 +337,14 @@ class AssetQuery(Base):
 
 class AssetFinding(Base):
     __tablename__ = "asset_findings"
+    # A provider's answer is stored once: one row per (query, the provider's reference of the
+    # item). Findings entered by hand have no reference (NULLs never collide).
+    __table_args__ = (sa.Index("uq_asset_findings_query_ref", "query_id", "provider_ref", unique=True),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     case_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
     query_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("asset_queries.id"))
+    provider_ref: Mapped[str | None] = mapped_column(sa.String(100))
     category: Mapped[AssetCategory] = mapped_column(enum_column(AssetCategory))
     institution: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.String(500))
@@ -342,6 +356,25 @@ class AssetFinding(Base):
     source: Mapped[str] = mapped_column(sa.String(12))  # QUERY, MANUAL, IMPORT
     created_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SimulatedAssetRequest(Base):
+    """The asset-query simulator's own records, kept in the database as a real provider keeps
+    them on its side: every worker process (and the API's) sees the same submitted queries.
+    No personal data: the request is kept as its case number, category and respondent ordinal,
+    and a digest that tells a reused idempotency key from a repeat of the same request."""
+
+    __tablename__ = "simulated_asset_requests"
+
+    reference: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    case_number: Mapped[str] = mapped_column(sa.String(40))
+    category: Mapped[str] = mapped_column(sa.String(40))
+    respondent_ordinal: Mapped[int] = mapped_column(sa.Integer)
+    request_digest: Mapped[str] = mapped_column(sa.String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ready_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the answer is given from then on
+    fetches: Mapped[int] = mapped_column(sa.Integer, default=0)
 
 
 class ControlMeasure(Base):

@@ -6,9 +6,11 @@ disposable property found goes on the pre-disposal list.
 
 The real systems are asynchronous: a query is submitted, and the feedback (查询反馈) arrives
 hours or days later. The port mirrors that with ``submit`` (returns the provider's request id)
-and ``fetch`` (``None`` while pending). Categories are passed as their string identifiers
-(``"BANK_DEPOSIT"``, …) so this module does not depend on the domain's ``AssetCategory``; a
-str-valued Enum member is accepted too and normalised to its value.
+and ``fetch`` (``None`` while pending). A submit is idempotent by the request's idempotency key,
+as a real provider's is: the same key returns the same request id and starts nothing new.
+Categories are passed as their string identifiers (``"BANK_DEPOSIT"``, …) so this module does
+not depend on the domain's ``AssetCategory``; a str-valued Enum member is accepted too and
+normalised to its value.
 
 Personal data: the respondent's ID number is sent to the provider and nowhere else. It is kept
 out of reprs, request ids, exception messages, logs and findings; account numbers appear in
@@ -17,19 +19,23 @@ findings only as their last four digits.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import random
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from exec_center.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from exec_center.context import AppContext
 
 __all__ = [
     "ALWAYS_SUCCEEDS_FROM",
@@ -43,6 +49,7 @@ __all__ = [
     "ProviderUnavailable",
     "SimulatedAssetQueryProvider",
     "StaticAssetQueryProvider",
+    "UnknownReference",
     "make_provider",
     "simulate_findings",
 ]
@@ -92,6 +99,10 @@ class AssetQueryRequest:
     # tracebacks that print the request.
     respondent_id_number: str = field(repr=False)
     attempt: int = 1  # 1 on the first try, 2 on the first retry, ...
+    respondent_ordinal: int = 1  # which respondent of the case: 1 for the first, 2, ...
+    # The same key, the same query: a retry or a redelivered message starts nothing new. The
+    # caller names the query (no personal data); by default (case number, category, respondent).
+    idempotency_key: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "category", _category_id(self.category))
@@ -99,8 +110,16 @@ class AssetQueryRequest:
             raise ValueError("case_number is required")
         if not self.respondent_id_number:
             raise ValueError("respondent_id_number is required")
-        if isinstance(self.attempt, bool) or not isinstance(self.attempt, int) or self.attempt < 1:
-            raise ValueError(f"attempt must be an integer >= 1, got {self.attempt!r}")
+        for name in ("attempt", "respondent_ordinal"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if not self.idempotency_key:
+            object.__setattr__(
+                self, "idempotency_key", f"{self.case_number}|{self.category}|{self.respondent_ordinal}"
+            )
+        if len(self.idempotency_key) > 200:
+            raise ValueError("idempotency_key is at most 200 characters")
 
 
 @dataclass(frozen=True)
@@ -115,6 +134,8 @@ class AssetFindingData:
     first_seal: bool  # this court would be the first to seal/freeze it (首封)
     disposable: bool  # 可处置财产 (Art. 19)
     respondent_holds_mortgage: bool = False  # real estate on which the respondent holds a mortgage
+    # The provider's id of this item in its answer (no personal data); None when it gives none.
+    reference: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "category", _category_id(self.category))
@@ -126,6 +147,8 @@ class AssetFindingData:
                 raise ValueError(f"value must be a finite, non-negative Decimal, got {self.value!r}")
             if self.value != self.value.quantize(_CENT):
                 raise ValueError(f"value has more than 2 decimals: {self.value}")
+        if self.reference is not None and not 0 < len(self.reference) <= 100:
+            raise ValueError("reference is 1 to 100 characters")
 
 
 class AssetQueryError(Exception):
@@ -160,78 +183,237 @@ class ProviderTimeout(AssetQueryError):
     default_retryable = True
 
 
+class UnknownReference(AssetQueryError):
+    """The provider does not know the request id it was asked about (it has lost the query):
+    fetching again cannot help; the query has to be submitted again."""
+
+
 @runtime_checkable
 class AssetQueryProvider(Protocol):
+    """The port. A provider that keeps state in the database (the simulator) also has
+    ``bind(ctx) -> AssetQueryProvider``: the same provider, working through that context's
+    database; callers get the bound one from ``services.asset_queries.provider_for(ctx)``."""
+
     async def submit(self, request: AssetQueryRequest) -> str:
-        """Send one query; returns the provider's request id. Idempotent per (case_number, category):
-        submitting the same query again returns the same id and starts no second query."""
+        """Send one query; returns the provider's request id. Idempotent by the request's
+        idempotency key: submitting it again returns the same id and starts no second query."""
         ...
 
     async def fetch(self, request_id: str) -> list[AssetFindingData] | None:
         """The findings when the answer has come (possibly an empty list: nothing found), None while
-        pending."""
+        pending. ``UnknownReference`` for a request id the provider does not know."""
         ...
 
 
-# --- shared bookkeeping ----------------------------------------------------------------------
+# --- where a provider keeps the queries it was sent ------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Submitted:
+class SubmittedQuery:
+    """What a provider keeps of a query: enough to answer it the same way every time."""
+
+    reference: str
+    idempotency_key: str
+    case_number: str
+    category: str
+    respondent_ordinal: int
+    # Tells a repeat of the request from another request under the same key, without keeping
+    # the respondent's ID number.
+    request_digest: str
     submitted_at: datetime
-    request: AssetQueryRequest
+    ready_at: datetime  # the answer is given from then on
 
 
-class _Registry:
-    """Submitted queries by request id, shared by the API's and the workers' event loops."""
+class _Store(Protocol):
+    async def register(self, query: SubmittedQuery) -> SubmittedQuery:
+        """Keep `query` unless its key is known; returns what is kept under the key."""
+        ...
 
-    def __init__(self, clock: Clock, prefix: str) -> None:
-        self._clock = clock
-        self._prefix = prefix
-        self._lock = threading.Lock()
-        self._queries: dict[str, _Submitted] = {}
-        self._fetches: dict[str, int] = {}
-        self._started: dict[str, int] = {}  # queries actually started, by request id
-
-    def request_id(self, case_number: str, category: str) -> str:
-        # Deterministic, and derived from the case and category only: no personal data.
-        digest = hashlib.sha256(f"{case_number}|{category}".encode()).hexdigest()
-        return self._prefix + digest[:16]
-
-    def register(self, request: AssetQueryRequest) -> str:
-        request_id = self.request_id(request.case_number, request.category)
-        with self._lock:
-            existing = self._queries.get(request_id)
-            if existing is None:
-                self._queries[request_id] = _Submitted(self._clock.now(), request)
-                self._started[request_id] = self._started.get(request_id, 0) + 1
-                logger.debug(
-                    "asset query %s started: %s %s", request_id, request.case_number, request.category
-                )
-            elif existing.request.respondent_id_number != request.respondent_id_number:
-                # Same case and category but another respondent: returning the first query's id
-                # would hand back someone else's assets. The id number stays out of the message.
-                raise AssetQueryError(
-                    f"query {request_id} ({request.case_number} {request.category}) was already "
-                    "submitted for a different respondent",
-                    retryable=False,
-                )
-        return request_id
-
-    def lookup(self, request_id: str) -> tuple[_Submitted, int]:
+    async def fetched(self, reference: str) -> tuple[SubmittedQuery, int] | None:
         """The query and how many times it has now been fetched (this call included)."""
-        with self._lock:
-            submitted = self._queries.get(request_id)
-            if submitted is None:
-                raise AssetQueryError(f"unknown asset query request id {request_id!r}", retryable=False)
-            count = self._fetches.get(request_id, 0) + 1
-            self._fetches[request_id] = count
-        return submitted, count
+        ...
 
-    def submitted_count(self, case_number: str, category: str) -> int:
-        request_id = self.request_id(case_number, _category_id(category))
+    async def started(self, case_number: str, category: str) -> int:
+        """How many queries were started for (case_number, category): one per respondent."""
+        ...
+
+
+class _MemoryStore:
+    """In this process's memory: for an unbound provider (unit tests, a single process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # shared by the API's and the workers' event loops
+        self._queries: dict[str, SubmittedQuery] = {}  # by idempotency key
+        self._references: dict[str, str] = {}  # reference -> idempotency key
+        self._fetches: dict[str, int] = {}
+
+    async def register(self, query: SubmittedQuery) -> SubmittedQuery:
         with self._lock:
-            return self._started.get(request_id, 0)
+            kept = self._queries.setdefault(query.idempotency_key, query)
+            self._references[kept.reference] = kept.idempotency_key
+        return kept
+
+    async def fetched(self, reference: str) -> tuple[SubmittedQuery, int] | None:
+        with self._lock:
+            key = self._references.get(reference)
+            if key is None:
+                return None
+            count = self._fetches[reference] = self._fetches.get(reference, 0) + 1
+            return self._queries[key], count
+
+    async def started(self, case_number: str, category: str) -> int:
+        category = _category_id(category)
+        with self._lock:
+            queries = list(self._queries.values())
+        return sum(q.case_number == case_number and q.category == category for q in queries)
+
+
+class _DatabaseStore:
+    """In the database (table ``simulated_asset_requests``), where every worker process sees it.
+
+    Each call is one short write transaction of its own, taken through the context's writer (on
+    SQLite it queues at the process's writer gate like a unit of work), so it must be called
+    outside any open unit of work - as the asset-query service calls a provider: between them.
+    """
+
+    def __init__(self, ctx: AppContext) -> None:
+        self._ctx = ctx
+
+    async def register(self, query: SubmittedQuery) -> SubmittedQuery:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        from exec_center.db.models import SimulatedAssetRequest as Row
+
+        async with self._ctx.writer() as session:
+            insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+            await session.execute(
+                insert(Row)
+                .values(
+                    reference=query.reference,
+                    idempotency_key=query.idempotency_key,
+                    case_number=query.case_number,
+                    category=query.category,
+                    respondent_ordinal=query.respondent_ordinal,
+                    request_digest=query.request_digest,
+                    submitted_at=query.submitted_at,
+                    ready_at=query.ready_at,
+                    fetches=0,
+                )
+                .on_conflict_do_nothing()
+            )
+            row = await session.get(Row, query.reference)
+            await session.commit()
+        assert row is not None
+        return _submitted(row)
+
+    async def fetched(self, reference: str) -> tuple[SubmittedQuery, int] | None:
+        import sqlalchemy as sa
+
+        from exec_center.db.models import SimulatedAssetRequest as Row
+
+        async with self._ctx.writer() as session:
+            counted = await session.execute(
+                sa.update(Row)
+                .where(Row.reference == reference)
+                .values(fetches=Row.fetches + 1)
+                .execution_options(synchronize_session=False)
+            )
+            row = await session.get(Row, reference) if counted.rowcount else None
+            await session.commit()
+        return None if row is None else (_submitted(row), row.fetches)
+
+    async def started(self, case_number: str, category: str) -> int:
+        import sqlalchemy as sa
+
+        from exec_center.db.models import SimulatedAssetRequest as Row
+
+        async with self._ctx.sessionmaker() as session:
+            count = await session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Row)
+                .where(Row.case_number == case_number, Row.category == _category_id(category))
+            )
+        return int(count or 0)
+
+
+def _submitted(row: object) -> SubmittedQuery:
+    return SubmittedQuery(
+        **{name: getattr(row, name) for name in SubmittedQuery.__dataclass_fields__}  # type: ignore[arg-type]
+    )
+
+
+def _reference(prefix: str, idempotency_key: str) -> str:
+    # Deterministic, and derived from the key only: no personal data.
+    return prefix + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
+
+
+def _request_digest(reference: str, request: AssetQueryRequest) -> str:
+    """What identifies the request under its key (the attempt aside); salted with the reference."""
+    return hashlib.sha256(
+        "\x1f".join(
+            (
+                reference,
+                request.case_number,
+                request.category,
+                str(request.respondent_ordinal),
+                request.respondent_name,
+                request.respondent_id_number,
+            )
+        ).encode()
+    ).hexdigest()
+
+
+class _Provider:
+    """Bookkeeping shared by the simulator and the static provider: idempotent submits by key,
+    lookups by reference, in memory until bound to a context's database."""
+
+    _prefix = ""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._store: _Store = _MemoryStore()
+
+    def bind(self, ctx: AppContext) -> _Provider:
+        """This provider keeping its queries in `ctx`'s database (shared by every process)."""
+        bound = copy.copy(self)
+        bound._store = _DatabaseStore(ctx)
+        return bound
+
+    async def _register(self, request: AssetQueryRequest, delay: timedelta) -> str:
+        reference = _reference(self._prefix, request.idempotency_key)
+        now = self._clock.now()
+        query = SubmittedQuery(
+            reference=reference,
+            idempotency_key=request.idempotency_key,
+            case_number=request.case_number,
+            category=request.category,
+            respondent_ordinal=request.respondent_ordinal,
+            request_digest=_request_digest(reference, request),
+            submitted_at=now,
+            ready_at=now + delay,
+        )
+        kept = await self._store.register(query)
+        if kept.request_digest != query.request_digest:
+            # The same key for another query (another respondent): returning the first query's
+            # id would hand back someone else's assets. The id number stays out of the message.
+            raise AssetQueryError(
+                f"query {reference} ({request.case_number} {request.category}) was already "
+                "submitted for a different respondent",
+                retryable=False,
+            )
+        logger.debug("asset query %s submitted: %s %s", reference, request.case_number, request.category)
+        return reference
+
+    async def _lookup(self, request_id: str) -> tuple[SubmittedQuery, int]:
+        found = await self._store.fetched(request_id)
+        if found is None:
+            raise UnknownReference(f"unknown asset query request id {request_id!r}")
+        return found
+
+    async def submitted_count(self, case_number: str, category: str) -> int:
+        """How many queries were started for (case_number, category): one per respondent at most,
+        however often they were submitted."""
+        return await self._store.started(case_number, category)
 
 
 # --- the simulator ---------------------------------------------------------------------------
@@ -251,14 +433,20 @@ def _unit(*parts: object) -> float:
     return int.from_bytes(_digest(*parts)[:8], "big") / 2**64
 
 
-class SimulatedAssetQueryProvider:
+class SimulatedAssetQueryProvider(_Provider):
     """A stand-in for the query-and-control system: deterministic findings, delay and failures.
 
-    Findings depend only on (seed, case_number, category), so a demo or a test sees the same
-    assets for the same case number every time. Time comes from the injected clock; nothing
-    sleeps: ``fetch`` answers ``None`` until ``delay_seconds`` have passed since the first
-    submit of the query.
+    Findings depend only on (seed, case_number, category, respondent ordinal), so a demo or a
+    test sees the same assets for the same case number every time. Time comes from the injected
+    clock; nothing sleeps: ``fetch`` answers ``None`` until ``delay_seconds`` have passed since
+    the first submit of the query.
+
+    Unbound, it keeps the queries it was sent in this process's memory; ``bind(ctx)`` (which the
+    asset-query service always does) keeps them in the database, as a real provider keeps them
+    on its side, so that every worker process can fetch what another one submitted.
     """
+
+    _prefix = "SIM-"
 
     def __init__(
         self,
@@ -273,12 +461,11 @@ class SimulatedAssetQueryProvider:
         for name, rate in (("failure_rate", failure_rate), ("timeout_rate", timeout_rate)):
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
-        self._clock = clock
+        super().__init__(clock)
         self._delay = timedelta(seconds=delay_seconds)
         self._failure_rate = failure_rate
         self._timeout_rate = timeout_rate
         self._seed = seed
-        self._registry = _Registry(clock, prefix="SIM-")
 
     def __repr__(self) -> str:
         return (
@@ -288,7 +475,7 @@ class SimulatedAssetQueryProvider:
 
     async def submit(self, request: AssetQueryRequest) -> str:
         # A system that is down rejects every submit, so the failure is decided before the
-        # registry is consulted; it depends on the attempt, so a retry can get through.
+        # queries kept are consulted; it depends on the attempt, so a retry can get through.
         if (
             request.attempt < ALWAYS_SUCCEEDS_FROM
             and _unit(self._seed, request.case_number, request.category, request.attempt, "submit")
@@ -298,23 +485,23 @@ class SimulatedAssetQueryProvider:
                 f"query system unavailable for {request.case_number} {request.category} "
                 f"(attempt {request.attempt})"
             )
-        return self._registry.register(request)
+        return await self._register(request, self._delay)
 
     async def fetch(self, request_id: str) -> list[AssetFindingData] | None:
-        submitted, fetch_count = self._registry.lookup(request_id)
+        submitted, fetch_count = await self._lookup(request_id)
         if (
             fetch_count < ALWAYS_SUCCEEDS_FROM
             and _unit(self._seed, request_id, fetch_count, "fetch") < self._timeout_rate
         ):
             raise ProviderTimeout(f"no answer in time for {request_id} (fetch {fetch_count})")
-        if self._clock.now() - submitted.submitted_at < self._delay:
+        if self._clock.now() < submitted.ready_at:
             return None
-        request = submitted.request
-        return simulate_findings(request.case_number, request.category, seed=self._seed)
-
-    def submitted_count(self, case_number: str, category: str) -> int:
-        """How many submits started a query for (case_number, category): 0 or 1, never more."""
-        return self._registry.submitted_count(case_number, category)
+        return simulate_findings(
+            submitted.case_number,
+            submitted.category,
+            seed=self._seed,
+            respondent=submitted.respondent_ordinal,
+        )
 
 
 # --- simulated findings: a county in 云浮市, Guangdong ------------------------------------------
@@ -605,39 +792,43 @@ _GENERATORS: dict[str, Callable[[random.Random, str], list[AssetFindingData]]] =
 
 
 def simulate_findings(
-    case_number: str, category: str, *, seed: str = "exec-center"
+    case_number: str, category: str, *, seed: str = "exec-center", respondent: int = 1
 ) -> list[AssetFindingData]:
-    """The simulator's findings for (case_number, category): a pure function of its arguments."""
+    """The simulator's findings for (case_number, category) of the case's `respondent`-th
+    respondent: a pure function of its arguments. Each finding carries a reference of its own."""
     category = _category_id(category)
-    rng = random.Random(int.from_bytes(_digest(seed, case_number, category), "big"))
-    return _GENERATORS[category](rng, case_number)
+    parts: tuple[object, ...] = (seed, case_number, category) + ((respondent,) if respondent != 1 else ())
+    rng = random.Random(int.from_bytes(_digest(*parts), "big"))
+    return [
+        replace(finding, reference=f"SIM-F-{_digest(*parts, index).hex()[:16]}")
+        for index, finding in enumerate(_GENERATORS[category](rng, case_number))
+    ]
 
 
 # --- a provider with fixed answers -----------------------------------------------------------
 
 
-class StaticAssetQueryProvider:
+class StaticAssetQueryProvider(_Provider):
     """Answers at once with the findings given per category (none for a missing category)."""
 
+    _prefix = "STATIC-"
+
     def __init__(self, findings: Mapping[str, list[AssetFindingData]]) -> None:
+        super().__init__(SystemClock())  # time only for bookkeeping
         self._findings: dict[str, tuple[AssetFindingData, ...]] = {}
         for category, items in findings.items():
             key = _category_id(category)
             if any(item.category != key for item in items):
                 raise ValueError(f"findings under {key} must all have category {key}")
             self._findings[key] = tuple(items)
-        self._registry = _Registry(SystemClock(), prefix="STATIC-")  # time only for bookkeeping
 
     async def submit(self, request: AssetQueryRequest) -> str:
-        return self._registry.register(request)
+        return await self._register(request, timedelta(0))
 
     async def fetch(self, request_id: str) -> list[AssetFindingData] | None:
-        submitted, _ = self._registry.lookup(request_id)
+        submitted, _ = await self._lookup(request_id)
         # A fresh list each time: callers may not alter the configured answers.
-        return list(self._findings.get(submitted.request.category, ()))
-
-    def submitted_count(self, case_number: str, category: str) -> int:
-        return self._registry.submitted_count(case_number, category)
+        return list(self._findings.get(submitted.category, ()))
 
 
 # --- factory ---------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ async def escalate_deadlines() -> None:
         )
 
 
-@dramatiq.actor(queue_name="default", max_retries=10, time_limit=600_000)
+# max_backoff: a retry held longer than RabbitMQ's consumer timeout (30 min) would close the consumer.
+@dramatiq.actor(queue_name="default", max_retries=10, time_limit=600_000, max_backoff=600_000)
 async def recompute_deadlines(start: str, end: str) -> None:
     """After a calendar change: move the open deadlines whose period overlaps [start, end]."""
     from datetime import date
@@ -57,12 +58,18 @@ async def recompute_deadlines(start: str, end: str) -> None:
     queue_name="default", max_retries=20, min_backoff=1_000, max_backoff=300_000, time_limit=120_000
 )
 async def dispatch_asset_queries(case_id: int) -> None:
-    """Send a case's asset queries (one per category); retried with backoff while the provider
-    refuses; a redelivered message sends nothing twice."""
+    """Send a case's asset queries (one per respondent and category); retried with backoff while
+    the provider refuses; a redelivered message sends nothing twice."""
     from ..services import asset_queries
 
     ctx = await worker_context()
-    result = await asset_queries.dispatch(ctx, case_id)
+    try:
+        result = await asset_queries.dispatch(ctx, case_id)
+    except asset_queries.RetryLater as refused:
+        # The provider said "later": expected, so no traceback. Dramatiq retries with back-off
+        # (and logs the retry at INFO); past its retries, reconciliation wakes the dispatch.
+        log.info("%s; trying again later", refused)
+        raise dramatiq.Retry(str(refused)) from None
     if result.submitted:
         delay_ms = int(ctx.settings.asset_query_delay_seconds * 1000)
         poll_case_queries.send_with_options(args=(case_id, 1), delay=delay_ms)
@@ -95,18 +102,37 @@ async def poll_asset_queries() -> None:
 
 @dramatiq.actor(queue_name="default", max_retries=3, time_limit=300_000)
 async def reconcile_cases() -> None:
-    """Periodic: wake the dispatch of cases received but never dispatched (a lost message)."""
+    """Periodic: wake whatever a lost message (or a worker killed mid-job) left undone - a dispatch
+    never run or stopped half-way, a ruling never rendered, answers nobody looked at - and move on
+    cases whose answers are all in. Each wake-up is idempotent, so waking too much costs nothing
+    but the work of finding nothing to do."""
     from ..services import asset_queries
 
     ctx = await worker_context()
-    for case_id in await asset_queries.reconcile(ctx):
-        log.warning("reconciliation: case %s was never dispatched; waking it", case_id)
-        # The ruling was enqueued with the dispatch and may be lost with it; rendering is idempotent.
-        render_case_document.send(case_id, "QUERY_CONTROL_RULING")
+    found = await asset_queries.reconcile(ctx)
+    for case_id in found.rulings:
+        render_case_document.send(case_id, asset_queries.RULING)
+    for case_id in found.dispatch:
         dispatch_asset_queries.send(case_id)
+    for case_id in found.polls:
+        poll_case_queries.send(case_id)
     moved = await asset_queries.finish_stalled(ctx)
-    if moved:
-        log.warning("reconciliation: %s cases had all their answers but were still querying", moved)
+    if found or moved:
+        log.warning(
+            "reconciliation: woke the dispatch of %s case(s) %s, the ruling of %s %s, the poll of %s %s; "
+            "%s case(s) had all their answers and moved to analysis",
+            len(found.dispatch),
+            _some(found.dispatch),
+            len(found.rulings),
+            _some(found.rulings),
+            len(found.polls),
+            _some(found.polls),
+            moved,
+        )
+
+
+def _some(ids: list[int], shown: int = 10) -> str:
+    return "[" + ", ".join(map(str, ids[:shown])) + (", ...]" if len(ids) > shown else "]")
 
 
 @dramatiq.actor(queue_name="default", max_retries=10, min_backoff=1_000, time_limit=120_000)

@@ -37,7 +37,7 @@ class EmbeddedWorkers:
     def start(self) -> None:
         self.worker.start()
         if self.scheduler is not None:
-            add_periodic_jobs(self.scheduler)
+            add_periodic_jobs(self.scheduler, self.settings)
             self.scheduler.start()
         log.info("embedded workers started (%s threads)", self.worker.worker_threads)
 

@@ -31,7 +31,7 @@ def run(
     setup_broker(settings)
     stop = stop or threading.Event()
     scheduler = BackgroundScheduler(timezone=settings.timezone)
-    add_periodic_jobs(scheduler)
+    add_periodic_jobs(scheduler, settings)
 
     def _on_signal(signum: int, _frame: object) -> None:
         stop.set()

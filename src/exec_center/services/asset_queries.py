@@ -1,22 +1,30 @@
-"""Asset-query dispatch (Art. 14): one query per category through the provider port, polling
-for the answers, findings entered by hand, and reconciliation of cases whose dispatch was lost.
+"""Asset-query dispatch (Art. 14): one query per respondent and category through the provider
+port, polling for the answers, findings entered by hand, and reconciliation of whatever a lost
+message (or a worker killed mid-job) left undone.
 
-Idempotent throughout: one row per (case, category) records whether its query went out, so a
-redelivered message sends no second query; the provider's submit is idempotent too.
+Idempotent throughout: one row per (case, respondent, category) records whether its query went
+out, so a redelivered message sends no second query, and the provider's submit is idempotent by
+the query's key. A query's status only moves forward, each step a conditional update from the
+status it expects (`_move`): of two workers handling the same query, one wins and the other
+changes nothing; an answer is stored once (and its findings are unique per provider reference).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
+from ..config import Settings
 from ..context import AppContext
-from ..db.models import AssetFinding, AssetQuery, Case, CaseParty, Deadline
+from ..db.models import AssetFinding, AssetQuery, Case, CaseParty, Deadline, Document
 from ..domain.access import Viewer, require_role
 from ..domain.assets import QUERIED_CATEGORIES, AssetCategory
 from ..domain.case_numbers import CaseType
@@ -30,6 +38,7 @@ from ..integrations.asset_query import (
     AssetQueryError,
     AssetQueryProvider,
     AssetQueryRequest,
+    UnknownReference,
     make_provider,
 )
 from . import work
@@ -41,17 +50,40 @@ log = logging.getLogger(__name__)
 _provider: AssetQueryProvider | None = None
 _provider_lock = threading.Lock()
 POLL_INTERVAL = timedelta(seconds=1)
-RECONCILE_AFTER = timedelta(minutes=2)
 MAX_FINDINGS = 200
+RULING = "QUERY_CONTROL_RULING"
+
+# A query's statuses. ANSWERED and FAILED are final.
+PENDING, SUBMITTED, ANSWERED, FAILED = "PENDING", "SUBMITTED", "ANSWERED", "FAILED"
+OPEN = (PENDING, SUBMITTED)
+
+# How often the periodic reconciliation runs. Work whose effect is missing for twice as long
+# (a dispatch that has not sent its queries, a ruling not rendered, an answer not looked at) is
+# woken again, so a worker killed mid-job delays a case by at most 3 x this - 45 s by default -
+# plus the provider's answer time (see README, "Jobs and workers").
+DEFAULT_RECONCILE_SECONDS = 15.0
+
+
+def reconcile_seconds(settings: Settings | None = None) -> float:
+    """`Settings.reconcile_seconds` (EXEC_CENTER_RECONCILE_SECONDS), 15 s by default."""
+    return float(settings.reconcile_seconds) if settings is not None else DEFAULT_RECONCILE_SECONDS
+
+
+def stuck_after(settings: Settings | None = None) -> timedelta:
+    """How long work may go without its effect before reconciliation wakes it again."""
+    return timedelta(seconds=2 * reconcile_seconds(settings))
 
 
 def provider_for(ctx: AppContext) -> AssetQueryProvider:
-    """The process's provider (the simulator by default); one instance for every event loop."""
+    """The process's provider (the simulator by default), working through `ctx`'s database when
+    it keeps state (the simulator does, so that every worker process sees the same queries)."""
     global _provider
     with _provider_lock:
         if _provider is None:
             _provider = make_provider("simulator", ctx.clock, ctx.settings.asset_query_delay_seconds)
-        return _provider
+        provider = _provider
+    bind = getattr(provider, "bind", None)
+    return bind(ctx) if callable(bind) else provider
 
 
 def set_provider(provider: AssetQueryProvider | None) -> None:
@@ -64,14 +96,52 @@ class RetryLater(Exception):
     """Some queries could not be sent yet; the actor is retried with backoff."""
 
 
+async def _move(
+    uow: UnitOfWork, query_id: int, expected: str | Sequence[str], reference: str | None = None, **values: Any
+) -> bool:
+    """One step of a query: a conditional update from the status it expects (and, for a step on
+    an answer, from the provider reference it was fetched by). True if this worker took it;
+    False if another took it first - then nothing changed and the caller leaves it alone."""
+    statement = sa.update(AssetQuery).where(
+        AssetQuery.id == query_id,
+        AssetQuery.status.in_((expected,) if isinstance(expected, str) else tuple(expected)),
+    )
+    if reference is not None:
+        statement = statement.where(AssetQuery.provider_request_id == reference)
+    result = await uow.session.execute(
+        statement.values(**values).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _back_off(failures: int) -> timedelta:
+    """After the `failures`-th refusal in a row: 2 s, 4 s, 8 s, ... at most a minute."""
+    return POLL_INTERVAL * min(2**failures, 60)
+
+
+def _error_text(error: AssetQueryError) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
+
+
 @dataclass
 class DispatchResult:
     submitted: int = 0
     failed: int = 0
 
 
+@dataclass(frozen=True)
+class _Outstanding:
+    query_id: int
+    category: AssetCategory
+    attempts: int
+    respondent_name: str
+    respondent_id_number: str
+    respondent_ordinal: int
+
+
 async def dispatch(ctx: AppContext, case_id: int) -> DispatchResult:
-    """Send the case's outstanding queries. Safe to run any number of times."""
+    """Send the case's outstanding queries, one per respondent and category. Safe to run any
+    number of times, also concurrently: each query goes out once."""
     async with UnitOfWork(ctx) as uow:
         case = await load_case(uow, case_id, lock=True)
         if case.case_type is not CaseType.ZHI_BAO:
@@ -80,84 +150,130 @@ async def dispatch(ctx: AppContext, case_id: int) -> DispatchResult:
             advance(uow, case, CaseStep.DISPATCH_QUERY)
         elif case.stage is not CaseStage.QUERYING:
             return DispatchResult()  # answered already, or moved on: nothing to send
-        existing = set(
-            (
-                await uow.session.scalars(sa.select(AssetQuery.category).where(AssetQuery.case_id == case.id))
-            ).all()
+        respondents = (
+            await uow.session.scalars(
+                sa.select(CaseParty)
+                .where(CaseParty.case_id == case.id, CaseParty.side == "RESPONDENT")
+                .order_by(CaseParty.position, CaseParty.id)
+            )
+        ).all()
+        ordinals = {p.id: n for n, p in enumerate(respondents, start=1)}
+        by_id = {p.id: p for p in respondents}
+        # This dispatch takes on every unsent query: if they are still unsent when the lease runs
+        # out (this worker died), reconciliation wakes the dispatch again.
+        lease = uow.now + stuck_after(ctx.settings)
+        if respondents:
+            insert = postgresql.insert if uow.session.bind.dialect.name == "postgresql" else sqlite.insert
+            await uow.session.execute(
+                insert(AssetQuery.__table__).on_conflict_do_nothing(
+                    index_elements=["case_id", "party_id", "category"]
+                ),
+                [
+                    {
+                        "case_id": case.id,
+                        "party_id": party.id,
+                        "category": category,
+                        "status": PENDING,
+                        "attempts": 0,
+                        "next_poll_at": lease,
+                        "created_at": uow.now,
+                    }
+                    for party in respondents
+                    for category in AssetCategory
+                    if category in QUERIED_CATEGORIES
+                ],
+            )
+        else:
+            log.warning("case %s has no respondent: no asset query to send", case.id)
+        await uow.session.execute(
+            sa.update(AssetQuery)
+            .where(AssetQuery.case_id == case.id, AssetQuery.status == PENDING)
+            .values(next_poll_at=lease)
+            .execution_options(synchronize_session=False)
         )
-        for category in QUERIED_CATEGORIES:
-            if category not in existing:
-                uow.session.add(
-                    AssetQuery(
-                        case_id=case.id, category=category, status="PENDING", attempts=0, created_at=uow.now
-                    )
-                )
-        respondent = await uow.session.scalar(
-            sa.select(CaseParty)
-            .where(CaseParty.case_id == case.id, CaseParty.side == "RESPONDENT")
-            .order_by(CaseParty.position)
-        )
-        await uow.session.flush()
-        pending = [
-            (q.id, q.category, q.attempts)
-            for q in (
-                await uow.session.scalars(
-                    sa.select(AssetQuery)
-                    .where(AssetQuery.case_id == case.id, AssetQuery.status == "PENDING")
-                    .order_by(AssetQuery.id)
-                )
-            ).all()
+        rows = (
+            await uow.session.execute(
+                sa.select(AssetQuery.id, AssetQuery.category, AssetQuery.attempts, AssetQuery.party_id)
+                .where(AssetQuery.case_id == case.id, AssetQuery.status == PENDING)
+                .order_by(AssetQuery.id)
+            )
+        ).all()
+        outstanding = [
+            _Outstanding(
+                query_id,
+                category,
+                attempts,
+                by_id[party_id].name,
+                by_id[party_id].id_number,
+                ordinals[party_id],
+            )
+            for query_id, category, attempts, party_id in rows
+            if party_id in by_id
         ]
         number = case.number
-        name, id_number = (respondent.name, respondent.id_number) if respondent else ("", "")
         await uow.commit()
 
-    provider, result, retry = provider_for(ctx), DispatchResult(), False
-    for query_id, category, attempts in pending:
+    # The provider is called between units of work, never inside one; what it said is recorded
+    # in one unit of work after. A worker that dies in between leaves the queries PENDING: the
+    # next dispatch submits them again under the same keys, and the provider starts nothing new.
+    provider = provider_for(ctx)
+    outcomes: list[tuple[_Outstanding, str | AssetQueryError]] = []
+    for query in outstanding:
         request = AssetQueryRequest(
             case_number=number,
-            category=category.value,
-            respondent_name=name,
-            respondent_id_number=id_number,
-            attempt=attempts + 1,
+            category=query.category.value,
+            respondent_name=query.respondent_name,
+            respondent_id_number=query.respondent_id_number,
+            attempt=query.attempts + 1,
+            respondent_ordinal=query.respondent_ordinal,
+            idempotency_key=f"exec-center/asset-query/{query.query_id}",
         )
         try:
-            request_id = await provider.submit(request)
+            outcomes.append((query, await provider.submit(request)))
         except AssetQueryError as error:
-            retry = retry or error.retryable
-            result.failed += 1
-            await _record_failure(ctx, query_id, error)
-            continue
-        async with UnitOfWork(ctx) as uow:
-            now = uow.now
-            await uow.session.execute(
-                sa.update(AssetQuery)
-                .where(AssetQuery.id == query_id, AssetQuery.status == "PENDING")
-                .values(
-                    status="SUBMITTED",
-                    provider_request_id=request_id,
-                    attempts=attempts + 1,
+            outcomes.append((query, error))
+    result, refused = DispatchResult(), []
+    async with UnitOfWork(ctx) as uow:
+        now = uow.now
+        for query, outcome in outcomes:  # in id order: concurrent dispatches lock rows alike
+            if isinstance(outcome, AssetQueryError):
+                values: dict[str, Any] = {
+                    "attempts": AssetQuery.attempts + 1,
+                    "last_error": _error_text(outcome),
+                }
+                if outcome.retryable:
+                    values["next_poll_at"] = now + _back_off(query.attempts + 1)
+                else:
+                    values.update(status=FAILED, next_poll_at=None)
+                result.failed += 1
+                if await _move(uow, query.query_id, PENDING, **values):
+                    refused.append((query.query_id, outcome))
+                # else a concurrent dispatch sent it meanwhile
+            else:
+                sent = await _move(
+                    uow,
+                    query.query_id,
+                    PENDING,
+                    status=SUBMITTED,
+                    provider_request_id=outcome,
+                    attempts=query.attempts + 1,
                     submitted_at=now,
                     next_poll_at=now + timedelta(seconds=ctx.settings.asset_query_delay_seconds),
                     last_error=None,
                 )
-            )
-            await uow.commit()
-        result.submitted += 1
-    if retry:
-        raise RetryLater(f"case {case_id}: {result.failed} asset queries to retry")
-    return result
-
-
-async def _record_failure(ctx: AppContext, query_id: int, error: AssetQueryError) -> None:
-    async with UnitOfWork(ctx) as uow:
-        query = await uow.session.get(AssetQuery, query_id)
-        assert query is not None
-        query.attempts += 1
-        query.last_error = f"{type(error).__name__}: {error}"[:300]
-        if not error.retryable:
-            query.status = "FAILED"
+                result.submitted += sent  # not counted when a concurrent dispatch recorded it first
         await uow.commit()
+    # The provider's refusals are expected answers: logged without a traceback.
+    for query_id, error in refused:
+        if error.retryable:
+            log.info(
+                "case %s: asset query %s refused for now (%s); sent again later", case_id, query_id, error
+            )
+        else:
+            log.warning("case %s: asset query %s refused for good (%s)", case_id, query_id, error)
+    if any(isinstance(outcome, AssetQueryError) and outcome.retryable for _, outcome in outcomes):
+        raise RetryLater(f"case {case_id}: the provider refused {result.failed} asset queries for now")
+    return result
 
 
 @dataclass
@@ -171,95 +287,136 @@ class PollResult:
 
 async def poll(ctx: AppContext, *, case_id: int | None = None, batch: int = 200) -> PollResult:
     """Fetch the answers that are due; when a case's queries are all answered, the findings move
-    it to ANALYSING with a work item for the centre officers."""
+    it to ANALYSING with a work item for the centre officers. Safe to run concurrently."""
     result = PollResult()
     provider = provider_for(ctx)
-    async with UnitOfWork(ctx) as uow:
+    async with ctx.sessionmaker() as session:
         query = (
-            sa.select(AssetQuery.id, AssetQuery.provider_request_id, AssetQuery.case_id)
-            .where(AssetQuery.status == "SUBMITTED", AssetQuery.next_poll_at <= uow.now)
+            sa.select(
+                AssetQuery.id, AssetQuery.provider_request_id, AssetQuery.case_id, AssetQuery.fetch_failures
+            )
+            .where(AssetQuery.status == SUBMITTED, AssetQuery.next_poll_at <= ctx.clock.now())
             .order_by(AssetQuery.next_poll_at)
             .limit(batch)
         )
         if case_id is not None:
             query = query.where(AssetQuery.case_id == case_id)
-        due = (await uow.session.execute(query)).all()
-    touched: set[int] = set()
-    for query_id, request_id, owner in due:
+        due = (await session.execute(query)).all()
+    # The provider is asked first, between units of work; its answers are then recorded in one.
+    fetched: list[tuple[Any, list[AssetFindingData] | AssetQueryError | None]] = []
+    for row in due:
         try:
-            answer = await provider.fetch(request_id)
+            fetched.append((row, await provider.fetch(row.provider_request_id)))
         except AssetQueryError as error:
-            await _after_fetch_error(ctx, query_id, error)
-            result.pending += 1
-            continue
-        async with UnitOfWork(ctx) as uow:
-            # A conditional update claims the answer: of two pollers fetching the same query
-            # (a redelivered message, the periodic poll), only one stores its findings.
-            values = (
-                {"next_poll_at": uow.now + POLL_INTERVAL}
-                if answer is None
-                else {"status": "ANSWERED", "answered_at": uow.now, "next_poll_at": None}
-            )
-            claimed = await uow.session.execute(
-                sa.update(AssetQuery)
-                .where(AssetQuery.id == query_id, AssetQuery.status == "SUBMITTED")
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-            if claimed.rowcount != 1:
-                continue  # answered meanwhile by another poller
-            if answer is None:
+            fetched.append((row, error))
+    touched: set[int] = set()
+    settled: list[tuple[Any, AssetQueryError]] = []
+    async with UnitOfWork(ctx) as uow:
+        # In id order, so that concurrent pollers lock rows alike. Each step is a conditional
+        # update: of two pollers fetching the same query (a redelivered message, the periodic
+        # poll), only one stores its answer; a failed fetch never undoes an answer stored.
+        for row, outcome in sorted(fetched, key=lambda pair: pair[0].id):
+            if isinstance(outcome, AssetQueryError):
                 result.pending += 1
-            else:
-                _store_findings(uow, owner, query_id, answer[:MAX_FINDINGS], "QUERY")
+                if await _after_fetch_error(uow, row, outcome):
+                    settled.append((row, outcome))
+            elif outcome is None:  # not ready yet: look again shortly
+                await _move(
+                    uow, row.id, SUBMITTED, row.provider_request_id, next_poll_at=uow.now + POLL_INTERVAL
+                )
+                result.pending += 1
+            elif await _move(
+                uow,
+                row.id,
+                SUBMITTED,
+                row.provider_request_id,
+                status=ANSWERED,
+                answered_at=uow.now,
+                next_poll_at=None,
+                last_error=None,
+            ):
+                await _insert_findings(uow, row.case_id, row.id, outcome[:MAX_FINDINGS], "QUERY")
                 result.answered += 1
-                touched.add(owner)
-            await uow.commit()
+                touched.add(row.case_id)
+        await uow.commit()
+    for row, error in settled:
+        _log_fetch_error(row, error)
     for owner in touched:
         if await _analyse_when_answered(ctx, owner):
             result.cases_ready += 1
     if case_id is not None:  # so the per-case poll keeps following it, also after a back-off
         async with ctx.sessionmaker() as session:
-            result.next_poll_at = await session.scalar(sa.select(sa.func.min(AssetQuery.next_poll_at)).where(
-                AssetQuery.case_id == case_id, AssetQuery.status == "SUBMITTED"))
+            result.next_poll_at = await session.scalar(
+                sa.select(sa.func.min(AssetQuery.next_poll_at)).where(
+                    AssetQuery.case_id == case_id, AssetQuery.status == SUBMITTED
+                )
+            )
     return result
 
 
-async def _after_fetch_error(ctx: AppContext, query_id: int, error: AssetQueryError) -> None:
-    async with UnitOfWork(ctx) as uow:
-        row = await uow.session.get(AssetQuery, query_id)
-        assert row is not None
-        row.attempts += 1
-        row.last_error = f"{type(error).__name__}: {error}"[:300]
-        if error.retryable:
-            row.next_poll_at = uow.now + POLL_INTERVAL * min(2**row.attempts, 60)
-        else:  # the provider no longer knows the query (restarted): send it again
-            row.status, row.provider_request_id = "PENDING", None
-            uow.enqueue("dispatch_asset_queries", row.case_id)
-        await uow.commit()
+async def _after_fetch_error(uow: UnitOfWork, row: Any, error: AssetQueryError) -> bool:
+    """A fetch failed. Only a query still SUBMITTED under the reference fetched is touched: an
+    answer stored meanwhile by another poller stays (ANSWERED never goes back). True if changed."""
+    values: dict[str, Any] = {"last_error": _error_text(error)}
+    if error.retryable:  # "later": look again after a back-off
+        values.update(
+            fetch_failures=AssetQuery.fetch_failures + 1, next_poll_at=uow.now + _back_off(row.fetch_failures)
+        )
+    elif isinstance(error, UnknownReference):  # the provider lost the query: send it again
+        values.update(status=PENDING, provider_request_id=None, fetch_failures=0, next_poll_at=uow.now)
+    else:  # refused for good
+        values.update(status=FAILED, next_poll_at=None)
+    moved = await _move(uow, row.id, SUBMITTED, row.provider_request_id, **values)
+    if moved and isinstance(error, UnknownReference):
+        uow.enqueue("dispatch_asset_queries", row.case_id)
+    return moved
 
 
-def _store_findings(
+def _log_fetch_error(row: Any, error: AssetQueryError) -> None:
+    """Expected answers of the provider: no traceback."""
+    if error.retryable:
+        log.info(
+            "case %s: asset query %s not answered yet (%s); looking again later", row.case_id, row.id, error
+        )
+    elif isinstance(error, UnknownReference):
+        log.warning(
+            "case %s: the provider no longer knows asset query %s; sending it again", row.case_id, row.id
+        )
+    else:
+        log.warning("case %s: asset query %s failed for good (%s)", row.case_id, row.id, error)
+
+
+async def _insert_findings(
     uow: UnitOfWork, case_id: int, query_id: int | None, findings: list[AssetFindingData], source: str
 ) -> None:
-    for f in findings:
-        uow.session.add(
-            AssetFinding(
-                case_id=case_id,
-                query_id=query_id,
-                category=AssetCategory(f.category),
-                institution=f.institution,
-                description=f.description,
-                value=f.value,
-                encumbrances=f.encumbrances,
-                first_seal=f.first_seal,
-                disposable=f.disposable,
-                respondent_holds_mortgage=f.respondent_holds_mortgage,
-                source=source,
-                created_by=uow.actor.staff_id if uow.actor else None,
-                created_at=uow.now,
-            )
-        )
+    """Store findings; a provider's item already stored for the query is not stored again (its
+    reference, or its place in the answer when the provider gives none, is unique per query)."""
+    if not findings:
+        return
+    rows = [
+        {
+            "case_id": case_id,
+            "query_id": query_id,
+            "provider_ref": (f.reference or f"#{position}") if query_id is not None else None,
+            "category": AssetCategory(f.category),
+            "institution": f.institution,
+            "description": f.description,
+            "value": f.value,
+            "encumbrances": f.encumbrances,
+            "first_seal": f.first_seal,
+            "disposable": f.disposable,
+            "respondent_holds_mortgage": f.respondent_holds_mortgage,
+            "source": source,
+            "created_by": uow.actor.staff_id if uow.actor else None,
+            "created_at": uow.now,
+        }
+        for position, f in enumerate(findings, start=1)
+    ]
+    insert = postgresql.insert if uow.session.bind.dialect.name == "postgresql" else sqlite.insert
+    await uow.session.execute(
+        insert(AssetFinding.__table__).on_conflict_do_nothing(index_elements=["query_id", "provider_ref"]),
+        rows,
+    )
 
 
 async def _query_control_deadline(uow: UnitOfWork, case_id: int) -> Deadline | None:
@@ -294,7 +451,7 @@ async def _analyse_when_answered(ctx: AppContext, case_id: int) -> bool:
         open_queries = await uow.session.scalar(
             sa.select(sa.func.count())
             .select_from(AssetQuery)
-            .where(AssetQuery.case_id == case_id, AssetQuery.status.in_(("PENDING", "SUBMITTED")))
+            .where(AssetQuery.case_id == case_id, AssetQuery.status.in_(OPEN))
         )
         if open_queries:
             return False
@@ -361,52 +518,82 @@ async def record_findings(
             await _to_analysis(uow, case)
         else:
             advance(uow, case, CaseStep.RECORD_FINDINGS)  # refused outside QUERYING / ANALYSING
-        _store_findings(uow, case.id, None, data, source)
+        await _insert_findings(uow, case.id, None, data, source)
         uow.audit("RECORD_FINDINGS", "Case", case.id, f"{len(data)} finding(s) recorded ({source.lower()})")
         await uow.commit()
     return case
 
 
-async def reconcile(ctx: AppContext) -> list[int]:
-    """Preservation cases whose dispatch never happened (a lost message): received long enough
-    ago and still without sent queries. Returns their ids; the actor wakes the dispatch (and the
-    ruling, lost with it) for each."""
-    async with UnitOfWork(ctx) as uow:
-        cutoff = uow.now - RECONCILE_AFTER
-        stuck = (
-            await uow.session.scalars(
-                sa.select(Case.id)
-                .where(
-                    Case.case_type == CaseType.ZHI_BAO,
-                    Case.stage.in_((CaseStage.RECEIVED, CaseStage.QUERYING)),
-                    Case.created_at <= cutoff,
-                    ~sa.exists().where(AssetQuery.case_id == Case.id, AssetQuery.status != "PENDING"),
-                )
-                .limit(500)
+@dataclass
+class Reconciliation:
+    """What reconciliation found undone (case ids); the actor wakes each again."""
+
+    dispatch: list[int] = field(default_factory=list)  # received but not (all) sent
+    rulings: list[int] = field(default_factory=list)  # the query-and-control ruling missing
+    polls: list[int] = field(default_factory=list)  # answers long overdue for a look
+
+    def __bool__(self) -> bool:
+        return bool(self.dispatch or self.rulings or self.polls)
+
+
+async def reconcile(ctx: AppContext, limit: int = 500) -> Reconciliation:
+    """Preservation cases missing an effect a message should have caused (the message was lost,
+    or the worker died with it), for longer than `stuck_after`:
+
+    - received but never dispatched, or querying with queries still unsent past the lease the
+      dispatch took on them (or past a refusal's back-off);
+    - without their query-and-control ruling (rendered on a message sent at intake);
+    - with answers due for a look longer ago than that (the per-case poll died with its worker;
+      the periodic poll would get there too, one batch at a time).
+    """
+    now = ctx.clock.now()
+    cutoff = now - stuck_after(ctx.settings)
+    preservation = sa.and_(Case.case_type == CaseType.ZHI_BAO, Case.created_at <= cutoff)
+    unsent = sa.exists().where(
+        AssetQuery.case_id == Case.id,
+        AssetQuery.status == PENDING,
+        sa.or_(AssetQuery.next_poll_at <= now, AssetQuery.next_poll_at.is_(None)),
+    )
+    overdue = sa.exists().where(
+        AssetQuery.case_id == Case.id, AssetQuery.status == SUBMITTED, AssetQuery.next_poll_at <= cutoff
+    )
+    ruled = sa.exists().where(Document.case_id == Case.id, Document.kind == RULING)
+    async with ctx.sessionmaker() as session:
+
+        async def ids(*where: Any) -> list[int]:
+            return list(
+                (await session.scalars(sa.select(Case.id).where(*where).order_by(Case.id).limit(limit))).all()
             )
-        ).all()
-        return list(stuck)
+
+        return Reconciliation(
+            dispatch=await ids(
+                preservation,
+                sa.or_(
+                    Case.stage == CaseStage.RECEIVED,
+                    sa.and_(Case.stage == CaseStage.QUERYING, unsent),
+                ),
+            ),
+            rulings=await ids(preservation, ~ruled),
+            polls=await ids(preservation, Case.stage == CaseStage.QUERYING, overdue),
+        )
 
 
-async def finish_stalled(ctx: AppContext) -> int:
+async def finish_stalled(ctx: AppContext, limit: int = 500) -> int:
     """Cases still QUERYING although none of their queries is outstanding (every one answered or
-    failed for good, or a crash came between the last answer and the analysis): move them on to
-    the centre officers' analysis. Returns how many moved."""
-    async with UnitOfWork(ctx) as uow:
-        cutoff = uow.now - RECONCILE_AFTER
+    failed for good, and the worker died between the last answer and the analysis): move them on
+    to the centre officers' analysis. Returns how many moved."""
+    async with ctx.sessionmaker() as session:
         stalled = (
-            await uow.session.scalars(
+            await session.scalars(
                 sa.select(Case.id)
                 .where(
                     Case.case_type == CaseType.ZHI_BAO,
                     Case.stage == CaseStage.QUERYING,
-                    Case.created_at <= cutoff,
                     sa.exists().where(AssetQuery.case_id == Case.id),
-                    ~sa.exists().where(
-                        AssetQuery.case_id == Case.id, AssetQuery.status.in_(("PENDING", "SUBMITTED"))
-                    ),
+                    ~sa.exists().where(AssetQuery.case_id == Case.id, AssetQuery.status.in_(OPEN)),
                 )
-                .limit(500)
+                .order_by(Case.id)
+                .limit(limit)
             )
         ).all()
     moved = 0

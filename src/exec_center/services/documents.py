@@ -61,8 +61,12 @@ def _line(p: CaseParty) -> PartyLine:
 
 
 async def render_ruling(uow: UnitOfWork, case: Case) -> RenderedDocument:
-    applicants = await _parties(uow.session, case.id, "APPLICANT")
-    respondents = await _parties(uow.session, case.id, "RESPONDENT")
+    return await _ruling(uow.session, case)
+
+
+async def _ruling(session: AsyncSession, case: Case) -> RenderedDocument:
+    applicants = await _parties(session, case.id, "APPLICANT")
+    respondents = await _parties(session, case.id, "RESPONDENT")
     return render_query_control_ruling(
         RulingData(
             court_name=COURT_NAME,
@@ -158,20 +162,32 @@ async def render_tax_letter(
 
 
 async def render_case_document(ctx: AppContext, case_id: int, kind: str) -> bool:
-    """The actor's work: render the ruling once (idempotent: an existing one is kept)."""
-    async with UnitOfWork(ctx) as uow:
-        if kind != DocumentKind.QUERY_CONTROL_RULING.value:
+    """The actor's work: render the ruling once (idempotent: an existing one is kept). Sent at
+    intake; reconciliation sends it again for a case found without its ruling."""
+    if kind != DocumentKind.QUERY_CONTROL_RULING.value:
+        return False
+
+    async def exists(session: AsyncSession) -> bool:
+        found = await session.scalar(
+            sa.select(Document.id).where(Document.case_id == case_id, Document.kind == kind)
+        )
+        return found is not None
+
+    # Rendered outside the unit of work: a .docx takes a while, and the write lock is not held
+    # for it (on SQLite it is the whole database's).
+    async with ctx.sessionmaker() as session:
+        case = await session.get(Case, case_id)
+        if case is None or await exists(session):
             return False
-        try:  # locked, so that two deliveries of the message (or reconciliation's) render once
+        rendered = await _ruling(session, case)
+    async with UnitOfWork(ctx) as uow:
+        try:  # locked, so that two deliveries of the message (or reconciliation's) store one
             case = await load_case(uow, case_id, lock=True)
         except NotFound:
             return False
-        exists = await uow.session.scalar(
-            sa.select(Document.id).where(Document.case_id == case_id, Document.kind == kind)
-        )
-        if exists:
+        if await exists(uow.session):
             return False
-        store(uow, case, await render_ruling(uow, case))
+        store(uow, case, rendered)
         await uow.commit()
     return True
 
