@@ -124,6 +124,13 @@ def check_claim(viewer: Viewer, item: ItemAudience) -> None:
 
 
 def check_holder(viewer: Viewer, item: ItemAudience, action: str) -> None:
+    if item.status not in ACTIVE:  # a second press of "complete", or someone else finished it
+        raise DomainError(
+            f"the work item is already {item.status.value} ({item.status.label}); "
+            f"nothing is left to {action}",
+            field="id",
+            code=ErrorCode.NOT_ALLOWED,
+        )
     if item.status is not WorkItemStatus.CLAIMED:
         raise DomainError(
             f"the work item is {item.status.value} ({item.status.label}); claim it before you {action} it",

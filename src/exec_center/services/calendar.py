@@ -1,6 +1,10 @@
 """The court calendar as the database has it: the official schedule plus the court's entries,
 and the admin operations that change it. Each change recomputes, in the background, the open
-deadlines it moves."""
+deadlines it moves.
+
+Two admins at once: a day's entry and a year's confirmation are decided under a lock on that day
+or year (`work.serialise`; SQLite runs one unit of work at a time), so the second is told what
+the first did instead of failing on a unique key."""
 
 from __future__ import annotations
 
@@ -54,7 +58,10 @@ async def add_entry(ctx: AppContext, viewer: Viewer, day: date, working: bool, n
     require_admin(viewer, "changing the court calendar")
     check_year(day.year, "date")
     note = _check_note(note)
+    from . import work
+
     async with UnitOfWork(ctx, viewer) as uow:
+        await work.serialise(uow, "calendar-day", day.isoformat())
         if await uow.session.scalar(sa.select(CalendarEntry.id).where(CalendarEntry.day == day)):
             raise DomainError(
                 f"{day} already has a calendar entry; remove it first to change it",
@@ -81,8 +88,10 @@ async def add_entry(ctx: AppContext, viewer: Viewer, day: date, working: bool, n
 
 async def remove_entry(ctx: AppContext, viewer: Viewer, entry_id: int) -> CalendarEntry:
     require_admin(viewer, "changing the court calendar")
+    from . import work
+
     async with UnitOfWork(ctx, viewer) as uow:
-        entry = await uow.session.get(CalendarEntry, entry_id)
+        entry = await work.locked(uow, CalendarEntry, entry_id)  # a second removal finds nothing
         if entry is None:
             raise NotFound("calendar entry")
         await uow.session.delete(entry)
@@ -101,7 +110,10 @@ async def confirm_year(ctx: AppContext, viewer: Viewer, year: int, note: str) ->
     require_admin(viewer, "confirming a calendar year")
     check_year(year)
     note = _check_note(note)
+    from . import work
+
     async with UnitOfWork(ctx, viewer) as uow:
+        await work.serialise(uow, "calendar-year", year)
         calendar = await load_calendar(uow.session)
         if calendar.is_confirmed(year):
             raise DomainError(f"{year} is already confirmed", field="year", code=ErrorCode.ALREADY_EXISTS)
@@ -115,13 +127,17 @@ async def confirm_year(ctx: AppContext, viewer: Viewer, year: int, note: str) ->
     return year
 
 
-async def ask_to_confirm(uow: UnitOfWork, year: int) -> None:
-    """A deadline falls in an unconfirmed year: put confirming it on the admins' worklist (once)."""
+async def ask_to_confirm(uow: UnitOfWork, year: int) -> bool:
+    """A deadline falls in an unconfirmed year: put confirming it on the admins' worklist (once).
+    Returns whether the year is still unconfirmed (an admin may have confirmed it meanwhile)."""
     from ..db.models import WorkItem
     from ..domain.organisation import Role
     from ..domain.work import WorkItemKind
     from . import work
 
+    await work.serialise(uow, "calendar-year", year)  # one item, and none once it is confirmed
+    if await uow.session.get(CalendarYear, year, populate_existing=True) is not None:
+        return False
     waiting = await uow.session.scalar(
         sa.select(WorkItem.id).where(
             WorkItem.kind == WorkItemKind.CONFIRM_CALENDAR_YEAR,
@@ -140,25 +156,21 @@ async def ask_to_confirm(uow: UnitOfWork, year: int) -> None:
             due_on=date(year - 1, 12, 31),
             title=f"确认{year}年节假日安排（国务院办公厅通知发布后录入调休并确认）",
         )
+    return True
 
 
 async def _finish_confirmation_items(uow: UnitOfWork, year: int) -> None:
     from ..db.models import WorkItem
     from ..domain.work import WorkItemKind
+    from . import work
 
-    items = (
-        await uow.session.scalars(
-            sa.select(WorkItem).where(
-                WorkItem.kind == WorkItemKind.CONFIRM_CALENDAR_YEAR,
-                WorkItem.owner_id == year,
-                WorkItem.status.in_(("OPEN", "CLAIMED")),
-            )
-        )
-    ).all()
-    for item in items:
-        item.status, item.completed_at, item.version = "DONE", uow.now, item.version + 1
-        item.completed_by, item.outcome = uow.actor.staff_id if uow.actor else None, "DONE"
-        uow.audit("COMPLETE_WORK_ITEM", "WorkItem", item.id, f"{year} confirmed")
+    await work.finish_active(
+        uow,
+        WorkItem.kind == WorkItemKind.CONFIRM_CALENDAR_YEAR,
+        WorkItem.owner_id == year,
+        outcome="DONE",
+        summary=lambda _kind: f"{year} confirmed",
+    )
 
 
 def _register_completion() -> None:

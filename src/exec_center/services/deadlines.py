@@ -58,12 +58,21 @@ OwnerLabeller = Callable[[AsyncSession, list[int]], Awaitable[dict[int, str]]]
 OWNER_LABELS: dict[str, OwnerLabeller] = {}
 
 # What else happens when a deadline is escalated: hooks by owner type (work items raise their
-# priority and notify their holder). Each gets the session, the deadline ids and the priority.
+# priority and notify their holder). Each gets the session, the deadline ids and the priority,
+# and never waits for a row another transaction holds: it raises EscalationBusy instead.
 EscalationHook = Callable[[AsyncSession, list[int], int, datetime], Awaitable[set[int]]]
 ESCALATION_HOOKS: list[EscalationHook] = []
 # Who follows a deadline's due date when it moves (work items carry it as their dueOn).
 DueDateHook = Callable[[AsyncSession, Deadline], Awaitable[None]]
 DUE_DATE_HOOKS: list[DueDateHook] = []
+
+
+
+
+class EscalationBusy(Exception):
+    """An escalation hook met a row another transaction is changing right now. The sweep rolls
+    its batch back and stops; the next run escalates those deadlines (nothing is lost, and the
+    sweep, which holds deadlines, never waits for a transaction that may be waiting for them)."""
 
 
 # --- rules and ladders ------------------------------------------------------------------
@@ -194,7 +203,7 @@ async def start_deadline(
     if deadline.provisional:
         from .calendar import ask_to_confirm
 
-        await ask_to_confirm(uow, due_on.year)
+        deadline.provisional = await ask_to_confirm(uow, due_on.year)
     unit = rule.day_count.label
     uow.audit(
         "START_DEADLINE",
@@ -329,8 +338,16 @@ async def decide_extension(
                 field="requestId",
                 code=ErrorCode.NOT_ALLOWED,
             )
-        deadline = await uow.session.get(Deadline, request.deadline_id, with_for_update=True)
+        deadline = await uow.session.get(Deadline, request.deadline_id)
         assert deadline is not None
+        # The owner before the deadline, as completing the owner's work items does (they may
+        # close the deadline; approving moves their due dates): neither waits for the other.
+        from .work import OWNERS, locked
+
+        owner = OWNERS.get(deadline.owner_type)
+        if owner is not None:
+            await locked(uow, owner, deadline.owner_id)
+        deadline = await locked(uow, Deadline, deadline.id)
         if approve and deadline.status is not DeadlineStatus.OPEN:
             raise DomainError(
                 f"the deadline is already {deadline.status.value}; there is nothing to "
@@ -400,19 +417,23 @@ async def recompute(ctx: AppContext, start: date, end: date, *, batch: int = 100
     moved, after_id = 0, 0
     while True:
         async with UnitOfWork(ctx) as uow:
-            rows = (
-                await uow.session.scalars(
-                    sa.select(Deadline)
-                    .where(
-                        Deadline.status == DeadlineStatus.OPEN,
-                        Deadline.id > after_id,
-                        Deadline.starts_on < end,
-                        Deadline.due_on >= start,
-                    )
-                    .order_by(Deadline.id)
-                    .limit(batch)
+            query = (
+                sa.select(Deadline)
+                .where(
+                    Deadline.status == DeadlineStatus.OPEN,
+                    Deadline.id > after_id,
+                    Deadline.starts_on < end,
+                    Deadline.due_on >= start,
                 )
-            ).all()
+                .order_by(Deadline.id)
+                .limit(batch)
+            )
+            if uow.session.bind.dialect.name == "postgresql":
+                # Locked, so an extension approved or a deadline closed meanwhile is not written
+                # back from what was read; the calendar is read after the rows, so a change
+                # committed while this waited is counted too (SQLite: one unit of work at a time).
+                query = query.with_for_update()
+            rows = (await uow.session.scalars(query)).all()
             if not rows:
                 return moved
             engine = await Engine.load(uow)
@@ -511,64 +532,78 @@ class _Recipients:
 
 async def sweep(ctx: AppContext, *, batch: int = 500) -> SweepResult:
     """Escalate every open deadline whose next check has come. Safe to run concurrently: on
-    PostgreSQL rows are claimed with SKIP LOCKED; notifications are deduplicated."""
+    PostgreSQL rows are claimed with SKIP LOCKED, on SQLite one unit of work runs at a time (a
+    second sweep finds them rescheduled); notifications are deduplicated."""
     result = SweepResult()
     while True:
-        async with UnitOfWork(ctx) as uow:
-            session, now = uow.session, uow.now
-            query = (
-                sa.select(Deadline)
-                .where(Deadline.next_check_at <= now, Deadline.status == DeadlineStatus.OPEN)
-                .order_by(Deadline.next_check_at, Deadline.id)
-                .limit(batch)
-            )
-            if session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = list((await session.scalars(query)).all())
-            if not rows:
-                return result
-            engine = await Engine.load(uow)
-            recipients = _Recipients(session)
-            labels = await owner_labels(session, rows)
-            messages: list[notifications.Message] = []
-            raised: dict[int, list[int]] = defaultdict(list)  # priority -> deadline ids
-            for d in rows:
-                result.examined += 1
-                ladder = ladder_for(engine.ladders, d.kind)
-                reached, _ = ladder_position(ladder, d.due_on, now, engine.calendar, ctx.settings.tz)
-                if reached is not None and reached.level > d.escalation_level:
-                    result.escalated += 1
-                    d.escalation_level = reached.level
-                    d.flagged = d.flagged or reached.flag
-                    raised[reached.priority].append(d.id)
-                    staff: set[int] = set()
-                    for recipient in reached.recipients:
-                        staff |= await recipients.resolve(recipient, d)
-                    state = STEP_LABELS.get(reached.name, reached.name)
-                    for staff_id in sorted(staff):
-                        messages.append(
-                            notifications.Message(
-                                staff_id,
-                                f"DEADLINE_{reached.name}",
-                                f"{d.kind.label}{state}：{labels[d.id]}",
-                                f"{labels[d.id]}的{d.kind.label}于{d.due_on}届满（{state}）。",
-                                "Deadline",
-                                d.id,
-                                f"deadline:{d.id}:{d.due_on}:{reached.level}:{staff_id}",
-                            )
-                        )
-                    uow.audit(
-                        "ESCALATE_DEADLINE",
-                        "Deadline",
-                        d.id,
-                        f"{reached.name}: notified {len(staff)}" + (", flagged" if reached.flag else ""),
-                    )
-                _schedule(d, ladder, engine.calendar, ctx)
-            for priority, ids in raised.items():
-                for hook in ESCALATION_HOOKS:
-                    extra = await hook(session, ids, priority, now)
-                    result.notified += len(extra)
-            result.notified += await notifications.send(session, messages, now)
-            await uow.commit()
+        try:
+            part, rows = await _sweep_batch(ctx, batch)
+        except EscalationBusy as busy:
+            log.debug("sweep stopped for this run: %s", busy)
+            return result
+        result.examined += part.examined
+        result.escalated += part.escalated
+        result.notified += part.notified
         if len(rows) < batch:
             return result
+
+
+async def _sweep_batch(ctx: AppContext, batch: int) -> tuple[SweepResult, list[Deadline]]:
+    result = SweepResult()
+    async with UnitOfWork(ctx) as uow:
+        session, now = uow.session, uow.now
+        query = (
+            sa.select(Deadline)
+            .where(Deadline.next_check_at <= now, Deadline.status == DeadlineStatus.OPEN)
+            .order_by(Deadline.next_check_at, Deadline.id)
+            .limit(batch)
+        )
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list((await session.scalars(query)).all())
+        if not rows:
+            return result, rows
+        engine = await Engine.load(uow)
+        recipients = _Recipients(session)
+        labels = await owner_labels(session, rows)
+        messages: list[notifications.Message] = []
+        raised: dict[int, list[int]] = defaultdict(list)  # priority -> deadline ids
+        for d in rows:
+            result.examined += 1
+            ladder = ladder_for(engine.ladders, d.kind)
+            reached, _ = ladder_position(ladder, d.due_on, now, engine.calendar, ctx.settings.tz)
+            if reached is not None and reached.level > d.escalation_level:
+                result.escalated += 1
+                d.escalation_level = reached.level
+                d.flagged = d.flagged or reached.flag
+                raised[reached.priority].append(d.id)
+                staff: set[int] = set()
+                for recipient in reached.recipients:
+                    staff |= await recipients.resolve(recipient, d)
+                state = STEP_LABELS.get(reached.name, reached.name)
+                for staff_id in sorted(staff):
+                    messages.append(
+                        notifications.Message(
+                            staff_id,
+                            f"DEADLINE_{reached.name}",
+                            f"{d.kind.label}{state}：{labels[d.id]}",
+                            f"{labels[d.id]}的{d.kind.label}于{d.due_on}届满（{state}）。",
+                            "Deadline",
+                            d.id,
+                            f"deadline:{d.id}:{d.due_on}:{reached.level}:{staff_id}",
+                        )
+                    )
+                uow.audit(
+                    "ESCALATE_DEADLINE",
+                    "Deadline",
+                    d.id,
+                    f"{reached.name}: notified {len(staff)}" + (", flagged" if reached.flag else ""),
+                )
+            _schedule(d, ladder, engine.calendar, ctx)
+        for priority, ids in raised.items():
+            for hook in ESCALATION_HOOKS:
+                extra = await hook(session, ids, priority, now)
+                result.notified += len(extra)
+        result.notified += await notifications.send(session, messages, now)
+        await uow.commit()
+    return result, rows

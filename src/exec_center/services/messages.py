@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..calendar import CalendarRangeError
 from ..context import AppContext
 from ..db.models import Case, Deadline, OnlineMessage, Window, WorkItem
-from ..domain import work as work_rules
 from ..domain.access import Viewer, require_role
 from ..domain.case_numbers import CaseNumber, InvalidCaseNumber
 from ..domain.deadlines import DeadlineKind
@@ -35,7 +34,7 @@ from ..domain.identifiers import InvalidIdentifier, validate_mobile_phone
 from ..domain.labels import LabelledEnum
 from ..domain.organisation import MACHINE_ROLES, ONLINE_CHANNELS, Channel, Role
 from ..domain.windows import WINDOW_ANSWERS, MessageClass, suggest_class
-from ..domain.work import WorkItemKind, WorkItemStatus
+from ..domain.work import WorkItemKind
 from ..integrations.channels import ChannelUnavailable, channel_for, set_channel
 from . import deadlines as deadline_service
 from . import notifications, work
@@ -106,9 +105,12 @@ def _status(message: OnlineMessage) -> MessageStatus:
 
 
 async def _load(uow: UnitOfWork, message_id: int, *, lock: bool = False) -> OnlineMessage:
-    message = await uow.session.get(
-        OnlineMessage, message_id, with_for_update=lock and uow.session.bind.dialect.name == "postgresql"
-    )
+    """The message; `lock`: as it is now, locked until the unit of work ends (every decision on a
+    message's status is taken on the locked row, before its work items are touched)."""
+    if lock:
+        message = await work.locked(uow, OnlineMessage, message_id)
+    else:
+        message = await uow.session.get(OnlineMessage, message_id)
     if message is None:
         raise NotFound("online message")
     return message
@@ -153,9 +155,11 @@ async def _match_case(session: AsyncSession, number: str | None) -> tuple[Case |
     return case, normalised
 
 
-async def _deadline(uow: UnitOfWork, message: OnlineMessage) -> Deadline | None:
+async def _deadline(uow: UnitOfWork, message: OnlineMessage, *, lock: bool = False) -> Deadline | None:
     if message.deadline_id is None:
         return None
+    if lock:  # before the message's items (see services.work on lock order)
+        return await work.locked(uow, Deadline, message.deadline_id)
     return await uow.session.get(Deadline, message.deadline_id)
 
 
@@ -168,21 +172,14 @@ async def _finish_items(
     uow: UnitOfWork, message: OnlineMessage, kinds: set[WorkItemKind], outcome: str
 ) -> None:
     """The message moved on: its open items of `kinds` are done."""
-    items = (
-        await uow.session.scalars(
-            sa.select(WorkItem).where(
-                WorkItem.owner_type == MESSAGE,
-                WorkItem.owner_id == message.id,
-                WorkItem.kind.in_(kinds),
-                WorkItem.status.in_(work_rules.ACTIVE),
-            )
-        )
-    ).all()
-    for item in items:
-        item.status, item.completed_at, item.outcome = WorkItemStatus.DONE, uow.now, outcome
-        item.completed_by = uow.actor.staff_id if uow.actor else None
-        item.version += 1
-        uow.audit("COMPLETE_WORK_ITEM", "WorkItem", item.id, f"{item.kind.label}: {outcome}")
+    await work.finish_active(
+        uow,
+        WorkItem.owner_type == MESSAGE,
+        WorkItem.owner_id == message.id,
+        WorkItem.kind.in_(kinds),
+        outcome=outcome,
+        summary=lambda kind: f"{kind.label}: {outcome}",
+    )
 
 
 async def _send_item(uow: UnitOfWork, message: OnlineMessage, title: str) -> WorkItem:
@@ -265,11 +262,8 @@ async def ingest(ctx: AppContext, viewer: Viewer, data: IngestData) -> tuple[Onl
     before (same channel and external id) is returned as stored and nothing changes."""
     require_role(viewer, Role.INTEGRATION, action="ingesting an online message (the channel gateway)")
     data = _check_ingest(data, ctx.clock.now(), ctx)
-    existing = await _stored(ctx, data.channel, data.external_id)
-    if existing is not None:
-        return existing, True
     try:
-        return await _store(ctx, viewer, data), False
+        return await _store(ctx, viewer, data)
     except IntegrityError:  # the same message from two gateway calls at once: the other won
         existing = await _stored(ctx, data.channel, data.external_id)
         if existing is None:
@@ -277,9 +271,17 @@ async def ingest(ctx: AppContext, viewer: Viewer, data: IngestData) -> tuple[Onl
         return existing, True
 
 
-async def _store(ctx: AppContext, viewer: Viewer, data: IngestData) -> OnlineMessage:
+async def _store(ctx: AppContext, viewer: Viewer, data: IngestData) -> tuple[OnlineMessage, bool]:
     assert data.received_at is not None
     async with UnitOfWork(ctx, viewer) as uow:
+        existing = await uow.session.scalar(
+            sa.select(OnlineMessage).where(
+                OnlineMessage.channel == data.channel, OnlineMessage.external_id == data.external_id
+            )
+        )
+        if existing is not None:  # seen before: returned as stored, nothing changes
+            uow.session.expunge(existing)  # as read: the rollback on leaving would expire it
+            return existing, True
         window = await uow.session.scalar(
             sa.select(Window).where(Window.channel == data.channel).order_by(Window.id).limit(1)
         )
@@ -340,7 +342,7 @@ async def _store(ctx: AppContext, viewer: Viewer, data: IngestData) -> OnlineMes
             summary += f"; cited case {cited or 'number'} not found"
         uow.audit("INGEST_ONLINE_MESSAGE", MESSAGE, message.id, summary)
         await uow.commit()
-    return message
+    return message, False
 
 
 # --- classify (the consultation clerk) ------------------------------------------------------
@@ -566,7 +568,7 @@ async def _send(uow: UnitOfWork, message: OnlineMessage) -> None:
     message.status = _S.SENDING.value
     message.sent_by = uow.actor.staff_id if uow.actor else None
     message.sent_at, message.delivery_error = uow.now, None
-    deadline = await _deadline(uow, message)
+    deadline = await _deadline(uow, message, lock=True)
     met = deadline_service.close_deadline(uow, deadline, uow.today) if deadline else None
     await _finish_items(uow, message, {WorkItemKind.SEND_REPLY}, "SENT")
     uow.enqueue("deliver_reply", message.id)
@@ -739,3 +741,4 @@ async def message_labels(session: AsyncSession, ids: list[int]) -> dict[int, str
 
 
 deadline_service.OWNER_LABELS[MESSAGE] = message_labels
+work.OWNERS[MESSAGE] = OnlineMessage

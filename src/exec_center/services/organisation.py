@@ -1,4 +1,9 @@
-"""The court's organisation, managed by admins: staff, roles, team membership, window staffing."""
+"""The court's organisation, managed by admins: staff, roles, team membership, window staffing.
+
+Every change runs under one lock for the organisation and re-reads, inside its unit of work,
+that the acting admin is still an active ADMIN: two admins revoking each other at once leave one
+admin, not none; two grants of the same role, or two accounts with the same user name, make one
+row and an answer, not a unique-key fault. (SQLite runs one unit of work at a time anyway.)"""
 
 from __future__ import annotations
 
@@ -10,10 +15,11 @@ import sqlalchemy as sa
 from ..context import AppContext
 from ..db.models import Staff, StaffRole, Team, TeamMember, Window, WindowStaff
 from ..domain.access import Viewer, require_admin
-from ..domain.errors import DomainError, ErrorCode, NotFound
+from ..domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from ..domain.organisation import Role, Unit
 from .auth import hash_password
 from .unit_of_work import UnitOfWork
+from .work import locked, serialise
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
@@ -45,8 +51,21 @@ def _check_new_staff(data: NewStaff) -> None:
         )
 
 
+async def _admin_turn(uow: UnitOfWork, viewer: Viewer, action: str) -> None:
+    """Take the organisation's lock, then check the viewer is still an active ADMIN (another
+    admin may have revoked or disabled them since the request began)."""
+    await serialise(uow, "organisation")
+    still = await uow.session.scalar(
+        sa.select(StaffRole.staff_id)
+        .join(Staff, Staff.id == StaffRole.staff_id)
+        .where(StaffRole.staff_id == viewer.staff_id, StaffRole.role == Role.ADMIN, Staff.active.is_(True))
+    )
+    if still is None:
+        raise Forbidden(f"{action} is for administrators (ADMIN); your ADMIN role was revoked meanwhile")
+
+
 async def _staff(uow: UnitOfWork, staff_id: int) -> Staff:
-    staff = await uow.session.get(Staff, staff_id)
+    staff = await locked(uow, Staff, staff_id)
     if staff is None:
         raise NotFound("staff member", field="staffId")
     return staff
@@ -56,6 +75,7 @@ async def create_staff(ctx: AppContext, viewer: Viewer, data: NewStaff) -> Staff
     require_admin(viewer, "creating staff")
     _check_new_staff(data)
     async with UnitOfWork(ctx, viewer) as uow:
+        await _admin_turn(uow, viewer, "creating staff")
         taken = await uow.session.scalar(sa.select(Staff.id).where(Staff.username == data.username))
         if taken is not None:
             raise DomainError(
@@ -85,6 +105,7 @@ async def set_staff_active(ctx: AppContext, viewer: Viewer, staff_id: int, activ
     if not active and staff_id == viewer.staff_id:
         raise DomainError("you cannot disable your own account", field="staffId", code=ErrorCode.NOT_ALLOWED)
     async with UnitOfWork(ctx, viewer) as uow:
+        await _admin_turn(uow, viewer, "disabling and enabling staff")
         staff = await _staff(uow, staff_id)
         if staff.active != active:
             staff.active = active
@@ -102,6 +123,7 @@ async def set_password(ctx: AppContext, viewer: Viewer, staff_id: int, password:
     if len(password) < MIN_PASSWORD:
         raise DomainError(f"password must be at least {MIN_PASSWORD} characters", field="password")
     async with UnitOfWork(ctx, viewer) as uow:
+        await _admin_turn(uow, viewer, "resetting passwords")
         staff = await _staff(uow, staff_id)
         staff.password_hash = hash_password(password)
         uow.audit("RESET_PASSWORD", "Staff", staff.id, f"reset the password of {staff.username}")
@@ -114,6 +136,7 @@ async def set_role(ctx: AppContext, viewer: Viewer, staff_id: int, role: Role, g
     if not granted and role is Role.ADMIN and staff_id == viewer.staff_id:
         raise DomainError("you cannot revoke your own ADMIN role", field="role", code=ErrorCode.NOT_ALLOWED)
     async with UnitOfWork(ctx, viewer) as uow:
+        await _admin_turn(uow, viewer, "granting and revoking roles")
         staff = await _staff(uow, staff_id)
         held = await uow.session.get(StaffRole, (staff_id, role))
         if granted and held is None:
@@ -133,6 +156,7 @@ async def set_team_membership(
     if lead and not member:
         raise DomainError("a team lead must be a member of the team", field="lead")
     async with UnitOfWork(ctx, viewer) as uow:
+        await _admin_turn(uow, viewer, "changing team membership")
         team = await uow.session.get(Team, team_id)
         if team is None:
             raise NotFound("team", field="teamId")
@@ -157,6 +181,7 @@ async def set_window_staff(
 ) -> Window:
     require_admin(viewer, "assigning staff to windows")
     async with UnitOfWork(ctx, viewer) as uow:
+        await _admin_turn(uow, viewer, "assigning staff to windows")
         window = await uow.session.get(Window, window_id)
         if window is None:
             raise NotFound("window", field="windowId")

@@ -1,7 +1,9 @@
 """The outbox relay: publishes committed outbox rows and marks them sent.
 
-At-least-once: a message may go out twice (a crash after publish, before marking), so every
-actor is idempotent. With several relays on PostgreSQL, `SKIP LOCKED` keeps them apart.
+At-least-once: a message may go out twice (a crash after publish, before marking, or a commit
+that fails after the broker took it), so every actor is idempotent. Two relays at once do not
+send a row twice: on PostgreSQL `SKIP LOCKED` keeps them apart, on SQLite the relay is a write
+transaction like any other and waits its turn at the writer gate (it then finds the row sent).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ async def relay(
     if ctx.publisher is None:
         return 0
     sent = 0
-    async with ctx.sessionmaker() as session, session.begin():
+    async with ctx.writer() as session:
         query = (
             sa.select(OutboxMessage)
             .where(OutboxMessage.sent_at.is_(None))
@@ -53,6 +55,7 @@ async def relay(
                 continue
             message.sent_at = now
             sent += 1
+        await session.commit()
     return sent
 
 

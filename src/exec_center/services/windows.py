@@ -1,5 +1,10 @@
 """The offline windows (Arts. 5–11): visits, first contact, materials, verified disclosure,
-judge contact, resumption of execution and petitions."""
+judge contact, resumption of execution and petitions.
+
+Each decision is taken on the row as it is inside the unit of work that acts on it, locked
+(`work.locked`) on PostgreSQL; SQLite runs one unit of work at a time. Resolving a visit or
+closing a first contact locks it before its work items, as completing those items does.
+"""
 
 from __future__ import annotations
 
@@ -170,14 +175,14 @@ async def _resolve_visit(uow: UnitOfWork, visit: Visit, outcome: str) -> None:
 
 @work.completes(WorkItemKind.VISIT)
 async def _visit_done(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
-    visit = await uow.session.get(Visit, item.owner_id)
+    visit = await work.locked(uow, Visit, item.owner_id)
     if visit is not None and not visit.resolved:
         await _resolve_visit(uow, visit, done.note or "已办结")
 
 
 async def resolve_visit(ctx: AppContext, viewer: Viewer, visit_id: int, outcome: str) -> Visit:
     async with UnitOfWork(ctx, viewer) as uow:
-        visit = await uow.session.get(Visit, visit_id)
+        visit = await work.locked(uow, Visit, visit_id)
         if visit is None:
             raise NotFound("visit")
         await _window(uow, viewer, visit.window_id)
@@ -190,19 +195,12 @@ async def resolve_visit(ctx: AppContext, viewer: Viewer, visit_id: int, outcome:
 
 
 async def _close_items(uow: UnitOfWork, owner_type: str, owner_id: int) -> None:
-    items = (
-        await uow.session.scalars(
-            sa.select(WorkItem).where(
-                WorkItem.owner_type == owner_type,
-                WorkItem.owner_id == owner_id,
-                WorkItem.status.in_(("OPEN", "CLAIMED")),
-            )
-        )
-    ).all()
-    for item in items:
-        item.status, item.completed_at, item.version = "DONE", uow.now, item.version + 1
-        item.completed_by = uow.actor.staff_id if uow.actor else None
-        uow.audit("COMPLETE_WORK_ITEM", "WorkItem", item.id, f"{item.kind.label}: done with its {owner_type}")
+    await work.finish_active(
+        uow,
+        WorkItem.owner_type == owner_type,
+        WorkItem.owner_id == owner_id,
+        summary=lambda kind: f"{kind.label}: done with its {owner_type}",
+    )
 
 
 # --- first contact (Art. 7) -------------------------------------------------------------
@@ -255,14 +253,14 @@ async def _close_first_contact(uow: UnitOfWork, contact: FirstContact, note: str
 async def _first_contact_done(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
     if not (done.note or "").strip():
         raise DomainError("say how the matter was closed (note)", field="note")
-    contact = await uow.session.get(FirstContact, item.owner_id)
+    contact = await work.locked(uow, FirstContact, item.owner_id)
     if contact is not None and contact.status == "OPEN":
         await _close_first_contact(uow, contact, done.note or "")
 
 
 async def close_first_contact(ctx: AppContext, viewer: Viewer, contact_id: int, note: str) -> FirstContact:
     async with UnitOfWork(ctx, viewer) as uow:
-        contact = await uow.session.get(FirstContact, contact_id)
+        contact = await work.locked(uow, FirstContact, contact_id)
         if contact is None:
             raise NotFound("first-contact matter")
         await _window(uow, viewer, contact.window_id)
@@ -340,7 +338,7 @@ async def transfer_materials(
     ctx: AppContext, viewer: Viewer, receipt_id: int, to_staff_id: int, note: str | None
 ) -> MaterialsReceipt:
     async with UnitOfWork(ctx, viewer) as uow:
-        receipt = await uow.session.get(MaterialsReceipt, receipt_id)
+        receipt = await work.locked(uow, MaterialsReceipt, receipt_id)  # who holds it decides
         if receipt is None:
             raise NotFound("materials receipt", field="receiptId")
         if receipt.holder_id != viewer.staff_id and not viewer.has(Role.CENTER_HEAD):
@@ -428,6 +426,10 @@ async def _verify(
         normalised = str(CaseNumber.parse(case_number))
     except InvalidCaseNumber as error:
         raise DomainError(str(error), field="caseNumber") from None
+    # Count and record in one go per window and per case: a burst of attempts is counted one by
+    # one, so it cannot all pass on the same low count (window first, then case: no lock cycle).
+    await work.serialise(uow, "disclosure-window", window.id)
+    await work.serialise(uow, "disclosure-case", normalised)
     since = uow.now - timedelta(minutes=WINDOW_MINUTES)
     failed = sa.and_(DisclosureAttempt.verified.is_(False), DisclosureAttempt.at >= since)
     by_window = (
@@ -578,6 +580,24 @@ async def apply_resume_execution(
         if not result.verified:
             await uow.commit()
             return None
+        original = await work.locked(uow, Case, original.id)
+        check_resumable(original.case_type, original.closing_method)
+        open_resumption = await uow.session.scalar(
+            sa.select(Case)
+            .where(
+                Case.origin_case_id == original.id,
+                Case.case_type == CaseType.ZHI_HUI,
+                Case.stage.not_in((CaseStage.CLOSED, CaseStage.ARCHIVED)),
+            )
+            .order_by(Case.id)
+            .limit(1)
+        )
+        if open_resumption is not None:  # a repeat (or the same application twice at once)
+            uow.audit(
+                "RESUME_EXECUTION", "Case", original.id, f"already resumed as {open_resumption.number}"
+            )
+            await uow.commit()
+            return open_resumption
         resumed = await file_follow_on(uow, original, CaseType.ZHI_HUI, CaseStage.ENFORCING)
         uow.audit("RESUME_EXECUTION", "Case", original.id, f"resumed as {resumed.number}: {why[:150]}")
         uow.audit("FILE_RESUMED_CASE", "Case", resumed.id, f"resumed from {original.number}")
@@ -655,11 +675,14 @@ async def record_petition(
 async def _petition_answered(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
     if not (done.note or "").strip():
         raise DomainError("give the answer to the petition in the note", field="note")
-    petition = await uow.session.get(Petition, item.owner_id)
+    petition = await work.locked(uow, Petition, item.owner_id)
     if petition is not None and petition.status == "OPEN":
         petition.status, petition.answer = "ANSWERED", done.note
         uow.audit("ANSWER_PETITION", "Petition", petition.id, f"answered: {(done.note or '')[:150]}")
         await _close_items(uow, "Petition", petition.id)
+
+
+work.OWNERS.update({"Visit": Visit, "FirstContact": FirstContact, "Petition": Petition})
 
 
 # --- a window's day at a glance ---------------------------------------------------------

@@ -4,13 +4,23 @@ Every change is a conditional UPDATE on the version the caller read (and, for a 
 item still being OPEN), so of two concurrent claims exactly one wins on either backend. What
 completing means depends on the kind: services register a handler per kind (`completes`), which
 moves the owner on inside the same transaction.
+
+Lock order on PostgreSQL (SQLite runs one unit of work at a time): the owner (a case, a visit, a
+message…), then its deadline, then its items. Completing an item locks its owner and deadline
+first, as the owner's own mutations do before they finish its items, so the two never wait for
+each other in a circle and the second sees what the first decided; the deadline sweep, which
+takes deadlines first, never waits for an item (it tries again on its next run). Items are
+finished in bulk by a conditional UPDATE (`finish_active`), never by writing back a status and
+version read earlier.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +46,62 @@ class Completion:
 
 Handler = Callable[[UnitOfWork, WorkItem, Completion], Awaitable[None]]
 HANDLERS: dict[WorkItemKind, Handler] = {}
+# The row an item's owner_type names, locked before the item is completed (areas register theirs).
+OWNERS: dict[str, Any] = {"Case": Case}
+
+
+# --- serialising check-then-act -----------------------------------------------------------
+
+
+def is_postgresql(uow: UnitOfWork) -> bool:
+    return uow.session.bind.dialect.name == "postgresql"
+
+
+async def serialise(uow: UnitOfWork, *key: object) -> None:
+    """Hold `key` until the unit of work ends: for a rule no single row carries ("at most one
+    request per deadline", "at most so many attempts per window"). PostgreSQL: a transaction
+    advisory lock; SQLite: nothing to do, the writer gate runs one unit of work at a time."""
+    if not is_postgresql(uow):
+        return
+    digest = hashlib.blake2b("\x1f".join(str(k) for k in key).encode(), digest_size=8).digest()
+    lock_id = int.from_bytes(digest, "big", signed=True)
+    await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_id)))
+
+
+async def locked(uow: UnitOfWork, model: Any, pk: Any) -> Any:
+    """The row as it is now, locked until the unit of work ends (FOR UPDATE on PostgreSQL; on
+    SQLite the unit of work already holds the database). Reloads a row the session had read."""
+    return await uow.session.get(model, pk, with_for_update=is_postgresql(uow), populate_existing=True)
+
+
+async def finish_active(
+    uow: UnitOfWork,
+    *where: Any,
+    status: WorkItemStatus = WorkItemStatus.DONE,
+    outcome: str | None = None,
+    summary: Callable[[WorkItemKind], str],
+) -> int:
+    """Finish (DONE) or cancel the open and claimed items matching `where` in one conditional
+    UPDATE: an item finished meanwhile is left alone, the version moves on from the database's
+    value, and each item changed gets its audit event. Returns how many changed."""
+    values: dict[str, Any] = {"status": status, "version": WorkItem.version + 1}
+    if status is WorkItemStatus.DONE:
+        values |= {"completed_at": uow.now, "completed_by": uow.actor.staff_id if uow.actor else None}
+    if outcome is not None:
+        values["outcome"] = outcome
+    rows = (
+        await uow.session.execute(
+            sa.update(WorkItem)
+            .where(WorkItem.status.in_(rules.ACTIVE), *where)
+            .values(**values)
+            .returning(WorkItem.id, WorkItem.kind)
+            .execution_options(synchronize_session="fetch")
+        )
+    ).all()
+    action = "COMPLETE_WORK_ITEM" if status is WorkItemStatus.DONE else "CANCEL_WORK_ITEM"
+    for item_id, kind in sorted(rows):
+        uow.audit(action, "WorkItem", item_id, summary(kind))
+    return len(rows)
 
 
 def completes(kind: WorkItemKind) -> Callable[[Handler], Handler]:
@@ -106,14 +172,13 @@ async def cancel_for_case(
     uow: UnitOfWork, case_id: int, kinds: set[WorkItemKind] | None = None, reason: str = ""
 ) -> int:
     """Cancel a case's open or claimed items (of `kinds`), e.g. when the case moves on."""
-    query = sa.select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status.in_(rules.ACTIVE))
-    if kinds:
-        query = query.where(WorkItem.kind.in_(kinds))
-    items = (await uow.session.scalars(query)).all()
-    for item in items:
-        item.status, item.version = WorkItemStatus.CANCELLED, item.version + 1
-        uow.audit("CANCEL_WORK_ITEM", "WorkItem", item.id, f"{item.kind.label} cancelled {reason}".strip())
-    return len(items)
+    where = [WorkItem.case_id == case_id] + ([WorkItem.kind.in_(kinds)] if kinds else [])
+    return await finish_active(
+        uow,
+        *where,
+        status=WorkItemStatus.CANCELLED,
+        summary=lambda kind: f"{kind.label} cancelled {reason}".strip(),
+    )
 
 
 async def _load(uow: UnitOfWork, item_id: int) -> WorkItem:
@@ -161,13 +226,22 @@ async def _conditional_update(
 
 
 async def _refused_change(
-    uow: UnitOfWork, viewer: Viewer, item: WorkItem, expected: int | None
+    uow: UnitOfWork, viewer: Viewer, item: WorkItem, expected: int | None, *, claiming: bool = False
 ) -> DomainError:
-    """Why a conditional update matched no row: someone claimed first, or the version moved on."""
+    """Why a conditional update matched no row: someone claimed first (or, for a claim sent twice,
+    the viewer's own first claim), someone finished the item, or the version moved on."""
     await uow.session.refresh(item)
     if item.status is WorkItemStatus.CLAIMED and item.assignee_id != viewer.staff_id:
         return DomainError(
             "someone else claimed this work item first", field="id", code=ErrorCode.ALREADY_CLAIMED
+        )
+    if claiming and item.status is WorkItemStatus.CLAIMED:
+        return DomainError("you already hold this work item", field="id", code=ErrorCode.ALREADY_CLAIMED)
+    if item.status not in rules.ACTIVE:
+        return DomainError(
+            f"the work item was {item.status.value} ({item.status.label}) meanwhile; nothing is left to do",
+            field="id",
+            code=ErrorCode.NOT_ALLOWED,
         )
     return DomainError(
         f"the work item changed since you read it (now version {item.version}); reload and try again",
@@ -191,7 +265,7 @@ async def claim(ctx: AppContext, viewer: Viewer, item_id: int, version: int | No
             {"status": WorkItemStatus.CLAIMED, "assignee_id": viewer.staff_id, "claimed_at": uow.now},
         )
         if not won:
-            raise await _refused_change(uow, viewer, item, version)
+            raise await _refused_change(uow, viewer, item, version, claiming=True)
         uow.audit("CLAIM_WORK_ITEM", "WorkItem", item.id, f"{viewer.username} claimed {item.kind.label}")
         await uow.commit()
     return item
@@ -216,6 +290,25 @@ async def unclaim(ctx: AppContext, viewer: Viewer, item_id: int, version: int | 
     return item
 
 
+async def _lock_owner_and_deadline(uow: UnitOfWork, item_id: int) -> None:
+    """Before a completion reads the item: its owner, then its deadline (see the module's note on
+    lock order). Of two completions of an owner's items, or a completion and the owner's own
+    mutation, the second waits and then reads what the first decided; the sweep cannot move the
+    item's version between the read and the update."""
+    if not is_postgresql(uow):
+        return
+    columns = (WorkItem.owner_type, WorkItem.owner_id, WorkItem.deadline_id)
+    keys = (await uow.session.execute(sa.select(*columns).where(WorkItem.id == item_id))).first()
+    if keys is None:
+        return
+    owner = OWNERS.get(keys.owner_type)
+    if owner is not None:
+        await uow.session.execute(sa.select(owner.id).where(owner.id == keys.owner_id).with_for_update())
+    if keys.deadline_id is not None:  # which the completion may close
+        deadline = sa.select(Deadline.id).where(Deadline.id == keys.deadline_id)
+        await uow.session.execute(deadline.with_for_update())
+
+
 async def complete(
     ctx: AppContext,
     viewer: Viewer,
@@ -229,6 +322,7 @@ async def complete(
     if note is not None and len(note) > 2000:
         raise DomainError("the note may be at most 2000 characters", field="note")
     async with UnitOfWork(ctx, viewer) as uow:
+        await _lock_owner_and_deadline(uow, item_id)
         item, facts = await _visible_item(uow, viewer, item_id, as_candidate=True)
         rules.check_version(version, item.version)
         rules.check_holder(viewer, facts, "complete")
@@ -319,17 +413,27 @@ async def raise_priority_on_escalation(
     session: AsyncSession, deadline_ids: list[int], priority: int, now: datetime
 ) -> set[int]:
     """Escalation raises the priority of the deadline's work items and tells their holders."""
-    items = (
-        await session.scalars(
-            sa.select(WorkItem).where(
-                WorkItem.deadline_id.in_(deadline_ids), WorkItem.status.in_(rules.ACTIVE)
-            )
-        )
-    ).all()
+    active = [WorkItem.deadline_id.in_(deadline_ids), WorkItem.status.in_(rules.ACTIVE)]
+    to_raise = sa.select(WorkItem.id).where(*active, WorkItem.priority < priority)
+    if session.bind.dialect.name == "postgresql":
+        # The sweep holds its deadlines, so it never waits for an item (whoever holds the item may
+        # be waiting to close the deadline): an item being changed right now makes it try later.
+        wanted = set((await session.scalars(to_raise)).all())
+        free = set((await session.scalars(to_raise.with_for_update(skip_locked=True))).all())
+        if wanted - free:
+            raise deadline_service.EscalationBusy(f"work items {sorted(wanted - free)} are being changed")
+        to_raise = sa.select(WorkItem.id).where(WorkItem.id.in_(free))
+    # A conditional UPDATE: a claim or a completion at the same moment keeps its own change, and
+    # the version moves on from the database's value.
+    await session.execute(
+        sa.update(WorkItem)
+        .where(WorkItem.id.in_(to_raise.scalar_subquery()), WorkItem.priority < priority)
+        .values(priority=priority, version=WorkItem.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    items = (await session.scalars(sa.select(WorkItem).where(*active))).all()
     messages = []
     for item in items:
-        if item.priority < priority:
-            item.priority, item.version = priority, item.version + 1
         if item.assignee_id is not None:
             messages.append(
                 notifications.Message(
