@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .api.idempotency import IdempotencyMiddleware
 from .api.schema import build_schema
 from .api.view import GraphQLView, error_response, unavailable_response
 from .clock import Clock
@@ -121,7 +122,8 @@ def create_app(
         debug=False,
         exception_handlers={Exception: fault},
         routes=[
-            Route("/graphql", view, methods=["GET", "POST"]),
+            # Idempotency-Key: a repeated mutation returns the first answer and changes nothing.
+            Route("/graphql", IdempotencyMiddleware(view, ctx), methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/documents/{document_id}", document),

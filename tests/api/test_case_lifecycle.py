@@ -5,6 +5,7 @@ checked at each step."""
 from __future__ import annotations
 
 import copy
+import itertools
 
 import pytest
 
@@ -24,8 +25,16 @@ COMPLETE = (OPERATIONS / "CompleteWorkItem.graphql").read_text()
 CASE = (OPERATIONS / "CaseByNumber.graphql").read_text()
 
 
+_titles = itertools.count(1024)
+
+
 async def receive(api, variables=None, as_="affairs") -> dict:
-    data = await api.op("ReceiveCase", variables or copy.deepcopy(RECEIVE_VARIABLES), as_=as_)
+    variables = copy.deepcopy(variables or RECEIVE_VARIABLES)
+    title = variables["input"]["title"]
+    if title["documentNumber"] == RECEIVE_VARIABLES["input"]["title"]["documentNumber"]:
+        # A title of its own for each filing: the same title and respondent again is a duplicate.
+        title["documentNumber"] = f"（2023）粤5322民初{next(_titles)}号"
+    data = await api.op("ReceiveCase", variables, as_=as_)
     payload = data["receiveCase"]
     assert payload["userErrors"] == [], payload
     return payload["case"]

@@ -41,6 +41,7 @@ from exec_center.services.unit_of_work import UnitOfWork
 from .conftest import OPERATIONS
 
 TZ = ZoneInfo("Asia/Shanghai")
+_titles = itertools.count(1024)  # each filing its own title: a second one would be a DUPLICATE
 USERS = [a.username for a in ACCOUNTS]
 WORKLIST = (OPERATIONS / "Worklist.graphql").read_text()
 CLAIM = (OPERATIONS / "ClaimWorkItem.graphql").read_text()
@@ -103,7 +104,7 @@ async def new_case(ctx, *, team: int | None = None, handler: int | None = None) 
     data = IntakeData(
         received_on=date(2024, 2, 8),
         claim_amount=Decimal("125000.00"),
-        title_document_number="（2023）粤5322民初1024号",
+        title_document_number=f"（2023）粤5322民初{next(_titles)}号",
         title_kind=TitleKind.JUDGMENT,
         applicants=(PartyData(PartyKind.PERSON, "陈某", APPLICANT_ID, APPLICANT_PHONE, "郁南县都城镇某路1号"),),
         respondents=(PartyData(PartyKind.ORGANISATION, "郁南县某建材有限公司", CREDIT_CODE),),

@@ -645,6 +645,12 @@ class ReceiveCaseInput:
     township: str | None = strawberry.field(
         default=None, description="The respondent's township (乡镇), for transfer by township."
     )
+    duplicate_of: str | None = strawberry.field(
+        default=None,
+        description="A filing whose title document number and respondent (ID number or credit "
+        "code, else name) match an open case is refused with code DUPLICATE naming that case; "
+        "give that case's number here to file a second application on purpose.",
+    )
 
 
 @strawberry.type
@@ -738,6 +744,15 @@ class SendTaxLetterInput:
     finding_ids: list[strawberry.ID]
 
 
+@strawberry.type
+class SendTaxLetterPayload:
+    case: CaseType | None = None
+    letter: DocumentType | None = strawberry.field(
+        default=None, description="The letter: the one still waiting to be served when sent again."
+    )
+    user_errors: list[UserError]
+
+
 @strawberry.input
 class CloseCaseInput:
     case_id: strawberry.ID
@@ -803,7 +818,9 @@ class CaseMutation:
     @strawberry.mutation(
         description="Receive an execution case (affairs clerks and centre officers): it gets its "
         "执保 number at once; the 5-working-day query-and-control deadline starts; the ruling and "
-        "the asset queries follow in the background."
+        "the asset queries follow in the background. A filing that repeats an open case (the same "
+        "title document number and respondent) is refused with code DUPLICATE naming that case; "
+        "see `duplicateOf`."
     )
     async def receive_case(self, info: Info, input: ReceiveCaseInput) -> CasePayload:
         ctx = info.context
@@ -815,6 +832,7 @@ class CaseMutation:
             applicants=_parties(input.applicants),
             respondents=_parties(input.respondents),
             township=input.township,
+            duplicate_of=input.duplicate_of,
         )
         return await run_mutation(
             CasePayload, lambda: case_service.receive_case(ctx.app, ctx.viewer, data), _case
@@ -844,7 +862,10 @@ class CaseMutation:
 
         return await _on_case(CasePayload, act, _case)
 
-    @strawberry.mutation(description="Freeze, seal, seize or deduct found assets (Art. 15).")
+    @strawberry.mutation(
+        description="Freeze, seal, seize or deduct found assets (Art. 15). The same measures sent "
+        "again by the same officer on the same day are taken once."
+    )
     async def decide_control_measures(self, info: Info, input: DecideControlMeasuresInput) -> CasePayload:
         ctx = info.context
 
@@ -917,19 +938,26 @@ class CaseMutation:
             _case,
         )
 
-    @strawberry.mutation(description="Render the benchmark-price letter to the county tax bureau (Art. 19).")
-    async def send_tax_letter(self, info: Info, input: SendTaxLetterInput) -> CasePayload:
+    @strawberry.mutation(
+        description="Render the benchmark-price letter to the county tax bureau (Art. 19) and give "
+        "the sender the item to serve it. While a letter of the case waits to be served, sending "
+        "again returns that letter and makes no other."
+    )
+    async def send_tax_letter(self, info: Info, input: SendTaxLetterInput) -> SendTaxLetterPayload:
         ctx = info.context
 
         async def act() -> dict:
             case_id = pk_of(input.case_id, "Case", "caseId")
             ids = [pk_of(f, "Finding", f"findingIds.{i}") for i, f in enumerate(input.finding_ids)]
-            await lifecycle.send_tax_letter(ctx.app, ctx.viewer, case_id, ids)
-            return await _reload(ctx, case_id)
+            letter = await lifecycle.send_tax_letter(ctx.app, ctx.viewer, case_id, ids)
+            return {"letter": DocumentType(row=letter), **await _reload(ctx, case_id)}
 
-        return await _on_case(CasePayload, act, lambda r: r)
+        return await _on_case(SendTaxLetterPayload, act, lambda r: r)
 
-    @strawberry.mutation(description="Convert a preservation case to a 执 case (Arts. 9, 20).")
+    @strawberry.mutation(
+        description="Convert a preservation case to a 执 case (Arts. 9, 20); converting it again "
+        "returns the 执 case it became."
+    )
     async def convert_case(self, info: Info, input: CaseIdInput) -> ConvertCasePayload:
         ctx = info.context
 
@@ -969,7 +997,8 @@ class CaseMutation:
 
     @strawberry.mutation(
         description="File an application to add a respondent, an objection or a reconsideration "
-        "of preservation; it lands on the adjudication team's worklist (Art. 9)."
+        "of preservation; it lands on the adjudication team's worklist (Art. 9). The same "
+        "application sent again while it is pending returns it."
     )
     async def file_adjudication_application(
         self, info: Info, input: FileAdjudicationApplicationInput

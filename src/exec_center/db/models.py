@@ -257,6 +257,8 @@ class Case(Base):
         sa.UniqueConstraint("court_code", "case_type", "year", "sequence", name="uq_cases_sequence"),
         sa.Index("ix_cases_team_stage", "team_id", "stage"),
         sa.Index("ix_cases_stage_received", "stage", "received_on"),
+        # The duplicate-filing check looks up open cases by their title's number on every intake.
+        sa.Index("ix_cases_title_document_number", "title_document_number"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

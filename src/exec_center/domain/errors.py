@@ -15,6 +15,7 @@ class ErrorCode(LabelledEnum):
     STALE = "STALE", "数据已被他人修改"
     NOT_ALLOWED = "NOT_ALLOWED", "当前状态不允许此操作"
     RATE_LIMITED = "RATE_LIMITED", "尝试次数过多"
+    DUPLICATE = "DUPLICATE", "与未结案件重复"
 
 
 class DomainError(Exception):

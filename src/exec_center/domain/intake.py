@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from .assets import check_claim_amount
-from .errors import DomainError
+from .errors import DomainError, ErrorCode
 from .identifiers import InvalidIdentifier, PartyKind, validate_mobile_phone, validate_party_identifier
 from .labels import LabelledEnum
 
@@ -48,6 +51,9 @@ class IntakeData:
     applicants: tuple[PartyData, ...]
     respondents: tuple[PartyData, ...]
     township: str | None = None
+    # The number of an open case with the same title and respondent that this filing knowingly
+    # repeats (a second application on purpose); without it such a filing is refused.
+    duplicate_of: str | None = None
 
 
 def _text(value: str | None, field: str, what: str, limit: int, required: bool = True) -> str | None:
@@ -97,6 +103,7 @@ def check_intake(data: IntakeData, today: date) -> IntakeData:
             raise DomainError(f"at most {MAX_PARTIES} {side} per case", field=side)
         sides[side] = tuple(check_party(p, f"{side}.{i}", today) for i, p in enumerate(parties))
     township = _text(data.township, "township", "the township", 40, required=False)
+    duplicate_of = _text(data.duplicate_of, "duplicateOf", "duplicateOf (a case number)", 40, required=False)
     return IntakeData(
         received_on=received_on,
         claim_amount=data.claim_amount,
@@ -105,4 +112,78 @@ def check_intake(data: IntakeData, today: date) -> IntakeData:
         applicants=sides["applicants"],
         respondents=sides["respondents"],
         township=township,
+        duplicate_of=duplicate_of,
     )
+
+
+# --- the same filing twice ----------------------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+
+
+def _fold(text: str) -> str:
+    """Compatibility forms folded (full-width digits, letters and brackets to ASCII), no spaces,
+    upper case: （2023）粤5322民初1024号 and (2023) 粤5322民初1024号 are one number."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).upper()
+
+
+def title_key(document_number: str) -> str:
+    """What makes two spellings of an enforceable title's document number the same number."""
+    return _fold(document_number)
+
+
+def title_spellings(document_number: str) -> tuple[str, ...]:
+    """Spellings a clerk may have stored for the same number (as typed, without spaces,
+    half-width, with the official full-width brackets), to look the title up by equality."""
+    stripped = document_number.strip()
+    folded = unicodedata.normalize("NFKC", _SPACE.sub("", stripped))
+    official = folded.replace("(", "（").replace(")", "）")
+    return tuple(dict.fromkeys((stripped, _SPACE.sub("", stripped), folded, official)))
+
+
+def party_identity(name: str, id_number: str | None) -> str:
+    """Who a party is: the resident ID number or unified social credit code if given, else the
+    name (as a person would read it)."""
+    if id_number and id_number.strip():
+        return "id:" + _fold(id_number)
+    return "name:" + _fold(name)
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """A case that is neither closed nor archived, as the duplicate check sees it."""
+
+    number: str
+    title_document_number: str
+    respondent_identities: frozenset[str]
+
+
+def same_filing(data: IntakeData, case: OpenCase) -> bool:
+    """The same enforceable title against (at least one of) the same respondents."""
+    if title_key(case.title_document_number) != title_key(data.title_document_number):
+        return False
+    return not case.respondent_identities.isdisjoint(
+        party_identity(p.name, p.id_number) for p in data.respondents
+    )
+
+
+def check_not_duplicate(data: IntakeData, open_cases: Iterable[OpenCase]) -> None:
+    """Refuse a filing that repeats an open case (a clerk pressing "submit" twice, a second
+    window taking the same papers) with `DUPLICATE`, naming that case - unless the intake's
+    `duplicate_of` names it: a second application on purpose.
+
+    `open_cases` are the cases not closed or archived (newest first); the refusal names the
+    newest that matches."""
+    matches: Sequence[OpenCase] = [c for c in open_cases if same_filing(data, c)]
+    if not matches:
+        return
+    if data.duplicate_of is not None and any(_fold(c.number) == _fold(data.duplicate_of) for c in matches):
+        return
+    number = matches[0].number
+    message = (
+        f"case {number} is open for the same enforceable title and respondent; if this is a second "
+        f'application on purpose, set duplicateOf to "{number}"'
+    )
+    if data.duplicate_of is not None:
+        message += f" (duplicateOf names {data.duplicate_of}, which is not such a case)"
+    raise DomainError(message, field="title.documentNumber", code=ErrorCode.DUPLICATE)

@@ -3,6 +3,8 @@ dispatch woken through the outbox. Shared helpers for every step of a case's lif
 
 from __future__ import annotations
 
+import hashlib
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +15,17 @@ from ..domain.access import Viewer, case_visible, require_role
 from ..domain.case_numbers import CaseNumber, CaseType
 from ..domain.deadlines import DeadlineKind
 from ..domain.errors import DomainError, NotFound
-from ..domain.intake import IntakeData, PartyData, PartySide, check_intake
+from ..domain.intake import (
+    IntakeData,
+    OpenCase,
+    PartyData,
+    PartySide,
+    check_intake,
+    check_not_duplicate,
+    party_identity,
+    title_key,
+    title_spellings,
+)
 from ..domain.lifecycle import CaseStage, CaseStep, next_stage
 from ..domain.organisation import Role
 from . import deadlines as deadline_service
@@ -123,10 +135,54 @@ async def file_follow_on(uow: UnitOfWork, original: Case, case_type: CaseType, s
     )
 
 
+# pg_advisory_xact_lock(class, key): the class keeps these keys apart from other advisory locks.
+_TITLE_LOCK_CLASS = 0x45584354  # "EXCT"
+
+
+async def lock_title(uow: UnitOfWork, document_number: str) -> None:
+    """Serialise intakes of one enforceable title until the transaction ends, so that of two
+    identical filings sent together the second sees the first. On SQLite the unit of work
+    already holds the database's only write lock (the writer gate, BEGIN IMMEDIATE)."""
+    if uow.session.bind.dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(title_key(document_number).encode()).digest()
+    key = int.from_bytes(digest[:4], "big", signed=True)
+    await uow.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_TITLE_LOCK_CLASS, key)))
+
+
+async def open_cases_for_title(session: AsyncSession, document_number: str) -> list[OpenCase]:
+    """The cases not closed or archived whose title has this number (any spelling), newest
+    first, with their respondents' identities."""
+    rows = (
+        await session.execute(
+            sa.select(Case.id, Case.number, Case.title_document_number)
+            .where(
+                Case.title_document_number.in_(title_spellings(document_number)),
+                Case.stage.not_in((CaseStage.CLOSED, CaseStage.ARCHIVED)),
+            )
+            .order_by(Case.id.desc())
+        )
+    ).all()
+    if not rows:
+        return []
+    identities: dict[int, set[str]] = {row.id: set() for row in rows}
+    parties = await session.execute(
+        sa.select(CaseParty.case_id, CaseParty.name, CaseParty.id_number).where(
+            CaseParty.case_id.in_(list(identities)), CaseParty.side == PartySide.RESPONDENT.value
+        )
+    )
+    for case_id, name, id_number in parties:
+        identities[case_id].add(party_identity(name, id_number))
+    return [OpenCase(row.number, row.title_document_number, frozenset(identities[row.id])) for row in rows]
+
+
 async def receive_case(ctx: AppContext, viewer: Viewer, data: IntakeData) -> Case:
     require_role(viewer, *INTAKE_ROLES, action="receiving a case")
     async with UnitOfWork(ctx, viewer) as uow:
         data = check_intake(data, uow.today)
+        # Before the number is taken: a refused duplicate consumes none.
+        await lock_title(uow, data.title_document_number)
+        check_not_duplicate(data, await open_cases_for_title(uow.session, data.title_document_number))
         parties = [(PartySide.APPLICANT, p) for p in data.applicants] + [
             (PartySide.RESPONDENT, p) for p in data.respondents
         ]
@@ -159,7 +215,8 @@ async def receive_case(ctx: AppContext, viewer: Viewer, data: IntakeData) -> Cas
             "Case",
             case.id,
             f"received {case.number}: {len(data.applicants)} applicant(s), "
-            f"{len(data.respondents)} respondent(s), claim {data.claim_amount}",
+            f"{len(data.respondents)} respondent(s), claim {data.claim_amount}"
+            + (f"; a second application besides {data.duplicate_of}" if data.duplicate_of else ""),
         )
         uow.enqueue("render_case_document", case.id, "QUERY_CONTROL_RULING")
         uow.enqueue("dispatch_asset_queries", case.id)
@@ -173,18 +230,12 @@ async def receive_case(ctx: AppContext, viewer: Viewer, data: IntakeData) -> Cas
 async def load_case(
     uow: UnitOfWork, case_id: int, *, viewer: Viewer | None = None, lock: bool = False, field: str = "caseId"
 ) -> Case:
+    # On SQLite the unit of work already holds the database's write lock (writer gate, BEGIN
+    # IMMEDIATE); on PostgreSQL the row is locked, and read afresh if the session had it.
     dialect = uow.session.bind.dialect.name
-    if lock and dialect == "sqlite":
-        # SQLite has no SELECT … FOR UPDATE: a write that changes nothing takes the database's
-        # write lock now, so a concurrent step on the case (a redelivered message, a second
-        # poller) waits for this transaction instead of acting on the stage it is changing.
-        await uow.session.execute(
-            sa.update(Case)
-            .where(Case.id == case_id)
-            .values(version=Case.version)
-            .execution_options(synchronize_session=False)
-        )
-    case = await uow.session.get(Case, case_id, with_for_update=lock and dialect == "postgresql")
+    case = await uow.session.get(
+        Case, case_id, with_for_update=lock and dialect == "postgresql", populate_existing=lock
+    )
     if case is None or (
         viewer is not None and not case_visible(viewer, team_id=case.team_id, handler_id=case.handler_id)
     ):

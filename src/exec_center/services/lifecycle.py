@@ -1,15 +1,24 @@
 """The preservation case after its queries (Arts. 9, 15–21): control measures, completing the
 query-and-control, the automated transfer, the team's investigation and mediation, the
 tax-bureau letter, conversion to a 执 case, closing and archiving, and adjudication
-applications. Each step goes through the lifecycle table (`cases.advance`)."""
+applications. Each step goes through the lifecycle table (`cases.advance`).
+
+Every step decides on the case loaded with `lock=True` (PostgreSQL: FOR UPDATE; SQLite: the
+unit of work holds the write lock), so two requests on one case take turns. A step repeated
+(a double submit, a redelivered message) returns what the first made - the letter, the 执
+case, the application, the record - instead of making a second document or work item (its
+unit of work commits without a change, so that what it returns stays loaded).
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..context import AppContext
 from ..db.models import (
@@ -26,6 +35,7 @@ from ..db.models import (
     TransferStrategyRow,
     WorkItem,
 )
+from ..documents import DocumentKind
 from ..domain.access import Viewer, require_role
 from ..domain.assets import (
     MeasureKind,
@@ -53,7 +63,7 @@ from ..domain.lifecycle import (
 )
 from ..domain.organisation import Role, TeamKind
 from ..domain.transfer import TeamLoad, TransferStrategy, pick_team
-from ..domain.work import WorkItemKind
+from ..domain.work import ACTIVE, WorkItemKind
 from . import deadlines as deadline_service
 from . import documents, notifications, work
 from .cases import advance, file_follow_on, load_case, new_case
@@ -105,6 +115,9 @@ async def decide_control(
         elif not (case.stage is CaseStage.FAST_CLOSING and viewer.has(*CENTER)):
             # Art. 20: the centre fast-closes a 执 case, deducting the frozen funds itself.
             _require_team(viewer, case, "taking control measures")
+        if await _taken_today(uow, case, viewer, measures):
+            await uow.commit()
+            return case  # the same measures, by the same officer, today: a double submit
         advance(uow, case, CaseStep.DECIDE_CONTROL)
         engine = await deadline_service.Engine.load(uow)
         for i, request in enumerate(measures):
@@ -167,6 +180,24 @@ async def decide_control(
     return case
 
 
+async def _taken_today(uow: UnitOfWork, case: Case, viewer: Viewer, measures: list[MeasureRequest]) -> bool:
+    """Every requested measure was already taken on this case today by this officer."""
+    rows = (
+        await uow.session.execute(
+            sa.select(ControlMeasure.finding_id, ControlMeasure.measure, ControlMeasure.amount).where(
+                ControlMeasure.case_id == case.id,
+                ControlMeasure.created_by == viewer.staff_id,
+                ControlMeasure.starts_on == uow.today,
+            )
+        )
+    ).all()
+    if not rows:
+        return False
+    taken = Counter((finding_id, MeasureKind(measure), amount) for finding_id, measure, amount in rows)
+    asked = Counter((m.finding_id, MeasureKind(m.measure), m.amount) for m in measures)
+    return not asked - taken
+
+
 async def _end_freeze_renewals(uow: UnitOfWork, finding_id: int) -> None:
     """All the frozen funds on the finding are deducted: their freezes need no renewal."""
     deadlines = (
@@ -213,7 +244,10 @@ async def _file_ids(uow: UnitOfWork, case: Case) -> list[int]:
 
 
 async def complete_query_control(uow: UnitOfWork, case: Case) -> None:
-    """Art. 16: query-and-control ends; the deadline closes met or missed; transfer follows."""
+    """Art. 16: query-and-control ends; the deadline closes met or missed; transfer follows.
+    Once: completing it again changes nothing."""
+    if case.query_control_completed_on is not None:
+        return
     advance(uow, case, CaseStep.COMPLETE_QUERY_CONTROL)
     case.query_control_completed_on = uow.today
     deadline = await _open_deadline(uow, case.id, DeadlineKind.QUERY_CONTROL)
@@ -367,16 +401,15 @@ async def set_transfer_strategy(
     async with UnitOfWork(ctx, viewer) as uow:
         if effective_from < uow.today:
             raise DomainError("a strategy takes effect today or later", field="effectiveFrom")
-        existing = await uow.session.scalar(
-            sa.select(TransferStrategyRow).where(TransferStrategyRow.effective_from == effective_from)
+        # One row per date: a second decision for the same date replaces the first, also when
+        # both arrive together (an upsert, not a read and then an insert).
+        insert = postgresql.insert if uow.session.bind.dialect.name == "postgresql" else sqlite.insert
+        values = {"strategy": strategy.value, "effective_from": effective_from, "note": note.strip()}
+        await uow.session.execute(
+            insert(TransferStrategyRow)
+            .values(**values)
+            .on_conflict_do_update(index_elements=["effective_from"], set_=values)
         )
-        if existing is not None:
-            existing.strategy, existing.note = strategy.value, note.strip()
-        else:
-            uow.session.add(
-                TransferStrategyRow(strategy=strategy.value, effective_from=effective_from, note=note.strip())
-            )
-        await uow.session.flush()
         uow.audit("SET_TRANSFER_STRATEGY", "TransferStrategy", 0, f"{strategy.label} from {effective_from}")
         await uow.commit()
     return strategy
@@ -392,6 +425,23 @@ RECORD_KINDS = {
     "MEDIATION": "执行调解",
     "TAX_LETTER_SERVICE": "基准价函送达",
 }
+
+
+async def _latest_record(uow: UnitOfWork, case: Case, kind: str) -> CaseRecord | None:
+    return await uow.session.scalar(
+        sa.select(CaseRecord)
+        .where(CaseRecord.case_id == case.id, CaseRecord.kind == kind)
+        .order_by(CaseRecord.id.desc())
+        .limit(1)
+    )
+
+
+def _same_record(record: CaseRecord | None, note: str, occurred_on: date, outcome: str | None = None) -> bool:
+    """The latest record of its kind says exactly this: a repeat, not a second event."""
+    return (
+        record is not None
+        and (record.note, record.occurred_on, record.outcome) == (note, occurred_on, outcome)
+    )
 
 
 async def _record(
@@ -433,6 +483,10 @@ async def record_team_work(
         occurred_on = _check_note(note, occurred_on, uow.today)
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
         _require_team(viewer, case, "recording the team's work")
+        latest = await _latest_record(uow, case, kind)
+        if latest is not None and _same_record(latest, note.strip(), occurred_on):
+            await uow.commit()
+            return latest  # recorded already: a repeat
         advance(uow, case, CaseStep.RECORD_INVESTIGATION)
         if case.handler_id is None:
             case.handler_id = viewer.staff_id
@@ -457,6 +511,11 @@ async def start_mediation(ctx: AppContext, viewer: Viewer, case_id: int, note: s
         _check_note(note, None, uow.today)
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
         _require_team(viewer, case, "starting mediation")
+        if case.stage is CaseStage.MEDIATING and _same_record(
+            await _latest_record(uow, case, "SUMMONS"), note.strip(), uow.today
+        ):
+            await uow.commit()
+            return case  # started with this summons already: a repeat
         advance(uow, case, CaseStep.START_MEDIATION)
         await _record(uow, case, "SUMMONS", note.strip(), uow.today)
         await work.create(
@@ -513,6 +572,12 @@ async def record_mediation_outcome(
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
         _require_team(viewer, case, "recording the mediation outcome")
+        latest = await _latest_record(uow, case, "MEDIATION")
+        if case.stage is CaseStage.MEDIATING and _same_record(
+            latest, note.strip() or outcome.label, uow.today, outcome.value
+        ):
+            await uow.commit()
+            return case  # this outcome was just recorded: a repeat
         await _mediation_outcome(uow, case, outcome, note.strip())
         await work.cancel_for_case(uow, case.id, {WorkItemKind.MEDIATE}, "(outcome recorded)")
         await uow.commit()
@@ -541,6 +606,11 @@ async def send_tax_letter(ctx: AppContext, viewer: Viewer, case_id: int, finding
                     "mortgaged to the respondent (Art. 19)",
                     field=f"findingIds.{i}",
                 )
+        next_stage(case.stage, CaseStep.SEND_TAX_LETTER)
+        pending = await pending_tax_letter(uow, case.id)
+        if pending is not None:
+            await uow.commit()
+            return pending  # one letter waits to be served: sending again returns it
         advance(uow, case, CaseStep.SEND_TAX_LETTER)
         team = await uow.session.get(Team, case.team_id)
         contact = await uow.session.get(Staff, case.handler_id or viewer.staff_id)
@@ -558,6 +628,27 @@ async def send_tax_letter(ctx: AppContext, viewer: Viewer, case_id: int, finding
         )
         await uow.commit()
     return document
+
+
+async def pending_tax_letter(uow: UnitOfWork, case_id: int) -> Document | None:
+    """The case's latest benchmark-price letter while its service (the TAX_LETTER item) is open."""
+    waiting = await uow.session.scalar(
+        sa.select(WorkItem.id)
+        .where(
+            WorkItem.case_id == case_id,
+            WorkItem.kind == WorkItemKind.TAX_LETTER,
+            WorkItem.status.in_(ACTIVE),
+        )
+        .limit(1)
+    )
+    if waiting is None:
+        return None
+    return await uow.session.scalar(
+        sa.select(Document)
+        .where(Document.case_id == case_id, Document.kind == DocumentKind.BENCHMARK_PRICE_LETTER.value)
+        .order_by(Document.id.desc())
+        .limit(1)
+    )
 
 
 async def _tax_letter_served(uow: UnitOfWork, case: Case, note: str) -> None:
@@ -593,6 +684,11 @@ async def convert(uow: UnitOfWork, case: Case) -> Case:
             field="caseId",
             code=ErrorCode.NOT_ALLOWED,
         )
+    existing = await uow.session.scalar(
+        sa.select(Case).where(Case.origin_case_id == case.id, Case.case_type == CaseType.ZHI).limit(1)
+    )
+    if existing is not None:
+        return existing  # converted already: the 执 case it became
     next_stage(case.stage, CaseStep.CONVERT)  # refuse before anything is numbered
     stage, fast_close = conversion_path(case.mediation_outcome, case.fully_controlled)
     converted = await file_follow_on(uow, case, CaseType.ZHI, stage)
@@ -676,6 +772,8 @@ async def close(uow: UnitOfWork, case: Case, method: ClosingMethod) -> None:
         check_closing_method(case.case_type, method)
     except DomainError as error:
         raise DomainError(error.message, field="method") from None
+    if case.stage is CaseStage.CLOSED and case.closing_method is method:
+        return  # closed so already: no second archiving item
     advance(uow, case, CaseStep.CLOSE)
     case.closing_method, case.closed_on = method, uow.today
     for kind in (
@@ -732,6 +830,8 @@ work.completes(WorkItemKind.ENFORCE)(_close_item)
 
 
 async def archive(uow: UnitOfWork, case: Case) -> None:
+    if case.stage is CaseStage.ARCHIVED:
+        return  # archived already
     advance(uow, case, CaseStep.ARCHIVE)
     if case.case_type is CaseType.ZHI_BAO and case.archived_into_id is None:
         into = await uow.session.scalar(
@@ -774,6 +874,20 @@ async def file_application(
         raise DomainError("summary is required, at most 2000 characters", field="summary")
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
+        filed = await uow.session.scalar(
+            sa.select(AdjudicationApplication)
+            .where(
+                AdjudicationApplication.case_id == case.id,
+                AdjudicationApplication.kind == kind,
+                AdjudicationApplication.applicant_name == applicant_name.strip(),
+                AdjudicationApplication.summary == summary.strip(),
+                AdjudicationApplication.status == "PENDING",
+            )
+            .limit(1)
+        )
+        if filed is not None:
+            await uow.commit()
+            return filed  # the same application is pending: filing it again returns it
         advance(uow, case, CaseStep.FILE_ADJUDICATION_APPLICATION)
         case_type = adjudication_case_type(kind)
         review = None
