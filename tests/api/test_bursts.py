@@ -16,7 +16,7 @@ from exec_center.db.models import Case
 from exec_center.db.writer import GATE
 from exec_center.domain.identifiers import _uscc_check_char
 
-from .conftest import Api
+from .conftest import OPERATIONS, Api
 from .test_case_lifecycle import RECEIVE_VARIABLES
 
 RECEIVE = """mutation ($input: ReceiveCaseInput!) {
@@ -181,3 +181,27 @@ async def test_every_graphql_error_carries_a_code(api: Api) -> None:
         )
         errors = response.json()["errors"]
         assert errors and errors[0]["extensions"]["code"] == code, (query, errors)
+
+
+async def test_a_request_needs_one_connection_only(settings, clock, api) -> None:
+    """With a pool of exactly one connection every kind of request still completes: a request
+    gives its read connection back before its write takes one, and never holds two."""
+    token = await api.token("affairs")
+    ctx, client = await _app_with(settings, clock, db_pool_size=1, db_max_overflow=0, db_pool_timeout_seconds=5)
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        received = await client.post("/graphql", json={
+            "query": (OPERATIONS / "ReceiveCase.graphql").read_text(), "variables": intake(7, valid=True)},
+            headers=headers)
+        assert received.status_code == 200, received.text
+        number = received.json()["data"]["receiveCase"]["case"]["number"]
+        shown = await client.post("/graphql", json={
+            "query": (OPERATIONS / "CaseByNumber.graphql").read_text(), "variables": {"number": number}},
+            headers=headers)
+        assert shown.status_code == 200 and shown.json()["data"]["case"]["number"] == number, shown.text
+        listed = await client.post("/graphql", json={
+            "query": (OPERATIONS / "Worklist.graphql").read_text(), "variables": {}}, headers=headers)
+        assert listed.status_code == 200 and "errors" not in listed.json(), listed.text
+    finally:
+        await client.aclose()
+        await ctx.close()

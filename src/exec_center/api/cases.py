@@ -809,8 +809,8 @@ async def _on_case(payload, action, build):  # type: ignore[no-untyped-def]
 
 
 async def _reload(ctx: RequestContext, case_id: int) -> dict:
-    async with ctx.app.sessionmaker() as session:
-        return {"case": CaseType(row=await session.get(Case, case_id))}
+    # The request's own read session (one connection per request), read afresh after the change.
+    return {"case": CaseType(row=await ctx.session.get(Case, case_id, populate_existing=True))}
 
 
 @strawberry.type

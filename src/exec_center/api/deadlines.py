@@ -552,8 +552,8 @@ class ConfirmCalendarYearPayload:
 
 
 async def _extension_result(ctx, request: DeadlineExtension) -> dict:  # type: ignore[no-untyped-def]
-    async with ctx.app.sessionmaker() as session:
-        deadline = await session.get(Deadline, request.deadline_id)
+    # The request's own read session (one connection per request), read afresh after the change.
+    deadline = await ctx.session.get(Deadline, request.deadline_id, populate_existing=True)
     return {"extension_request": ExtensionType(row=request), "deadline": DeadlineType(row=deadline)}
 
 
