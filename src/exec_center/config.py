@@ -42,7 +42,7 @@ class Settings:
     # request waits for one before it is answered 503 UNAVAILABLE with Retry-After.
     db_pool_size: int = 10
     db_max_overflow: int = 10
-    db_pool_timeout_seconds: float = 10.0
+    db_pool_timeout_seconds: float = 20.0
     # SIGTERM: a worker stops taking messages and gives those in flight this long to finish;
     # what has not finished goes back to the queue (it is redelivered, and every actor is
     # idempotent).
@@ -182,7 +182,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         asset_query_delay_seconds=_number(env, "ASSET_QUERY_DELAY_SECONDS", 2.0, float, 0),
         db_pool_size=int(_number(env, "DB_POOL_SIZE", 10, int, 1)),
         db_max_overflow=int(_number(env, "DB_MAX_OVERFLOW", 10, int, 0)),
-        db_pool_timeout_seconds=_number(env, "DB_POOL_TIMEOUT_SECONDS", 10.0, float, 0.1),
+        db_pool_timeout_seconds=_number(env, "DB_POOL_TIMEOUT_SECONDS", 20.0, float, 0.1),
         worker_shutdown_seconds=_number(env, "WORKER_SHUTDOWN_SECONDS", 10.0, float, 0),
         reconcile_seconds=_number(env, "RECONCILE_SECONDS", 15.0, float, 1),
     )
