@@ -270,10 +270,14 @@ async def test_failed_mediation_without_full_control_converts_to_enforcing(api, 
     refused = (await api.gql(COMPLETE, {"input": {"id": enforce["id"], "outcome": "START_ENFORCEMENT"}},
                              as_=member))["completeWorkItem"]
     assert refused["userErrors"][0]["field"] == ["input", "outcome"]
-    done = (await api.gql(COMPLETE, {"input": {"id": enforce["id"], "outcome": "TERMINATED_CURRENT_PROCEDURE",
-                                                "note": "无可供执行财产"}}, as_=member))["completeWorkItem"]
+    # 终本 on the day of filing is refused (法〔2016〕373号 art. 1; see test_legal_exactness).
+    refused = (await api.gql(COMPLETE, {"input": {"id": enforce["id"], "outcome": "TERMINATED_CURRENT_PROCEDURE",
+                                                   "note": "无可供执行财产"}}, as_=member))["completeWorkItem"]
+    assert refused["userErrors"][0]["code"] == "NOT_ALLOWED"
+    done = (await api.gql(COMPLETE, {"input": {"id": enforce["id"], "outcome": "TERMINATED",
+                                                "note": "申请执行人撤销申请"}}, as_=member))["completeWorkItem"]
     assert done["userErrors"] == [] and done["case"]["stage"] == "CLOSED"
-    assert (await detail(api, ZHI_1))["closingMethod"] == "TERMINATED_CURRENT_PROCEDURE"
+    assert (await detail(api, ZHI_1))["closingMethod"] == "TERMINATED"
     [archive] = await items(api, "center", "ARCHIVE", ZHI_1)
     assert archive["status"] == "OPEN"
 

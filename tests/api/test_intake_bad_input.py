@@ -200,11 +200,12 @@ async def test_a_control_amount_above_the_findings_value_is_refused(api, ctx, wo
     assert taken["userErrors"] == [] and taken["case"]["controlledTotal"] == "2000.00"
     refused = await decide((account, "FREEZE", "1000.01"))
     assert "at most 1000.00 yuan may still be controlled" in refused["userErrors"][0]["message"]
-    # A deduction takes the frozen funds first; it cannot take more than the account holds.
-    refused = await decide((account, "DEDUCT", "3000.01"))
-    assert refused["userErrors"][0]["field"] == ["input", "measures", "0", "amount"]
-    deducted = await decide((account, "DEDUCT", "3000.00"))
-    assert deducted["userErrors"] == [] and deducted["case"]["controlledTotal"] == "3000.00"
+    # A preservation case does not deduct (CPL 2023 art. 106): that waits for the 执 case.
+    refused = await decide((account, "DEDUCT", "3000.00"))
+    assert (refused["userErrors"][0]["field"], refused["userErrors"][0]["code"]) == (
+        ["input", "measures", "0", "measure"], "NOT_ALLOWED")
+    taken = await decide((account, "FREEZE", "1000.00"))
+    assert taken["userErrors"] == [] and taken["case"]["controlledTotal"] == "3000.00"
     refused = await decide((account, "FREEZE", "0.01"))
     assert "nothing is left to control" in refused["userErrors"][0]["message"]
     assert (await detail(api, file["number"]))["controlledTotal"] == "3000.00"

@@ -363,7 +363,9 @@ def test_ruling_text():
     assert "¥125,000.00" in text
     assert "人民币壹拾贰万伍仟元整" in text
     assert "以人民币125,000.00元为限" in text
-    assert "查询、冻结、扣划被执行人郁南县宏达建材有限公司、李四名下的银行存款" in text
+    # A preservation ruling holds property only (CPL 2023 art. 106): it never orders 扣划.
+    assert "查询、冻结被执行人郁南县宏达建材有限公司、李四名下的银行存款" in text
+    assert "扣划" not in text
     assert "查询、查封、扣押、冻结被执行人郁南县宏达建材有限公司、李四名下的其他财产" in text
     assert "《中华人民共和国民事诉讼法》第二百五十三条、第二百五十五条" in text
     assert "裁定如下：" in text

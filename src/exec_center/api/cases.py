@@ -56,7 +56,14 @@ TitleKind = strawberry.enum(TitleKindEnum, description="The kind of enforceable 
 AssetCategory = strawberry.enum(asset_rules.AssetCategory)
 MeasureKind = strawberry.enum(asset_rules.MeasureKind)
 MediationOutcome = strawberry.enum(stages.MediationOutcome)
-ClosingMethod = strawberry.enum(stages.ClosingMethod, description="How a case is closed (结案方式).")
+ClosingMethod = strawberry.enum(
+    stages.ClosingMethod,
+    description="How a case is closed (结案方式), by case type (法发〔2014〕26号). Some have conditions "
+    "checked when the case is closed: TERMINATED_CURRENT_PROCEDURE (终本) needs compulsory execution "
+    "(not fast closing), more than three months since filing, the property investigation done and the "
+    "applicant told (法〔2016〕373号 arts. 1, 3, 5). A 执保 case closes PRESERVATION_COMPLETED, "
+    "PARTLY_PRESERVED or NOTHING_TO_PRESERVE with its conversion.",
+)
 AdjudicationKind = strawberry.enum(stages.AdjudicationKind)
 TransferStrategy = strawberry.enum(TransferStrategyEnum)
 
@@ -239,6 +246,13 @@ class ControlMeasureType(Node):
     def expires_on(self) -> date | None:
         return self.row.expires_on
 
+    @strawberry.field(
+        description="Why an indivisible asset is controlled beyond what was left of the claim (SPC "
+        "provisions on seizure, sealing and freezing in civil execution, art. 19); null otherwise."
+    )
+    def excess_reason(self) -> str | None:
+        return self.row.excess_reason
+
     @strawberry.field
     def finding_id(self) -> strawberry.ID:
         return to_global_id("Finding", self.row.finding_id)
@@ -403,6 +417,26 @@ class CaseType(Node):
     @strawberry.field
     def closing_method_label(self) -> str | None:
         return self.row.closing_method.label if self.row.closing_method else None
+
+    @strawberry.field(
+        description="The day the case was closed. A 执保 case closes on the day it is converted, as "
+        "PRESERVATION_COMPLETED (保全完毕), PARTLY_PRESERVED (部分保全) or NOTHING_TO_PRESERVE "
+        "(无标的物可实施保全) by what was controlled of the claim (法发〔2014〕26号)."
+    )
+    def closed_on(self) -> date | None:
+        return self.row.closed_on
+
+    @strawberry.field(
+        description="On a 执保 case begun on a preservation ruling: the effective judgment (or other "
+        "title) recorded with `recordEffectiveTitle`, on which its 执 case is filed."
+    )
+    def effective_title_document_number(self) -> str | None:
+        return self.row.effective_title_number
+
+    @strawberry.field
+    def effective_title_kind(self) -> TitleKind | None:  # type: ignore[valid-type]
+        kind = self.row.effective_title_kind
+        return TitleKindEnum(kind) if kind in TitleKindEnum.__members__ else None
 
     @strawberry.field(description="What this case's stage allows next.")
     def allowed_steps(self) -> list[str]:
@@ -695,7 +729,26 @@ class RecordAssetFindingsInput:
 class MeasureInput:
     finding_id: strawberry.ID
     measure: MeasureKind  # type: ignore[valid-type]
-    amount: Decimal
+    amount: Decimal = strawberry.field(
+        description="Funds (BANK_DEPOSIT, ONLINE_PAYMENT) are controlled up to what is still "
+        "uncontrolled of the claim; other assets beyond it only with `excessReason` (SPC provisions "
+        "on seizure, sealing and freezing in civil execution, art. 19)."
+    )
+    excess_reason: str | None = strawberry.field(
+        default=None,
+        description="Required when an indivisible asset (real estate, a vehicle, shares…) is "
+        "controlled whole for more than is still uncontrolled of the claim: why (at most 500 "
+        "characters). Recorded on the measure and in the history.",
+    )
+
+
+@strawberry.input
+class RecordEffectiveTitleInput:
+    case_id: strawberry.ID
+    title: TitleInput = strawberry.field(
+        description="The effective judgment or other title with something to be paid or done; "
+        "not a PRESERVATION_RULING."
+    )
 
 
 @strawberry.input
@@ -715,6 +768,11 @@ class TeamWorkKind(Enum):
     SUMMONS = "SUMMONS"
     PROPERTY_REPORT = "PROPERTY_REPORT"
     ASSET_VERIFICATION = "ASSET_VERIFICATION"
+    APPLICANT_INFORMED = strawberry.enum_value(
+        "APPLICANT_INFORMED",
+        description="The applicant was told of the investigation and of 终本's consequences and heard "
+        "(法〔2016〕373号 arts. 1, 5): a condition of closing TERMINATED_CURRENT_PROCEDURE.",
+    )
 
 
 @strawberry.input
@@ -863,8 +921,12 @@ class CaseMutation:
         return await _on_case(CasePayload, act, _case)
 
     @strawberry.mutation(
-        description="Freeze, seal, seize or deduct found assets (Art. 15). The same measures sent "
-        "again by the same officer on the same day are taken once."
+        description="Freeze, seal, seize or deduct found assets (Art. 15). A preservation (执保) case "
+        "may only freeze, seal or seize (CPL 2023 art. 106); DEDUCT (扣划) is refused there with "
+        "NOT_ALLOWED and taken in the 执 case. Funds are capped at what is still uncontrolled of the "
+        "claim; an indivisible asset worth more may be controlled whole with `excessReason` (SPC "
+        "provisions on seizure, sealing and freezing in civil execution, art. 19). The same "
+        "measures sent again by the same officer on the same day are taken once."
     )
     async def decide_control_measures(self, info: Info, input: DecideControlMeasuresInput) -> CasePayload:
         ctx = info.context
@@ -875,6 +937,7 @@ class CaseMutation:
                     finding_id=pk_of(m.finding_id, "Finding", f"measures.{i}.findingId"),
                     measure=asset_rules.MeasureKind(m.measure),
                     amount=m.amount,
+                    excess_reason=m.excess_reason,
                 )
                 for i, m in enumerate(input.measures)
             ]
@@ -955,8 +1018,32 @@ class CaseMutation:
         return await _on_case(SendTaxLetterPayload, act, lambda r: r)
 
     @strawberry.mutation(
+        description="Record on a 执保 case the effective judgment (or other title with something to "
+        "be paid or done) its 执 case will be filed on. A 执保 case begun on a PRESERVATION_RULING "
+        "cannot be converted until this is recorded. Affairs clerks, filing clerks and the centre; "
+        "before conversion; recording the same title again changes nothing."
+    )
+    async def record_effective_title(self, info: Info, input: RecordEffectiveTitleInput) -> CasePayload:
+        ctx = info.context
+        return await _on_case(
+            CasePayload,
+            lambda: lifecycle.record_effective_title(
+                ctx.app,
+                ctx.viewer,
+                pk_of(input.case_id, "Case", "caseId"),
+                input.title.document_number,
+                TitleKindEnum(input.title.kind),
+            ),
+            _case,
+        )
+
+    @strawberry.mutation(
         description="Convert a preservation case to a 执 case (Arts. 9, 20); converting it again "
-        "returns the 执 case it became."
+        "returns the 执 case it became. A 执保 case whose title is a PRESERVATION_RULING is refused "
+        "(NOT_ALLOWED on caseId) until the effective judgment is recorded (`recordEffectiveTitle`): "
+        "a 执 case needs an effective title with something to be paid or done. The 执保 case closes "
+        "with the conversion: PRESERVATION_COMPLETED, PARTLY_PRESERVED or NOTHING_TO_PRESERVE by "
+        "what was controlled of the claim (法发〔2014〕26号), `closedOn` today, in its history."
     )
     async def convert_case(self, info: Info, input: CaseIdInput) -> ConvertCasePayload:
         ctx = info.context
@@ -969,7 +1056,15 @@ class CaseMutation:
 
         return await _on_case(ConvertCasePayload, act, lambda r: r)
 
-    @strawberry.mutation(description="Close a case with a method its type allows.")
+    @strawberry.mutation(
+        description="Close a case with a method its type allows and whose conditions hold, else "
+        "NOT_ALLOWED on `method` naming each unmet condition. TERMINATED_CURRENT_PROCEDURE (终本, "
+        "法〔2016〕373号 art. 1) needs: the case under compulsory execution (not a fast-closing "
+        "outcome); more than three months since the 执 case's filing; the property investigation "
+        "done (the network query-and-control completed and an INVESTIGATION recorded, art. 3); the "
+        "applicant told (APPLICANT_INFORMED recorded, art. 5). The same conditions apply when an "
+        "ENFORCE or FAST_CLOSE work item is completed with that outcome (refused on `outcome`)."
+    )
     async def close_case(self, info: Info, input: CloseCaseInput) -> CasePayload:
         ctx = info.context
         return await _on_case(

@@ -272,6 +272,10 @@ class Case(Base):
     claim_amount: Mapped[Decimal] = mapped_column(Money)
     title_document_number: Mapped[str] = mapped_column(sa.String(100))
     title_kind: Mapped[str] = mapped_column(sa.String(40))
+    # The effective judgment (or other title) recorded on a 执保 case begun on a preservation
+    # ruling; the 执 case is filed on it at conversion.
+    effective_title_number: Mapped[str | None] = mapped_column(sa.String(100))
+    effective_title_kind: Mapped[str | None] = mapped_column(sa.String(40))
     team_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("teams.id"))
     handler_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
     origin_case_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
@@ -389,6 +393,9 @@ class ControlMeasure(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     starts_on: Mapped[date] = mapped_column(sa.Date)
     expires_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Why an indivisible asset is controlled beyond what was left of the claim (SPC provisions on
+    # seizure, sealing and freezing in civil execution, art. 19).
+    excess_reason: Mapped[str | None] = mapped_column(sa.String(500))
     deadline_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("deadlines.id"))
     created_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,17 +14,21 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from .deadlines import add_years
-from .errors import DomainError
+from .errors import DomainError, ErrorCode
 from .labels import LabelledEnum
 
 __all__ = [
     "ALLOWED_MEASURES",
+    "DIVISIBLE_CATEGORIES",
+    "PRESERVATION_MEASURES",
     "QUERIED_CATEGORIES",
     "AssetCategory",
     "Coverage",
     "MeasureKind",
     "check_claim_amount",
     "check_measure",
+    "check_measure_in_preservation",
+    "check_within_claim",
     "control_coverage",
     "finding_holdings",
     "held_besides",
@@ -82,6 +86,18 @@ ALLOWED_MEASURES: Mapping[AssetCategory, frozenset[MeasureKind]] = MappingProxyT
         _C.OTHER_RIGHTS: _RIGHTS,
     }
 )
+
+# A preservation (执保) case may only hold property: 查封、扣押、冻结 (CPL 2023 art. 106).
+# Deduction (扣划) takes the money and needs the 执 case filed on conversion.
+PRESERVATION_MEASURES: frozenset[MeasureKind] = frozenset({_K.FREEZE, _K.SEAL, _K.SEIZE})
+
+# Divisible assets (funds): a freeze or deduction of part of them is possible, so the amount is
+# capped at what is still uncontrolled of the claim (《最高人民法院关于人民法院民事执行中查封、
+# 扣押、冻结财产的规定》 art. 19). Other property is indivisible: it may be sealed whole even if
+# worth more than the claim, with the reason recorded.
+DIVISIBLE_CATEGORIES: frozenset[AssetCategory] = frozenset({_C.BANK_DEPOSIT, _C.ONLINE_PAYMENT})
+
+MAX_REASON_LENGTH = 500
 
 # Legal period of each holding measure (民诉法解释 art. 485), by the variant of the
 # MEASURE_RENEWAL deadline rule that reminds to renew it (续行) before it lapses. Online payment
@@ -214,6 +230,56 @@ def check_measure(
             f" so {left}",
             field="amount",
         )
+
+
+def check_measure_in_preservation(measure: MeasureKind) -> None:
+    """Refuse a measure a preservation (执保) case may not take (CPL 2023 art. 106): only
+    查封、扣押、冻结; 扣划 waits for the 执 case filed on conversion."""
+    if MeasureKind(measure) in PRESERVATION_MEASURES:
+        return
+    ordered = [m for m in MeasureKind if m in PRESERVATION_MEASURES]
+    raise DomainError(
+        f"{measure.value} ({measure.label}) is not allowed in a preservation (执保) case: preservation"
+        f" only holds property (CPL 2023 art. 106), allowed measures: {_describe(ordered)};"
+        " deduct the funds in the 执 case after conversion",
+        field="measure",
+        code=ErrorCode.NOT_ALLOWED,
+    )
+
+
+def check_within_claim(
+    category: AssetCategory, amount: Decimal, uncontrolled: Decimal, reason: str | None
+) -> str | None:
+    """Refuse control clearly beyond the claim (SPC provisions on seizure, sealing and freezing
+    in civil execution, art. 19); return the reason to record, if any.
+
+    `uncontrolled` is what is still uncontrolled of the claim before this measure. Funds
+    (`DIVISIBLE_CATEGORIES`) are capped at it. An indivisible asset may be controlled for more,
+    whole, only with `reason` (field `excessReason`) saying why; within the claim no reason is
+    needed and none is kept.
+    """
+    uncontrolled = max(uncontrolled, Decimal(0))
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON_LENGTH:
+        raise DomainError(f"excessReason is at most {MAX_REASON_LENGTH} characters", field="excessReason")
+    if amount <= uncontrolled:
+        return None
+    left = f"{uncontrolled} yuan of the claim is still uncontrolled"
+    if AssetCategory(category) in DIVISIBLE_CATEGORIES:
+        raise DomainError(
+            f"the amount to control ({amount} yuan) is beyond the claim: {left}; funds are"
+            f" controlled up to that amount only (SPC provisions on seizure, sealing and freezing"
+            f" in civil execution, art. 19)",
+            field="amount",
+        )
+    if reason is None:
+        raise DomainError(
+            f"the amount to control ({amount} yuan) is beyond the claim: {left}; an indivisible"
+            f" asset may be controlled whole only with the reason recorded in excessReason (SPC"
+            f" provisions on seizure, sealing and freezing in civil execution, art. 19)",
+            field="excessReason",
+        )
+    return reason
 
 
 def finding_holdings(measures: Iterable[tuple[MeasureKind, Decimal]]) -> tuple[Decimal, Decimal]:

@@ -13,29 +13,50 @@ Stages belong to one of two case kinds and never mix, so the table can be keyed 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import calendar as _gregorian
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
 from types import MappingProxyType
 
 from .case_numbers import CaseType
 from .deadlines import DeadlineKind
 from .errors import DomainError, ErrorCode
+from .intake import TitleKind
 from .labels import LabelledEnum
+
+_ONE_DAY = timedelta(days=1)
+
+
+def add_months(d: date, months: int) -> date:
+    """The same day `months` later; a day the month lacks becomes its last (30 Nov + 3 → 29 Feb)."""
+    month0 = d.month - 1 + months
+    year, month = d.year + month0 // 12, month0 % 12 + 1
+    return d.replace(year=year, month=month, day=min(d.day, _gregorian.monthrange(year, month)[1]))
 
 __all__ = [
     "ADJUDICATION_CASE_TYPES",
+    "CLOSING_CONDITIONS",
     "CLOSING_METHODS",
     "TRANSITIONS",
     "AdjudicationKind",
     "CaseStage",
     "CaseStep",
+    "ClosingCondition",
+    "ClosingFacts",
     "ClosingMethod",
     "IllegalStep",
     "MediationOutcome",
+    "add_months",
     "adjudication_case_type",
     "allowed_steps",
+    "check_closing_conditions",
     "check_closing_method",
+    "check_executable_title",
     "conversion_path",
     "next_stage",
+    "preservation_closing_method",
 ]
 
 
@@ -147,6 +168,8 @@ TRANSITIONS: Mapping[tuple[CaseStage, CaseStep], CaseStage] = MappingProxyType(
         (_S.FAST_CLOSING, _T.START_ENFORCEMENT): _S.ENFORCING,
         (_S.FAST_CLOSING, _T.CLOSE): _S.CLOSED,
         (_S.ENFORCING, _T.DECIDE_CONTROL): _S.ENFORCING,
+        # The team records its investigation and that the applicant was told (终本's conditions).
+        (_S.ENFORCING, _T.RECORD_INVESTIGATION): _S.ENFORCING,
         (_S.ENFORCING, _T.CLOSE): _S.CLOSED,
         (_S.CLOSED, _T.ARCHIVE): _S.ARCHIVED,
         # ARCHIVED is terminal: nothing is allowed.
@@ -218,6 +241,29 @@ def conversion_path(
     return CaseStage.ENFORCING, None
 
 
+# A 执 case needs an effective title with something to be paid or done (CPL 2023 arts. 235,
+# 247). A preservation ruling (财产保全裁定书) only holds property: the 执保 case it began is
+# converted once the effective judgment (or other title) is recorded on it.
+NON_EXECUTABLE_TITLES: frozenset[TitleKind] = frozenset({TitleKind.PRESERVATION_RULING})
+
+
+def check_executable_title(title_kind: str, effective_title_kind: str | None) -> TitleKind:
+    """The kind of title the 执 case is filed on: the effective title recorded on the case, else
+    the case's own title. DomainError (NOT_ALLOWED on `caseId`) when that is a preservation
+    ruling, saying the effective judgment must be recorded first (`recordEffectiveTitle`)."""
+    kind = effective_title_kind or title_kind
+    if kind in TitleKind.__members__ and TitleKind(kind) not in NON_EXECUTABLE_TITLES:
+        return TitleKind(kind)
+    shown = f"{kind} ({TitleKind(kind).label})" if kind in TitleKind.__members__ else repr(kind)
+    raise DomainError(
+        f"cannot convert to a 执 case: its title is a {shown}, which only preserves property; a 执"
+        " case needs an effective title with something to be paid or done (CPL 2023 art. 235):"
+        " record the effective judgment first (recordEffectiveTitle)",
+        field="caseId",
+        code=ErrorCode.NOT_ALLOWED,
+    )
+
+
 # --- Closing (结案方式) --------------------------------------------------------------------
 
 
@@ -264,6 +310,16 @@ CLOSING_METHODS: Mapping[CaseType, frozenset[ClosingMethod]] = MappingProxyType(
 )
 
 
+def preservation_closing_method(controlled_total: Decimal, fully_controlled: bool) -> ClosingMethod:
+    """How a 执保 case closes when it is converted (法发〔2014〕26号): 保全完毕 when the claim is
+    fully controlled, 部分保全 when part of it is, 无标的物可实施保全 when nothing is."""
+    if fully_controlled:
+        return ClosingMethod.PRESERVATION_COMPLETED
+    if controlled_total > 0:
+        return ClosingMethod.PARTLY_PRESERVED
+    return ClosingMethod.NOTHING_TO_PRESERVE
+
+
 def check_closing_method(case_type: CaseType, method: ClosingMethod) -> None:
     """Refuse a closing method that the case type does not allow (DomainError on `method`)."""
     allowed = CLOSING_METHODS.get(case_type, frozenset())
@@ -278,6 +334,89 @@ def check_closing_method(case_type: CaseType, method: ClosingMethod) -> None:
         shown = f"{method.value} ({method.label})" if isinstance(method, ClosingMethod) else repr(method)
         message = f"{what} cannot be closed as {shown}; allowed: {listing}"
     raise DomainError(message, field="method", code=ErrorCode.INVALID)
+
+
+# --- Closing conditions: what must hold for a method when the case is closed ----------------
+
+
+@dataclass(frozen=True)
+class ClosingFacts:
+    """What the closing conditions look at, gathered from the case file when it is closed."""
+
+    stage: CaseStage
+    filed_on: date  # the case's own filing (a converted 执 case: the conversion day)
+    today: date
+    query_completed: bool  # the network query-and-control of the file was completed
+    investigated: bool  # an offline investigation (INVESTIGATION record) is in the file
+    applicant_informed: bool  # an APPLICANT_INFORMED record is in the file
+
+
+@dataclass(frozen=True)
+class ClosingCondition:
+    code: str
+    source: str
+    holds: Callable[[ClosingFacts], bool]
+    unmet: Callable[[ClosingFacts], str]  # what is missing, for the refusal
+
+
+# 终本 (法〔2016〕373号 art. 1): among its conditions, more than three months since the 执 case
+# was filed (art. 1(四)), the property investigation done (art. 1(三); art. 3: the network query
+# and the offline investigation), and the applicant told (art. 1; art. 5: the applicant is told
+# of the investigation and the consequences and heard before the case is closed so). It ends
+# compulsory execution: it is not a fast-closing outcome (work rules Art. 20).
+_TERMINATED_CURRENT_PROCEDURE = (
+    ClosingCondition(
+        "ENFORCING",
+        "法〔2016〕373号 art. 1; work rules Art. 20",
+        lambda f: f.stage is CaseStage.ENFORCING,
+        lambda f: f"it is not a fast-closing outcome: the case is {f.stage.value} ({f.stage.label}); start"
+        " compulsory execution first (START_ENFORCEMENT)",
+    ),
+    ClosingCondition(
+        "MORE_THAN_THREE_MONTHS",
+        "法〔2016〕373号 art. 1(四)",
+        lambda f: f.today > add_months(f.filed_on, 3),
+        lambda f: f"more than three months since the filing on {f.filed_on} is required"
+        f" (法〔2016〕373号 art. 1(四)): possible from {add_months(f.filed_on, 3) + _ONE_DAY}",
+    ),
+    ClosingCondition(
+        "PROPERTY_INVESTIGATED",
+        "法〔2016〕373号 arts. 1(三), 3",
+        lambda f: f.query_completed and f.investigated,
+        lambda f: "the property investigation must be done (法〔2016〕373号 arts. 1(三), 3): "
+        + "; ".join(
+            part
+            for part, missing in (
+                ("the network query-and-control is not completed", not f.query_completed),
+                ("no offline investigation (INVESTIGATION) is recorded", not f.investigated),
+            )
+            if missing
+        ),
+    ),
+    ClosingCondition(
+        "APPLICANT_INFORMED",
+        "法〔2016〕373号 arts. 1, 5",
+        lambda f: f.applicant_informed,
+        lambda f: "the applicant must be told and heard first (法〔2016〕373号 arts. 1, 5): record"
+        " APPLICANT_INFORMED with recordTeamWork",
+    ),
+)
+
+CLOSING_CONDITIONS: Mapping[ClosingMethod, tuple[ClosingCondition, ...]] = MappingProxyType(
+    {ClosingMethod.TERMINATED_CURRENT_PROCEDURE: _TERMINATED_CURRENT_PROCEDURE}
+)
+
+
+def check_closing_conditions(method: ClosingMethod, facts: ClosingFacts, field: str = "method") -> None:
+    """Refuse a closing method whose conditions do not hold (NOT_ALLOWED on `field`), naming each
+    unmet condition."""
+    unmet = [c.unmet(facts) for c in CLOSING_CONDITIONS.get(ClosingMethod(method), ()) if not c.holds(facts)]
+    if unmet:
+        raise DomainError(
+            f"cannot close as {method.value} ({method.label}): " + "; ".join(unmet),
+            field=field,
+            code=ErrorCode.NOT_ALLOWED,
+        )
 
 
 # --- Adjudication applications (Art. 9) ---------------------------------------------------

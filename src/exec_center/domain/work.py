@@ -188,9 +188,10 @@ OUTCOMES: dict[WorkItemKind, tuple[str, ...]] = {
     WorkItemKind.MEDIATE: ("SETTLED", "PERFORMED", "FAILED"),
     WorkItemKind.TAX_LETTER: ("LETTER_SERVED",),
     WorkItemKind.CONVERT: ("CONVERTED",),
+    # Not 终本: it needs three months since filing and the property investigation
+    # (法〔2016〕373号 art. 1), which a fast closing (Art. 20) does not have.
     WorkItemKind.FAST_CLOSE: (
         "FULLY_EXECUTED",
-        "TERMINATED_CURRENT_PROCEDURE",
         "TERMINATED",
         "CANCELLED",
         "NOT_ENFORCED",

@@ -40,6 +40,8 @@ from ..domain.access import Viewer, require_role
 from ..domain.assets import (
     MeasureKind,
     check_measure,
+    check_measure_in_preservation,
+    check_within_claim,
     control_coverage,
     finding_holdings,
     held_besides,
@@ -50,16 +52,21 @@ from ..domain.assets import (
 from ..domain.case_numbers import CaseType
 from ..domain.deadlines import DeadlineKind, DeadlineStatus
 from ..domain.errors import DomainError, ErrorCode, NotFound
+from ..domain.intake import TitleKind
 from ..domain.lifecycle import (
     AdjudicationKind,
     CaseStage,
     CaseStep,
+    ClosingFacts,
     ClosingMethod,
     MediationOutcome,
     adjudication_case_type,
+    check_closing_conditions,
     check_closing_method,
+    check_executable_title,
     conversion_path,
     next_stage,
+    preservation_closing_method,
 )
 from ..domain.organisation import Role, TeamKind
 from ..domain.transfer import TeamLoad, TransferStrategy, pick_team
@@ -101,6 +108,7 @@ class MeasureRequest:
     finding_id: int
     measure: MeasureKind
     amount: Decimal
+    excess_reason: str | None = None
 
 
 async def decide_control(
@@ -133,9 +141,16 @@ async def decide_control(
             ).all()
             held = held_besides([(m, a) for m, a in on_finding], request.measure, request.amount)
             try:
+                if case.case_type is CaseType.ZHI_BAO:
+                    check_measure_in_preservation(request.measure)
                 check_measure(finding.category, request.measure, request.amount, finding.value, held)
+                uncontrolled = case.claim_amount - held - await _held_elsewhere(uow, case, finding.id)
+                excess_reason = check_within_claim(
+                    finding.category, request.amount, uncontrolled, request.excess_reason
+                )
             except DomainError as error:
-                raise DomainError(error.message, field=f"measures.{i}.{error.field}") from None
+                field = f"measures.{i}.{error.field}"
+                raise DomainError(error.message, field=field, code=error.code) from None
             expires_on = measure_expiry(finding.category, request.measure, uow.today)
             measure = ControlMeasure(
                 case_id=case.id,
@@ -144,6 +159,7 @@ async def decide_control(
                 amount=request.amount,
                 starts_on=uow.today,
                 expires_on=expires_on,
+                excess_reason=excess_reason,
                 created_by=viewer.staff_id,
                 created_at=uow.now,
             )
@@ -173,7 +189,8 @@ async def decide_control(
                 "Case",
                 case.id,
                 f"{request.measure.label} {request.amount} on {finding.category.label}"
-                + (f" until {expires_on}" if expires_on else ""),
+                + (f" until {expires_on}" if expires_on else "")
+                + (f"; beyond the claim because: {excess_reason}" if excess_reason else ""),
             )
         await _update_coverage(uow, case)
         await uow.commit()
@@ -217,7 +234,7 @@ async def _end_freeze_renewals(uow: UnitOfWork, finding_id: int) -> None:
         deadline_service.cancel_deadline(uow, deadline, "the frozen funds were deducted")
 
 
-async def _update_coverage(uow: UnitOfWork, case: Case) -> None:
+async def _holdings_by_finding(uow: UnitOfWork, case: Case) -> dict[int, list[tuple[MeasureKind, Decimal]]]:
     ids = await _file_ids(uow, case)
     rows = (
         await uow.session.execute(
@@ -229,6 +246,19 @@ async def _update_coverage(uow: UnitOfWork, case: Case) -> None:
     by_finding: dict[int, list[tuple[MeasureKind, Decimal]]] = {}
     for finding_id, measure, amount in rows:
         by_finding.setdefault(finding_id, []).append((measure, amount))
+    return by_finding
+
+
+async def _held_elsewhere(uow: UnitOfWork, case: Case, finding_id: int) -> Decimal:
+    """What the measures of the case's file hold on its other findings."""
+    by_finding = await _holdings_by_finding(uow, case)
+    return sum(
+        (finding_holdings(m)[0] for f, m in by_finding.items() if f != finding_id), Decimal(0)
+    )
+
+
+async def _update_coverage(uow: UnitOfWork, case: Case) -> None:
+    by_finding = await _holdings_by_finding(uow, case)
     coverage = control_coverage(
         case.claim_amount, [finding_holdings(measures)[0] for measures in by_finding.values()]
     )
@@ -424,7 +454,10 @@ RECORD_KINDS = {
     "ASSET_VERIFICATION": "核实财产",
     "MEDIATION": "执行调解",
     "TAX_LETTER_SERVICE": "基准价函送达",
+    # 终本: the applicant is told of the investigation and the consequences, heard (法〔2016〕373号 art. 5)
+    "APPLICANT_INFORMED": "告知申请执行人并听取意见",
 }
+TEAM_WORK_KINDS = ("INVESTIGATION", "SUMMONS", "PROPERTY_REPORT", "ASSET_VERIFICATION", "APPLICANT_INFORMED")
 
 
 async def _latest_record(uow: UnitOfWork, case: Case, kind: str) -> CaseRecord | None:
@@ -474,11 +507,10 @@ def _check_note(note: str, occurred_on: date | None, today: date) -> date:
 async def record_team_work(
     ctx: AppContext, viewer: Viewer, case_id: int, kind: str, note: str, occurred_on: date | None = None
 ) -> CaseRecord:
-    """Investigation results, summons, the property report, asset verification (Arts. 17–18)."""
-    if kind not in ("INVESTIGATION", "SUMMONS", "PROPERTY_REPORT", "ASSET_VERIFICATION"):
-        raise DomainError(
-            "kind must be INVESTIGATION, SUMMONS, PROPERTY_REPORT or ASSET_VERIFICATION", field="kind"
-        )
+    """Investigation results, summons, the property report, asset verification (Arts. 17–18);
+    in a 执 case under compulsory execution also that the applicant was told (终本's condition)."""
+    if kind not in TEAM_WORK_KINDS:
+        raise DomainError(f"kind must be one of {', '.join(TEAM_WORK_KINDS)}", field="kind")
     async with UnitOfWork(ctx, viewer) as uow:
         occurred_on = _check_note(note, occurred_on, uow.today)
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
@@ -690,12 +722,26 @@ async def convert(uow: UnitOfWork, case: Case) -> Case:
     if existing is not None:
         return existing  # converted already: the 执 case it became
     next_stage(case.stage, CaseStep.CONVERT)  # refuse before anything is numbered
+    title_kind = check_executable_title(case.title_kind, case.effective_title_kind)
     stage, fast_close = conversion_path(case.mediation_outcome, case.fully_controlled)
     converted = await file_follow_on(uow, case, CaseType.ZHI, stage)
+    if case.effective_title_number is not None:
+        converted.title_document_number, converted.title_kind = case.effective_title_number, title_kind.value
     converted.controlled_total, converted.fully_controlled = case.controlled_total, case.fully_controlled
     converted.mediation_outcome = case.mediation_outcome
     advance(uow, case, CaseStep.CONVERT)
     uow.audit("CONVERT_CASE", "Case", case.id, f"converted to {converted.number}")
+    # The 执保 case closes with the conversion (法发〔2014〕26号), by what was controlled.
+    method = preservation_closing_method(case.controlled_total, case.fully_controlled)
+    check_closing_method(case.case_type, method)
+    case.closing_method, case.closed_on = method, uow.today
+    uow.audit(
+        "CLOSE_CASE",
+        "Case",
+        case.id,
+        f"closed: {method.label} (controlled {case.controlled_total} of {case.claim_amount});"
+        f" converted to {converted.number}",
+    )
     uow.audit("FILE_CONVERTED_CASE", "Case", converted.id, f"filed from {case.number}: {stage.label}")
     transfer_deadline = await _open_deadline(uow, case.id, DeadlineKind.TRANSFER_FOR_FILING)
     if transfer_deadline is not None:
@@ -752,6 +798,52 @@ async def convert(uow: UnitOfWork, case: Case) -> Case:
 CONVERTERS = (Role.AFFAIRS_CLERK, Role.CENTER_OFFICER, Role.CENTER_HEAD, Role.FILING_CLERK)
 
 
+async def record_effective_title(
+    ctx: AppContext, viewer: Viewer, case_id: int, document_number: str, kind: TitleKind
+) -> Case:
+    """Record on a 执保 case the effective judgment (or other title with something to be paid or
+    done) that its 执 case will be filed on; needed when the case began on a preservation
+    ruling. Recording the same title again changes nothing; a different one replaces it."""
+    require_role(viewer, *CONVERTERS, action="recording the effective title")
+    number = (document_number or "").strip()
+    if not number or len(number) > 100:
+        raise DomainError(
+            "the effective title's document number is required, at most 100 characters",
+            field="title.documentNumber",
+        )
+    kind = TitleKind(kind)
+    try:
+        check_executable_title(kind.value, None)
+    except DomainError:
+        raise DomainError(
+            f"{kind.value} ({kind.label}) is not an effective title with something to be paid or done;"
+            " give the judgment, mediation statement, ruling, payment order, award or notarised debt",
+            field="title.kind",
+        ) from None
+    async with UnitOfWork(ctx, viewer) as uow:
+        case = await load_case(uow, case_id, viewer=viewer, lock=True)
+        if case.case_type is not CaseType.ZHI_BAO:
+            raise DomainError(
+                f"the effective title is recorded on a preservation (执保) case; {case.number} is a"
+                f" {case.case_type.label}",
+                field="caseId",
+                code=ErrorCode.NOT_ALLOWED,
+            )
+        if (case.effective_title_number, case.effective_title_kind) == (number, kind.value):
+            await uow.commit()
+            return case  # recorded already: a repeat
+        if case.stage in (CaseStage.CONVERTED, CaseStage.CLOSED, CaseStage.ARCHIVED):
+            raise DomainError(
+                f"{case.number} is {case.stage.label}: the effective title is recorded before conversion",
+                field="caseId",
+                code=ErrorCode.NOT_ALLOWED,
+            )
+        case.effective_title_number, case.effective_title_kind = number, kind.value
+        uow.audit("RECORD_EFFECTIVE_TITLE", "Case", case.id, f"effective title: {kind.label} {number}")
+        await uow.commit()
+    return case
+
+
 async def convert_case(ctx: AppContext, viewer: Viewer, case_id: int) -> Case:
     require_role(viewer, *CONVERTERS, action="converting a case to a 执 case")
     async with UnitOfWork(ctx, viewer) as uow:
@@ -767,13 +859,42 @@ async def _converted(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> 
     await convert(uow, case)
 
 
-async def close(uow: UnitOfWork, case: Case, method: ClosingMethod) -> None:
+async def closing_facts(uow: UnitOfWork, case: Case) -> ClosingFacts:
+    """What the closing conditions look at, from the case's file (with its 执保 case)."""
+    ids = await _file_ids(uow, case)
+    kinds = set(
+        (
+            await uow.session.scalars(
+                sa.select(CaseRecord.kind).where(
+                    CaseRecord.case_id.in_(ids), CaseRecord.kind.in_(("INVESTIGATION", "APPLICANT_INFORMED"))
+                )
+            )
+        ).all()
+    )
+    completed = await uow.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Case)
+        .where(Case.id.in_(ids), Case.query_control_completed_on.is_not(None))
+    )
+    return ClosingFacts(
+        stage=case.stage,
+        filed_on=case.received_on,
+        today=uow.today,
+        query_completed=bool(completed),
+        investigated="INVESTIGATION" in kinds,
+        applicant_informed="APPLICANT_INFORMED" in kinds,
+    )
+
+
+async def close(uow: UnitOfWork, case: Case, method: ClosingMethod, field: str = "method") -> None:
     try:
         check_closing_method(case.case_type, method)
     except DomainError as error:
-        raise DomainError(error.message, field="method") from None
+        raise DomainError(error.message, field=field) from None
     if case.stage is CaseStage.CLOSED and case.closing_method is method:
         return  # closed so already: no second archiving item
+    next_stage(case.stage, CaseStep.CLOSE)  # an illegal step is refused as such first
+    check_closing_conditions(method, await closing_facts(uow, case), field=field)
     advance(uow, case, CaseStep.CLOSE)
     case.closing_method, case.closed_on = method, uow.today
     for kind in (
@@ -822,7 +943,7 @@ async def _close_item(uow: UnitOfWork, item: WorkItem, done: work.Completion) ->
             title=f"{case.number} 强制执行",
         )
         return
-    await close(uow, case, ClosingMethod(done.outcome))
+    await close(uow, case, ClosingMethod(done.outcome), field="outcome")
 
 
 work.completes(WorkItemKind.FAST_CLOSE)(_close_item)

@@ -312,9 +312,11 @@ def build_query_control_ruling() -> DocxDocument:
         "（{{ claim_amount_words }}）。依照" + LEGAL_BASIS + "规定，裁定如下：",
         indent=True,
     )
+    # The 执保 case only holds property: 查封、扣押、冻结 (CPL 2023 art. 106). Deduction (扣划)
+    # is ordered in the 执 case, so this ruling does not order it (domain.assets.PRESERVATION_MEASURES).
     _para(
         doc,
-        "一、查询、冻结、扣划被执行人{{ respondent_names }}名下的银行存款及其他资金；",
+        "一、查询、冻结被执行人{{ respondent_names }}名下的银行存款及其他资金；",
         indent=True,
     )
     _para(
