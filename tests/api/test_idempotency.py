@@ -213,3 +213,24 @@ async def test_a_token_for_no_account_is_answered_by_the_endpoint(api, ctx) -> N
                                      headers={"Authorization": f"Bearer {token}", "Idempotency-Key": KEY})
     assert response.status_code == 401 and error_code(response) == "UNAUTHENTICATED"
     assert await count(ctx, IdempotencyRecord) == 0
+
+
+async def test_a_replay_answers_only_an_account_that_may_still_sign_in(api, ctx) -> None:
+    first = await send(api, filing())
+    assert first.status_code == 200 and first.json()["data"]["receiveCase"]["case"]
+    async with ctx.sessionmaker() as session, session.begin():
+        await session.execute(sa.update(Staff).where(Staff.username == "affairs").values(active=False))
+    again = await send(api, filing())
+    assert again.status_code == 401 and error_code(again) == "UNAUTHENTICATED"
+    assert "idempotent-replayed" not in again.headers
+
+
+async def test_queries_are_neither_kept_nor_replayed(api, ctx) -> None:
+    """A query changes nothing a retry could double, and its answer (parties' data shown in
+    full) must not be copied into the idempotency table."""
+    number = (await send(api, filing(), key=None)).json()["data"]["receiveCase"]["case"]["number"]
+    case_query = (OPERATIONS / "CaseByNumber.graphql").read_text()
+    response = await send(api, {"number": number}, query=case_query)
+    assert response.status_code == 200 and response.json()["data"]["case"]["number"] == number
+    assert "idempotent-replayed" not in response.headers
+    assert await count(ctx, IdempotencyRecord) == 0

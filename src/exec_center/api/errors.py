@@ -114,4 +114,6 @@ def log_errors(errors: list[GraphQLError]) -> None:
             log.error("unexpected error in %s", ".".join(map(str, error.path or [])) or "request",
                       exc_info=original)
         else:
-            log.debug("client error: %s", error.message)
+            # Not the message: coercion errors repeat the value sent (an ID number, a phone).
+            where = ".".join(map(str, error.path or [])) or "-"
+            log.debug("client error %s at %s", client_code(error), where)

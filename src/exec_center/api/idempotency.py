@@ -33,6 +33,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from graphql import OperationDefinitionNode, OperationType, parse
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,7 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..context import AppContext
 from ..db.availability import is_unavailable
 from ..services import idempotency
-from ..services.auth import AuthenticationError, read_token
+from ..services.auth import AuthenticationError, load_viewer, read_token
 from .view import error_response, unavailable_response
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,10 @@ class IdempotencyMiddleware:
         body = await _read_body(receive)
         if body is None:
             return  # the client went away before sending its request
+        if not _is_mutation(body):
+            # Queries change nothing a retry could double, and their answers (parties' data shown
+            # in full, audited per request) must not be copied into a second table.
+            return await self.app(scope, _replaying(body, receive), send)
         ctx = self.app_context
         try:
             claim = await idempotency.claim(ctx, staff_id, key, hashlib.sha256(body).hexdigest())
@@ -122,6 +127,8 @@ class IdempotencyMiddleware:
             return await failed(scope, receive, send)
 
         if claim.verdict is idempotency.Verdict.REPLAY:
+            if not await self._still_active(staff_id):  # the endpoint answers 401
+                return await self.app(scope, _replaying(body, receive), send)
             log.info("idempotent replay for staff %s", staff_id)
             return await _send_stored(send, claim.status_code or 200, claim.body or b"")
         if claim.verdict is idempotency.Verdict.REUSED:
@@ -182,9 +189,10 @@ class IdempotencyMiddleware:
                 kept = await idempotency.complete(ctx, staff_id, key, claimed_at, status, answer)
                 if not kept:
                     log.warning("idempotency record of staff %s was replaced while its request ran", staff_id)
-            except Exception as error:  # the answer still goes out; the record is released
-                log.warning("idempotency: answer not kept (%s); key released", type(error).__name__)
-                await self._give_back(staff_id, key, claimed_at)
+            except Exception as error:
+                # The mutation has committed: giving the key back would let a retry run it again.
+                # The claim stays until it counts as abandoned (idempotency.ABANDONED_AFTER).
+                log.warning("idempotency: answer not kept (%s); key stays claimed", type(error).__name__)
         else:
             await self._give_back(staff_id, key, claimed_at)
         await send(start)
@@ -209,6 +217,11 @@ class IdempotencyMiddleware:
         if purged:
             log.info("idempotency: purged %d records older than 24 hours", purged)
 
+    async def _still_active(self, staff_id: int) -> bool:
+        """A replay answers only an account that may still sign in (disabled: 401 as usual)."""
+        async with self.app_context.sessionmaker() as session:
+            return await load_viewer(session, staff_id) is not None
+
     def _staff_id(self, headers: Headers) -> int | None:
         """The account a valid bearer token names, else None (the endpoint answers the token)."""
         scheme, _, token = headers.get("authorization", "").partition(" ")
@@ -218,6 +231,19 @@ class IdempotencyMiddleware:
             return read_token(self.app_context.settings, token.strip(), self.app_context.clock.now())
         except AuthenticationError:
             return None
+
+
+def _is_mutation(body: bytes) -> bool:
+    """Whether the request's operation is a mutation; anything unreadable is left to the endpoint."""
+    try:
+        request = orjson.loads(body)
+        document = parse(request["query"], no_location=True)
+    except Exception:  # not a GraphQL request: the endpoint says what is wrong
+        return False
+    name = request.get("operationName")
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if name is None or (o.name is not None and o.name.value == name)]
+    return len(chosen) == 1 and chosen[0].operation is OperationType.MUTATION
 
 
 async def _read_body(receive: Receive) -> bytes | None:
