@@ -772,7 +772,8 @@ class Writer:
         )
         for side, kind, name, id_number, phone, address, position in parties:
             self.rows["case_parties"].append(
-                (self._id("case_parties"), p.id, side, kind, name, id_number, phone, address, position)
+                (self._id("case_parties"), p.id, side, kind, name,
+                 "RESIDENT_ID" if kind == "PERSON" else "USCC", id_number, phone, address, position)
             )
         if p.origin is None:
             summary = (
@@ -1073,7 +1074,9 @@ COLUMNS = {
         "created_at",
         "version",
     ),
-    "case_parties": ("id", "case_id", "side", "kind", "name", "id_number", "phone", "address", "position"),
+    "case_parties": (
+        "id", "case_id", "side", "kind", "name", "id_type", "id_number", "phone", "address", "position"
+    ),
     "deadlines": (
         "id",
         "owner_type",

@@ -104,7 +104,7 @@ async def add_cases(dsn: str, count: int) -> list[int]:
                     )
                 )
                 parties.append(
-                    (case_id, "APPLICANT", "PERSON", "陈某", resident_id(rng), "13800138000", None, 0)
+                    (case_id, "APPLICANT", "PERSON", "陈某", "RESIDENT_ID", resident_id(rng), "13800138000", None, 0)
                 )
                 if rng.random() < 0.45:
                     parties.append(
@@ -113,6 +113,7 @@ async def add_cases(dsn: str, count: int) -> list[int]:
                             "RESPONDENT",
                             "ORGANISATION",
                             "郁南县某建材有限公司",
+                            "USCC",
                             credit_code(rng),
                             None,
                             None,
@@ -120,7 +121,7 @@ async def add_cases(dsn: str, count: int) -> list[int]:
                         )
                     )
                 else:
-                    parties.append((case_id, "RESPONDENT", "PERSON", "李某", resident_id(rng), None, None, 1))
+                    parties.append((case_id, "RESPONDENT", "PERSON", "李某", "RESIDENT_ID", resident_id(rng), None, None, 1))
                 deadlines.append(
                     (
                         "Case",
@@ -169,7 +170,7 @@ async def add_cases(dsn: str, count: int) -> list[int]:
             await c.copy_records_to_table(
                 "case_parties",
                 records=parties,
-                columns=("case_id", "side", "kind", "name", "id_number", "phone", "address", "position"),
+                columns=("case_id", "side", "kind", "name", "id_type", "id_number", "phone", "address", "position"),
             )
             await c.copy_records_to_table(
                 "deadlines",

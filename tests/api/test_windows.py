@@ -409,6 +409,7 @@ async def test_resumption_opens_a_linked_zhi_hui_case(api) -> None:
                 side="APPLICANT",
                 kind=PartyKind.PERSON,
                 name="陈某",
+                id_type="RESIDENT_ID",
                 id_number=APPLICANT_ID,
                 position=0,
             )

@@ -370,7 +370,7 @@ async def closed_zhi_case(ctx) -> Case:
         session.add(case)
         await session.flush()
         session.add(CaseParty(case_id=case.id, side="APPLICANT", kind=PartyKind.PERSON, name="陈某",
-                              id_number=APPLICANT_ID, position=0))
+                              id_type="RESIDENT_ID", id_number=APPLICANT_ID, position=0))
     return case
 
 

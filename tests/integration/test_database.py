@@ -44,3 +44,18 @@ async def test_seeding_the_demo_court_twice_changes_nothing(ctx) -> None:
     assert before[0] == len(ACCOUNTS) and before[2] == 4 and before[3] == 5
     assert await seed_demo_court(ctx) is False
     assert await _counts(ctx) == before
+
+
+async def test_the_migrations_build_what_the_models_declare(ctx) -> None:
+    """No column, type, nullability, index or foreign key declared on a model but missing from
+    (or different in) the migrated database: a model change always comes with its migration."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    def differences(connection) -> list:  # type: ignore[no-untyped-def]
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+    async with ctx.engine.connect() as connection:
+        diff = await connection.run_sync(differences)
+    assert diff == []

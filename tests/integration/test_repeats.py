@@ -34,7 +34,7 @@ from exec_center.domain.intake import IntakeData, PartyData, TitleKind
 from exec_center.domain.lifecycle import AdjudicationKind, CaseStage, ClosingMethod, MediationOutcome
 from exec_center.domain.transfer import TransferStrategy
 from exec_center.integrations.asset_query import AssetFindingData, StaticAssetQueryProvider
-from exec_center.services import asset_queries, lifecycle
+from exec_center.services import asset_queries, lifecycle, measures
 from exec_center.services import cases as case_service
 from exec_center.services.auth import load_viewer
 
@@ -94,8 +94,8 @@ async def transferred(ctx) -> tuple[Case, Viewer]:
     case = await analysing(ctx)
     center = await viewer(ctx, "center")
     house = await finding_id(ctx, case, "REAL_ESTATE")
-    await lifecycle.decide_control(
-        ctx, center, case.id, [lifecycle.MeasureRequest(house, MeasureKind.SEAL, Decimal("100000.00"))])
+    await measures.decide_control(
+        ctx, center, case.id, [measures.MeasureRequest(house, MeasureKind.SEAL, Decimal("100000.00"))])
     await lifecycle.finish_query_control(ctx, center, case.id)
     team_id = await lifecycle.transfer(ctx, case.id)
     async with ctx.sessionmaker() as session:
@@ -110,8 +110,8 @@ async def test_control_measures_sent_again_are_taken_once(ctx) -> None:
     case = await analysing(ctx)
     center = await viewer(ctx, "center")
     deposit = await finding_id(ctx, case, "BANK_DEPOSIT")
-    freeze = [lifecycle.MeasureRequest(deposit, MeasureKind.FREEZE, Decimal("2000.00"))]
-    results = await twice(lambda: lifecycle.decide_control(ctx, center, case.id, freeze))
+    freeze = [measures.MeasureRequest(deposit, MeasureKind.FREEZE, Decimal("2000.00"))]
+    results = await twice(lambda: measures.decide_control(ctx, center, case.id, freeze))
     assert {r.controlled_total for r in results} == {Decimal("2000.00")}
     assert await count(ctx, ControlMeasure, ControlMeasure.case_id == case.id) == 1
     # Another officer's or another day's measure is a measure of its own (here: refused, as

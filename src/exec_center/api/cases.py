@@ -30,13 +30,14 @@ from ..domain.case_numbers import CaseType as CaseTypeEnum
 from ..domain.case_numbers import InvalidCaseNumber
 from ..domain.deadlines import DeadlineStatus
 from ..domain.errors import DomainError, Forbidden
+from ..domain.identifiers import IdType as IdTypeEnum
 from ..domain.identifiers import PartyKind as PartyKindEnum
 from ..domain.intake import IntakeData, PartyData
 from ..domain.intake import TitleKind as TitleKindEnum
 from ..domain.masking import mask_party_identifier, mask_phone
 from ..domain.organisation import Role as RoleEnum
 from ..domain.transfer import TransferStrategy as TransferStrategyEnum
-from ..services import asset_queries, lifecycle
+from ..services import asset_queries, lifecycle, measures
 from ..services import cases as case_service
 from . import loaders
 from .common import Connection, UserError, check_first, connection, decode_cursor, run_mutation
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 CaseStage = strawberry.enum(stages.CaseStage, description="Where a case stands in its life.")
 CaseTypeGql = strawberry.enum(CaseTypeEnum, name="CaseType", description="The case type (类型代字).")
 PartyKind = strawberry.enum(PartyKindEnum)
+IdType = strawberry.enum(IdTypeEnum, description="Which identity document a number is (证件类型).")
 TitleKind = strawberry.enum(TitleKindEnum, description="The kind of enforceable title (执行依据).")
 AssetCategory = strawberry.enum(asset_rules.AssetCategory)
 MeasureKind = strawberry.enum(asset_rules.MeasureKind)
@@ -148,8 +150,21 @@ class Party(Node):
     def kind_label(self) -> str:
         return self.row.kind.label
 
-    @strawberry.field(description="Resident ID number (masked 445322********1236) or credit code.")
+    @strawberry.field(description="Which identity document idNumber is.")
+    def id_type(self) -> IdType:  # type: ignore[valid-type]
+        return IdTypeEnum(self.row.id_type)
+
+    @strawberry.field
+    def id_type_label(self) -> str:
+        return IdTypeEnum(self.row.id_type).label
+
+    @strawberry.field(
+        description="The number of the idType document (a resident ID masked 445322********1236); "
+        "empty when idType is UNKNOWN."
+    )
     def id_number(self) -> str:
+        if self.row.id_number is None:
+            return ""
         return (
             self.row.id_number
             if self.full
@@ -238,13 +253,43 @@ class ControlMeasureType(Node):
     def amount(self) -> Decimal:
         return self.row.amount
 
-    @strawberry.field
+    @strawberry.field(
+        description="The day the measure took effect (the bank's or registry's date): its period "
+        "counts from it."
+    )
     def starts_on(self) -> date:
         return self.row.starts_on
 
     @strawberry.field(description="The last day the measure holds unless renewed (null for a deduction).")
     def expires_on(self) -> date | None:
         return self.row.expires_on
+
+    @strawberry.field(
+        description="IN_FORCE; RENEWED (a later measure, renewedFrom this one, carries it on); "
+        "RELEASED (解除); LAPSED (expired unrenewed); ENDED (deducted in full, or ended with the case)."
+    )
+    def status(self) -> str:
+        return self.row.status
+
+    @strawberry.field(description="The day it stopped holding (released, renewed, lapsed, ended).")
+    def ended_on(self) -> date | None:
+        return self.row.ended_on
+
+    @strawberry.field(description="Why it was released or ended.")
+    def end_reason(self) -> str | None:
+        return self.row.end_reason
+
+    @strawberry.field(description="The measure this one renews (续行), if it is a renewal.")
+    def renewed_from_id(self) -> strawberry.ID | None:
+        if self.row.renewed_from_id is None:
+            return None
+        return to_global_id("ControlMeasure", self.row.renewed_from_id)
+
+    @strawberry.field(description="The ruling or notice of its renewal or release, if any.")
+    def document_id(self) -> strawberry.ID | None:
+        if self.row.document_id is None:
+            return None
+        return to_global_id("Document", self.row.document_id)
 
     @strawberry.field(
         description="Why an indivisible asset is controlled beyond what was left of the claim (SPC "
@@ -375,9 +420,19 @@ class CaseType(Node):
     def stage_label(self) -> str:
         return self.row.stage.label
 
-    @strawberry.field
+    @strawberry.field(
+        description="The day the filing was received (a paper filing may be entered later)."
+    )
     def received_on(self) -> date:
         return self.row.received_on
+
+    @strawberry.field(
+        description="The day the case number was assigned (立案). Art. 16's five working days for "
+        "query-and-control count from this day, not from receivedOn, so a back-dated paper "
+        "filing is never overdue before it has a number; the number's year is this day's year."
+    )
+    def numbered_on(self) -> date:
+        return self.row.numbered_on or self.row.received_on
 
     @strawberry.field
     def claim_amount(self) -> Decimal:
@@ -658,9 +713,14 @@ class TitleInput:
 class PartyInput:
     kind: PartyKind  # type: ignore[valid-type]
     name: str
-    id_number: str = strawberry.field(
-        description="Resident ID number (18, check digit) or unified social "
-        "credit code (18, check character)."
+    id_number: str | None = strawberry.field(
+        default=None,
+        description="The number of the document `idType` names; required unless idType is UNKNOWN.",
+    )
+    id_type: IdType | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="Which document idNumber is. Default: RESIDENT_ID for a person, USCC for an "
+        "organisation. UNKNOWN when the applicant does not know the respondent's number.",
     )
     phone: str | None = None
     address: str | None = None
@@ -700,7 +760,12 @@ def _case(case: Case) -> dict:
 def _parties(items: list[PartyInput]) -> tuple[PartyData, ...]:
     return tuple(
         PartyData(
-            kind=PartyKindEnum(p.kind), name=p.name, id_number=p.id_number, phone=p.phone, address=p.address
+            kind=PartyKindEnum(p.kind),
+            name=p.name,
+            id_number=p.id_number,
+            phone=p.phone,
+            address=p.address,
+            id_type=IdTypeEnum(p.id_type) if p.id_type is not None else None,
         )
         for p in items
     )
@@ -739,6 +804,11 @@ class MeasureInput:
         description="Required when an indivisible asset (real estate, a vehicle, shares…) is "
         "controlled whole for more than is still uncontrolled of the claim: why (at most 500 "
         "characters). Recorded on the measure and in the history.",
+    )
+    effective_on: date | None = strawberry.field(
+        default=None,
+        description="The day the measure took effect (the bank's or registry's date, 生效日期); its "
+        "period counts from it. Default today; not in the future.",
     )
 
 
@@ -932,17 +1002,18 @@ class CaseMutation:
         ctx = info.context
 
         async def act() -> Case:
-            measures = [
-                lifecycle.MeasureRequest(
+            requests = [
+                measures.MeasureRequest(
                     finding_id=pk_of(m.finding_id, "Finding", f"measures.{i}.findingId"),
                     measure=asset_rules.MeasureKind(m.measure),
                     amount=m.amount,
                     excess_reason=m.excess_reason,
+                    effective_on=m.effective_on,
                 )
                 for i, m in enumerate(input.measures)
             ]
-            return await lifecycle.decide_control(
-                ctx.app, ctx.viewer, pk_of(input.case_id, "Case", "caseId"), measures
+            return await measures.decide_control(
+                ctx.app, ctx.viewer, pk_of(input.case_id, "Case", "caseId"), requests
             )
 
         return await _on_case(CasePayload, act, _case)

@@ -269,6 +269,9 @@ class Case(Base):
     sequence: Mapped[int] = mapped_column(sa.Integer)
     stage: Mapped[CaseStage] = mapped_column(enum_column(CaseStage))
     received_on: Mapped[date] = mapped_column(sa.Date)
+    # The day the case number was assigned: Art. 16's five working days count from it, so a
+    # paper filing received earlier and entered later is not overdue before it has a number.
+    numbered_on: Mapped[date | None] = mapped_column(sa.Date)
     claim_amount: Mapped[Decimal] = mapped_column(Money)
     title_document_number: Mapped[str] = mapped_column(sa.String(100))
     title_kind: Mapped[str] = mapped_column(sa.String(40))
@@ -286,6 +289,8 @@ class Case(Base):
     mediation_outcome: Mapped[MediationOutcome | None] = mapped_column(enum_column(MediationOutcome))
     closing_method: Mapped[ClosingMethod | None] = mapped_column(enum_column(ClosingMethod))
     closed_on: Mapped[date | None] = mapped_column(sa.Date)
+    # A 执恢 case: the ground its execution resumed on (CPL 2023 art. 241; 法发〔2014〕26号).
+    resumption_ground: Mapped[str | None] = mapped_column(sa.String(40))
     archived_into_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"))
     received_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -303,10 +308,35 @@ class CaseParty(Base):
     side: Mapped[str] = mapped_column(sa.String(12))  # APPLICANT or RESPONDENT
     kind: Mapped[PartyKind] = mapped_column(enum_column(PartyKind))
     name: Mapped[str] = mapped_column(sa.String(200))
-    id_number: Mapped[str] = mapped_column(sa.String(18))
+    # Which identity document `id_number` is (resident ID, HK/Macao/Taiwan permits, passport,
+    # foreign permanent residence, USCC, other organisation code, UNKNOWN); None when UNKNOWN.
+    id_type: Mapped[str] = mapped_column(sa.String(30))
+    id_number: Mapped[str | None] = mapped_column(sa.String(40))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     address: Mapped[str | None] = mapped_column(sa.String(300))
     position: Mapped[int] = mapped_column(sa.Integer)
+
+
+class CaseAgent(Base):
+    """A party's agent ad litem (诉讼代理人, CPL 2023 arts. 61–62): a lawyer, a legal worker, a
+    relative... The window verifies an agent's identity against the case as it does a party's.
+    Personal data as for parties."""
+
+    __tablename__ = "case_agents"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    party_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("case_parties.id"))
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    id_type: Mapped[str] = mapped_column(sa.String(30))
+    id_number: Mapped[str | None] = mapped_column(sa.String(40))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    law_firm: Mapped[str | None] = mapped_column(sa.String(200))
+    licence_number: Mapped[str | None] = mapped_column(sa.String(40))
+    special_authority: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AssetQuery(Base):
@@ -391,8 +421,17 @@ class ControlMeasure(Base):
     finding_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("asset_findings.id"))
     measure: Mapped[MeasureKind] = mapped_column(enum_column(MeasureKind))
     amount: Mapped[Decimal] = mapped_column(Money)
+    # The day the measure took effect (the bank's or registry's date, entered by the officer):
+    # its legal period counts from it.
     starts_on: Mapped[date] = mapped_column(sa.Date)
     expires_on: Mapped[date | None] = mapped_column(sa.Date)
+    # IN_FORCE, RENEWED (a renewal carries it on), RELEASED (解除), LAPSED (expired unrenewed),
+    # ENDED (deducted in full, or ended with the case).
+    status: Mapped[str] = mapped_column(sa.String(12), default="IN_FORCE")
+    ended_on: Mapped[date | None] = mapped_column(sa.Date)
+    end_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    renewed_from_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("control_measures.id"))
+    document_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("documents.id"))
     # Why an indivisible asset is controlled beyond what was left of the claim (SPC provisions on
     # seizure, sealing and freezing in civil execution, art. 19).
     excess_reason: Mapped[str | None] = mapped_column(sa.String(500))
@@ -413,6 +452,8 @@ class CaseRecord(Base):
     occurred_on: Mapped[date] = mapped_column(sa.Date)
     note: Mapped[str] = mapped_column(sa.String(2000))
     outcome: Mapped[str | None] = mapped_column(sa.String(40))
+    # A sum the record carries: the tax bureau's benchmark price (Art. 19).
+    amount: Mapped[Decimal | None] = mapped_column(Money)
     created_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -443,6 +484,9 @@ class AdjudicationApplication(Base):
     summary: Mapped[str] = mapped_column(sa.String(2000))
     adjudication_case_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"))
     status: Mapped[str] = mapped_column(sa.String(12))  # PENDING, GRANTED, REJECTED
+    # The higher court's number when a ruling on it goes up for reconsideration (执复,
+    # CPL 2023 art. 236), e.g. （2024）粤53执复1号.
+    review_case_number: Mapped[str | None] = mapped_column(sa.String(40))
     decision_note: Mapped[str | None] = mapped_column(sa.String(2000))
     decided_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,6 +11,8 @@ import re
 from datetime import date
 from enum import Enum
 
+from .labels import LabelledEnum
+
 __all__ = [
     "InvalidIdentifier",
     "PartyKind",
@@ -57,6 +59,19 @@ _PARTY_KIND_LABELS = {
     PartyKind.PERSON: "自然人",
     PartyKind.ORGANISATION: "法人或其他组织",
 }
+
+
+class IdType(LabelledEnum):
+    """Which identity document a party's (or an agent's) number is."""
+
+    RESIDENT_ID = "RESIDENT_ID", "居民身份证"
+    HK_MACAO_PERMIT = "HK_MACAO_PERMIT", "港澳居民来往内地通行证"
+    TAIWAN_PERMIT = "TAIWAN_PERMIT", "台湾居民来往大陆通行证"
+    PASSPORT = "PASSPORT", "护照"
+    FOREIGN_PERMANENT_RESIDENCE = "FOREIGN_PERMANENT_RESIDENCE", "外国人永久居留身份证"
+    USCC = "USCC", "统一社会信用代码"
+    OTHER_ORGANISATION_CODE = "OTHER_ORGANISATION_CODE", "其他组织代码或登记号"
+    UNKNOWN = "UNKNOWN", "证件号码不详"
 
 # Clerks often type with a Chinese input method in full-width mode; fold full-width digits,
 # Latin letters, hyphen and space to ASCII so "４４５３…" is not rejected for no visible reason.

@@ -11,7 +11,13 @@ from decimal import Decimal
 
 from .assets import check_claim_amount
 from .errors import DomainError, ErrorCode
-from .identifiers import InvalidIdentifier, PartyKind, validate_mobile_phone, validate_party_identifier
+from .identifiers import (
+    IdType,
+    InvalidIdentifier,
+    PartyKind,
+    validate_mobile_phone,
+    validate_party_identifier,
+)
 from .labels import LabelledEnum
 
 MAX_PARTIES = 50
@@ -37,9 +43,11 @@ class PartySide(LabelledEnum):
 class PartyData:
     kind: PartyKind
     name: str
-    id_number: str
+    id_number: str | None
     phone: str | None = None
     address: str | None = None
+    # None: a resident ID for a person, a USCC for an organisation (the usual case).
+    id_type: IdType | None = None
 
 
 @dataclass(frozen=True)

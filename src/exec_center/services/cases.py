@@ -10,11 +10,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..context import AppContext
-from ..db.models import Case, CaseCounter, CaseParty
+from ..db.models import Case, CaseCounter, CaseParty, Deadline
 from ..domain.access import Viewer, case_visible, require_role
 from ..domain.case_numbers import CaseNumber, CaseType
-from ..domain.deadlines import DeadlineKind
-from ..domain.errors import DomainError, NotFound
+from ..domain.deadlines import DeadlineKind, DeadlineStatus
+from ..domain.errors import DomainError, ErrorCode, NotFound
+from ..domain.identifiers import PartyKind
 from ..domain.intake import (
     IntakeData,
     OpenCase,
@@ -67,7 +68,9 @@ async def new_case(
     handler_id: int | None = None,
 ) -> Case:
     court = uow.ctx.settings.court_code
-    number = await assign_number(uow.session, court, case_type, received_on.year)
+    # Numbered today, in today's year: a paper filing received on 31 December and entered on
+    # 2 January is a case of the new year (the number is the filing's, not the receipt's).
+    number = await assign_number(uow.session, court, case_type, uow.today.year)
     case = Case(
         number=str(number),
         court_code=court,
@@ -76,6 +79,7 @@ async def new_case(
         sequence=number.sequence,
         stage=stage,
         received_on=received_on,
+        numbered_on=uow.today,
         claim_amount=claim_amount,
         title_document_number=title_document_number,
         title_kind=title_kind,
@@ -96,6 +100,7 @@ async def new_case(
                 side=side.value,
                 kind=party.kind,
                 name=party.name,
+                id_type=party_id_type(party),
                 id_number=party.id_number,
                 phone=party.phone,
                 address=party.address,
@@ -198,13 +203,13 @@ async def receive_case(ctx: AppContext, viewer: Viewer, data: IntakeData) -> Cas
             parties=parties,
             township=data.township,
         )
-        try:  # Art. 16: 5 working days from the day the number is assigned (the receipt date)
+        try:  # Art. 16: 5 working days from the day the 执保 number is assigned, not the receipt
             await deadline_service.start_deadline(
                 uow,
                 owner_type="Case",
                 owner_id=case.id,
                 kind=DeadlineKind.QUERY_CONTROL,
-                starts_on=data.received_on,
+                starts_on=case.numbered_on,
                 responsible_role=Role.CENTER_OFFICER,
                 engine=engine,
             )
@@ -222,6 +227,15 @@ async def receive_case(ctx: AppContext, viewer: Viewer, data: IntakeData) -> Cas
         uow.enqueue("dispatch_asset_queries", case.id)
         await uow.commit()
     return case
+
+
+def party_id_type(party: PartyData) -> str:
+    """The identity document a party's number is: as given, else the usual one for its kind."""
+    if party.id_type is not None:
+        return party.id_type.value
+    if party.id_number is None:
+        return "UNKNOWN"
+    return "RESIDENT_ID" if party.kind is PartyKind.PERSON else "USCC"
 
 
 # --- helpers for every later step -------------------------------------------------------
@@ -259,3 +273,28 @@ async def case_numbers(session: AsyncSession, ids: list[int]) -> dict[int, str]:
 
 
 deadline_service.OWNER_LABELS["Case"] = case_numbers
+
+
+# --- who acts on a case -------------------------------------------------------------------
+
+CENTER = (Role.CENTER_OFFICER, Role.CENTER_HEAD)
+
+
+def in_team(viewer: Viewer, case: Case) -> bool:
+    return case.team_id is not None and case.team_id in viewer.team_ids
+
+
+def require_team(viewer: Viewer, case: Case, action: str) -> None:
+    if not (in_team(viewer, case) or viewer.has(Role.CENTER_HEAD)):
+        raise DomainError(f"{action} is for the case's implementation team", code=ErrorCode.FORBIDDEN)
+
+
+async def open_deadline(uow: UnitOfWork, case_id: int, kind: DeadlineKind) -> Deadline | None:
+    return await uow.session.scalar(
+        sa.select(Deadline).where(
+            Deadline.owner_type == "Case",
+            Deadline.owner_id == case_id,
+            Deadline.kind == kind,
+            Deadline.status == DeadlineStatus.OPEN,
+        )
+    )
