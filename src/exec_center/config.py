@@ -51,6 +51,11 @@ class Settings:
     # work counts as stuck after twice this, so a worker's death delays a case by at most about
     # three times this plus the provider's answer time.
     reconcile_seconds: float = 15.0
+    # The case type a reconsideration of this court's preservation ruling is filed under (a
+    # court's choice): none by default - the court that made the ruling decides it within that
+    # preservation matter (CPL 2023 art. 111; 民诉法解释 art. 171). Never 执复: 执复 numbers belong
+    # to the higher court reconsidering an execution-objection ruling (CPL 2023 art. 236).
+    preservation_reconsideration_case_type: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -185,7 +190,26 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_timeout_seconds=_number(env, "DB_POOL_TIMEOUT_SECONDS", 20.0, float, 0.1),
         worker_shutdown_seconds=_number(env, "WORKER_SHUTDOWN_SECONDS", 10.0, float, 0),
         reconcile_seconds=_number(env, "RECONCILE_SECONDS", 15.0, float, 1),
+        preservation_reconsideration_case_type=_reconsideration_case_type(env),
     )
+
+
+# The case types a court may file preservation reconsiderations under (see Settings).
+# 执他 is left out: it has no closing methods yet, so its case could not close on the decision.
+RECONSIDERATION_CASE_TYPES = ("ZHI_YI",)
+
+
+def _reconsideration_case_type(env: Mapping[str, str]) -> str | None:
+    raw = _get(env, "PRESERVATION_RECONSIDERATION_CASE_TYPE")
+    if raw is None or raw == "" or raw.upper() == "NONE":
+        return None
+    if raw.upper() not in RECONSIDERATION_CASE_TYPES:
+        raise ConfigError(
+            f"{PREFIX}PRESERVATION_RECONSIDERATION_CASE_TYPE={raw!r}: use NONE (decided within the "
+            "preservation case, the default) or ZHI_YI (执异); not ZHI_FU - 执复 "
+            "numbers belong to the higher court (CPL 2023 art. 236)"
+        )
+    return raw.upper()
 
 
 _BROKER_SCHEMES = ("redis://", "rediss://", "unix://", "amqp://", "amqps://")

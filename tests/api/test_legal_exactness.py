@@ -22,6 +22,7 @@ from .test_case_paths import (
     first_sealed_house,
     transferred,
 )
+from .test_case_lifecycle import take_and_complete
 from .test_intake_bad_input import snapshot
 
 PRESERVATION_RULING = {"documentNumber": "（2024）粤5322财保7号", "kind": "PRESERVATION_RULING"}
@@ -294,3 +295,143 @@ async def test_terminating_the_current_procedure_is_not_a_fast_closing_outcome(a
     [error] = refused["userErrors"]
     assert error["code"] == "NOT_ALLOWED" and "not a fast-closing outcome" in error["message"]
     assert "three months" not in error["message"]
+
+
+# --- items 4 and 10: adjudication applications: review periods, numbers, closing -------------
+
+APPLY = """mutation($input: FileAdjudicationApplicationInput!) { fileAdjudicationApplication(input: $input) {
+  application { id kind status reviewDeadline { kind variant dueOn status } }
+  case { number relatedCases { number type } } userErrors { field message code } } }"""
+
+REVIEW_NUMBER = """mutation($input: RecordReviewCaseNumberInput!) { recordReviewCaseNumber(input: $input) {
+  application { kind status reviewCaseNumber } userErrors { field message code } } }"""
+
+
+async def apply(api, case_id: str, kind: str) -> dict:
+    payload = (await api.gql(APPLY, {"input": {"caseId": case_id, "kind": kind, "applicantName": "黄某",
+                                               "summary": "对冻结提出异议"}}, as_="affairs"))
+    assert payload["fileAdjudicationApplication"]["userErrors"] == []
+    return payload["fileAdjudicationApplication"]
+
+
+async def test_each_application_is_examined_within_its_statutory_period(api, workers) -> None:
+    # Filed Thursday 2024-02-08. Days as the CPL counts them (art. 85): the filing day is not
+    # counted; a last day on a public holiday moves to the first day after it.
+    file = await analysing(api, workers, deposit("800.00"))
+    objection = await apply(api, file["id"], "OBJECTION")  # 15 days: CPL 2023 art. 236
+    assert objection["application"]["reviewDeadline"] == {
+        "kind": "ADJUDICATION_REVIEW", "variant": "OBJECTION", "dueOn": "2024-02-23", "status": "OPEN"}
+    adding = await apply(api, file["id"], "ADD_RESPONDENT")  # 60 days: 变更追加规定 art. 28
+    assert adding["application"]["reviewDeadline"]["dueOn"] == "2024-04-08"
+    # 10 days (民诉法解释 art. 171) end on Sunday 2024-02-18, a make-up working day after the
+    # Spring Festival holiday (not a 法定休假日): it stays.
+    review = await apply(api, file["id"], "PRESERVATION_RECONSIDERATION")
+    assert review["application"]["reviewDeadline"]["dueOn"] == "2024-02-18"
+
+    # The adjudication team's items carry the due date.
+    items = (await api.gql("""{ worklist(filter: {kind: [ADJUDICATION_APPLICATION]}) { edges { node {
+      case { number } dueOn } } } }""", as_="adjud"))["worklist"]["edges"]
+    assert sorted(e["node"]["dueOn"] for e in items) == ["2024-02-18", "2024-02-23", "2024-04-08"]
+
+    # A granted objection closes its 执异 case with a closing method, as a rejected one does.
+    [zhi_yi] = [c["number"] for c in objection["case"]["relatedCases"]]
+    await take_and_complete(api, "adjud", "ADJUDICATION_APPLICATION", zhi_yi, "GRANTED", "冻结超标的，予以解除")
+    closed = await detail(api, zhi_yi)
+    assert (closed["stage"], closed["closingMethod"]) == ("CLOSED", "UPHELD")
+    decided = (await api.gql("""query($n: String!) { case(number: $n) { adjudicationApplications {
+      kind status reviewDeadline { status } } } }""", {"n": file["number"]}, as_="center"))["case"]
+    assert decided["adjudicationApplications"][0] == {
+        "kind": "OBJECTION", "status": "GRANTED", "reviewDeadline": {"status": "MET"}}
+
+
+async def test_a_review_period_ending_in_a_holiday_ends_on_the_first_day_after_it(api, workers, clock) -> None:
+    # Filed Thursday 2024-02-01: the 10th day, Sunday 2024-02-11, falls in the Spring Festival
+    # holiday (10–17 February): the period ends on the first day after it, 2024-02-18.
+    clock.set(datetime.combine(date(2024, 2, 1), time(9), COURT))
+    file = await analysing(api, workers, deposit("800.00"), receivedOn="2024-02-01")
+    review = await apply(api, file["id"], "PRESERVATION_RECONSIDERATION")
+    assert review["application"]["reviewDeadline"]["dueOn"] == "2024-02-18"
+
+
+async def test_a_preservation_reconsideration_has_no_zhi_fu_number(api, ctx, workers, monkeypatch) -> None:
+    file = await analysing(api, workers, deposit("800.00"))
+    review = await apply(api, file["id"], "PRESERVATION_RECONSIDERATION")
+    assert review["case"]["relatedCases"] == []  # decided within the 执保 case by default
+    # A court that files them under 执异 says so in its settings; 执复 is never offered.
+    monkeypatch.setattr(ctx, "settings", ctx.settings.with_(preservation_reconsideration_case_type="ZHI_YI"))
+    again = (await api.gql(APPLY, {"input": {"caseId": file["id"], "kind": "PRESERVATION_RECONSIDERATION",
+                                             "applicantName": "李某", "summary": "保全超标的"}},
+                           as_="affairs"))["fileAdjudicationApplication"]
+    assert [c["type"] for c in again["case"]["relatedCases"]] == ["ZHI_YI"]
+
+
+async def test_the_higher_courts_zhi_fu_number_is_recorded_on_the_ruling(api, workers) -> None:
+    file = await analysing(api, workers, deposit("800.00"))
+    objection = await apply(api, file["id"], "OBJECTION")
+    application_id = objection["application"]["id"]
+
+    async def record(number: str, application: str = application_id) -> dict:
+        return (await api.gql(REVIEW_NUMBER, {"input": {"applicationId": application, "caseNumber": number}},
+                              as_="adjud"))["recordReviewCaseNumber"]
+
+    pending = await record("（2024）粤53执复1号")
+    assert pending["userErrors"][0]["code"] == "NOT_ALLOWED"  # no ruling yet
+    [zhi_yi] = [c["number"] for c in objection["case"]["relatedCases"]]
+    await take_and_complete(api, "adjud", "ADJUDICATION_APPLICATION", zhi_yi, "REJECTED", "异议理由不成立")
+    own = await record("（2024）粤5322执复1号")
+    assert own["userErrors"][0]["field"] == ["input", "caseNumber"]
+    assert "higher court" in own["userErrors"][0]["message"]
+    assert (await record("（2024）粤53执异1号"))["userErrors"][0]["field"] == ["input", "caseNumber"]
+    recorded = await record("(2024)粤53执复1号")  # ASCII parentheses, as typed
+    assert recorded["userErrors"] == []
+    assert recorded["application"] == {"kind": "OBJECTION", "status": "REJECTED",
+                                       "reviewCaseNumber": "（2024）粤53执复1号"}
+
+    review = await apply(api, file["id"], "PRESERVATION_RECONSIDERATION")
+    await take_and_complete(api, "adjud", "ADJUDICATION_APPLICATION", file["number"], "REJECTED", "保全适当")
+    refused = await record("（2024）粤53执复2号", review["application"]["id"])
+    assert refused["userErrors"][0]["code"] == "NOT_ALLOWED"  # decided by this court (CPL art. 111)
+
+
+# --- Arts. 18 and 19: the execution plan, the benchmark price, the team's 3-day limit ----------
+
+TEAM_RECORD = """mutation($input: RecordTeamWorkInput!) { recordTeamWork(input: $input) {
+  case { records { kind note amount } } userErrors { field message code } } }"""
+
+
+async def test_the_team_records_its_plan_and_the_benchmark_price_and_holds_the_3_day_limit(api, workers) -> None:
+    from .test_case_paths import COMPLETE, SEND_TAX_LETTER, items
+
+    file = await analysing(api, workers, first_sealed_house(), deposit("2000.00"))
+    house = finding(file, "REAL_ESTATE")
+    await control(api, file, ("REAL_ESTATE", "SEAL", "100000.00"))
+    file, member = await transferred(api, workers, file["number"])
+
+    async def team_work(kind: str, note: str, amount: str | None = None) -> dict:
+        return (await api.gql(TEAM_RECORD, {"input": {"caseId": file["id"], "kind": kind, "note": note,
+                                                    "amount": amount}}, as_=member))["recordTeamWork"]
+
+    plan = await team_work("EXECUTION_PLAN", "先评估拍卖查封房产，再扣划存款")
+    assert plan["userErrors"] == [] and plan["case"]["records"][-1] == {
+        "kind": "EXECUTION_PLAN", "note": "先评估拍卖查封房产，再扣划存款", "amount": None}
+    missing = await team_work("BENCHMARK_PRICE", "郁南县税务局复函")
+    assert missing["userErrors"][0]["field"] == ["input", "amount"]
+    assert (await team_work("SUMMONS", "传唤", "1.00"))["userErrors"][0]["field"] == ["input", "amount"]
+
+    letter = (await api.gql(SEND_TAX_LETTER, {"input": {"caseId": file["id"], "findingIds": [house["id"]]}},
+                            as_=member))["sendTaxLetter"]
+    assert letter["userErrors"] == []
+    price = await team_work("BENCHMARK_PRICE", "郁南县税务局复函", "652000.00")
+    assert price["case"]["records"][-1] == {"kind": "BENCHMARK_PRICE", "note": "郁南县税务局复函",
+                                            "amount": "652000.00"}
+    [serve] = await items(api, member, "TAX_LETTER", file["number"])
+    await api.gql(COMPLETE, {"input": {"id": serve["id"], "outcome": "LETTER_SERVED", "note": "已送达"}},
+                  as_=member)
+    deadlines = (await api.gql("""query($n: String!) { case(number: $n) { team { id } deadlines {
+      kind responsibleRole teamId holder { username } source } } }""", {"n": file["number"]},
+                               as_="center"))["case"]
+    [transfer] = [d for d in deadlines["deadlines"] if d["kind"] == "TRANSFER_FOR_FILING"]
+    # Art. 19: "the team ... within 3 days completes the transfer for execution filing".
+    assert transfer["responsibleRole"] == "IMPLEMENTATION_OFFICER"
+    assert transfer["teamId"] == deadlines["team"]["id"] and transfer["holder"]["username"] == member
+    assert transfer["source"] == "郁法发〔2024〕1号 第十九条"

@@ -9,6 +9,7 @@ from exec_center.domain.case_numbers import (
     CaseNumber,
     CaseType,
     InvalidCaseNumber,
+    court_level,
     validate_court_code,
 )
 
@@ -56,14 +57,19 @@ def test_from_code_unknown(code):
 # --- court code -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["粤5322", "京0105", " 粤5322 "])
-def test_valid_court_codes(code):
+@pytest.mark.parametrize(
+    ("code", "level"),
+    [("粤5322", "BASIC"), ("京0105", "BASIC"), (" 粤5322 ", "BASIC"), ("粤53", "INTERMEDIATE"),
+     ("粤", "HIGH"), ("最高法", "SUPREME")],
+)
+def test_valid_court_codes(code, level):
     assert validate_court_code(code) == code.strip()
+    assert court_level(code).value == level
 
 
 @pytest.mark.parametrize(
     "code",
-    ["粤53", "粤", "粤53221", "5322", "A5322", "粤粤5322", "最高法", "粤５３２２", "粤 5322"],
+    ["粤532", "粤5", "粤53221", "5322", "A5322", "粤粤5322", "最高", "法", "粤５３２２", "粤 5322"],
 )
 def test_invalid_court_codes(code):
     with pytest.raises(InvalidCaseNumber) as exc:
@@ -82,6 +88,17 @@ def test_format_example():
 
 def test_parse_example():
     assert CaseNumber.parse(EXAMPLE) == CaseNumber(2024, "粤5322", CaseType.ZHI_BAO, 123)
+
+
+@pytest.mark.parametrize(
+    ("text", "court", "case_type"),
+    [("（2024）粤53执复1号", "粤53", CaseType.ZHI_FU), ("（2024）粤执监3号", "粤", CaseType.ZHI_JIAN),
+     ("（2024）最高法执监1号", "最高法", CaseType.ZHI_JIAN)],
+)
+def test_higher_courts_numbers_are_read(text, court, case_type):
+    # A higher court's number is referenced from this court's cases (its 执复 of our 执异 ruling).
+    n = CaseNumber.parse(text)
+    assert (n.court_code, n.case_type, str(n)) == (court, case_type, text)
 
 
 def test_parse_plain_zhi_is_not_zhi_bao():
@@ -119,9 +136,8 @@ def test_parse_tolerates_ascii_parens_and_surrounding_whitespace(text):
         ("（2101）粤5322执保1号", "year"),
         ("（24）粤5322执保1号", "year"),
         ("（02024）粤5322执保1号", "year"),
-        ("（2024）粤53执复12号", "court_code"),
-        ("（2024）最高法执监1号", "court_code"),
-        ("（2024）粤执保1号", "court_code"),
+        ("（2024）粤532执复12号", "court_code"),
+        ("（2024）粤53221执保1号", "court_code"),
         ("（2024）粤5322执行1号", "case_type"),
         ("（2024）粤5322执保保1号", "case_type"),
         ("（2024）粤5322执0号", "sequence"),
@@ -147,7 +163,7 @@ def test_parse_non_string():
         ({"year": 2101}, "year"),
         ({"sequence": 0}, "sequence"),
         ({"sequence": -5}, "sequence"),
-        ({"court_code": "粤53"}, "court_code"),
+        ({"court_code": "粤532"}, "court_code"),
     ],
 )
 def test_constructor_validates(kwargs, reason):

@@ -206,7 +206,7 @@ M = ClosingMethod
 PRESERVATION = {M.PRESERVATION_COMPLETED, M.PARTLY_PRESERVED, M.NOTHING_TO_PRESERVE, M.CANCELLED}
 IMPLEMENTATION = {M.FULLY_EXECUTED, M.TERMINATED_CURRENT_PROCEDURE, M.TERMINATED, M.CANCELLED,
                   M.NOT_ENFORCED, M.REJECTED}
-REVIEW = {M.REJECTED, M.CANCELLED}
+REVIEW = {M.REJECTED, M.CANCELLED, M.UPHELD, M.PARTLY_UPHELD, M.WITHDRAWN}
 EXPECTED_METHODS = {
     CaseType.ZHI_BAO: PRESERVATION,
     CaseType.ZHI: IMPLEMENTATION,
@@ -230,6 +230,9 @@ def test_closing_method_labels_follow_glossary():
         "PRESERVATION_COMPLETED": "保全完毕",
         "PARTLY_PRESERVED": "部分保全",
         "NOTHING_TO_PRESERVE": "无标的物可实施保全",
+        "UPHELD": "撤销或改正执行行为、不予执行、变更追加当事人（异议或申请成立）",
+        "PARTLY_UPHELD": "部分撤销或改正执行行为、部分变更追加当事人（异议或申请部分成立）",
+        "WITHDRAWN": "准予撤回异议或申请",
     }
 
 
@@ -274,5 +277,9 @@ def test_adjudication_kinds_and_their_case_types():
     }
     assert adjudication_case_type(AdjudicationKind.ADD_RESPONDENT) is CaseType.ZHI_YI
     assert adjudication_case_type(AdjudicationKind.OBJECTION) is CaseType.ZHI_YI
-    assert adjudication_case_type(AdjudicationKind.PRESERVATION_RECONSIDERATION) is CaseType.ZHI_FU
+    # Decided within the preservation case unless the court's setting gives a type; never 执复.
+    assert adjudication_case_type(AdjudicationKind.PRESERVATION_RECONSIDERATION) is None
+    assert adjudication_case_type("PRESERVATION_RECONSIDERATION", CaseType.ZHI_YI) is CaseType.ZHI_YI
+    with pytest.raises(ValueError, match="higher court"):
+        adjudication_case_type(AdjudicationKind.PRESERVATION_RECONSIDERATION, CaseType.ZHI_FU)
     assert adjudication_case_type("OBJECTION") is CaseType.ZHI_YI

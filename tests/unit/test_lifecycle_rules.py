@@ -152,3 +152,32 @@ def test_each_unmet_condition_is_named(change: dict, says: str) -> None:
 ])
 def test_add_months(start: date, months: int, end: date) -> None:
     assert add_months(start, months) == end
+
+
+# --- resumption grounds (CPL 2023 art. 241; 法发〔2014〕26号) ----------------------------------
+
+
+@pytest.mark.parametrize(("ground", "closed"), [
+    ("SETTLEMENT_NOT_PERFORMED", "TERMINATED"),
+    ("SETTLEMENT_BY_FRAUD_OR_DURESS", "TERMINATED"),
+    ("PROPERTY_FOUND", "TERMINATED_CURRENT_PROCEDURE"),
+    ("CONDITIONS_NOW_MET", "TERMINATED"),
+])
+def test_each_resumption_ground_resumes_the_cases_it_follows(ground, closed) -> None:
+    from exec_center.domain.windows import ResumptionGround, check_resumable
+
+    for case_type in (CaseType.ZHI, CaseType.ZHI_HUI):
+        check_resumable(case_type, ClosingMethod(closed), ResumptionGround(ground))
+    with pytest.raises(DomainError) as refused:
+        check_resumable(CaseType.ZHI_BAO, ClosingMethod(closed), ResumptionGround(ground))
+    assert refused.value.field == "caseNumber"
+
+
+def test_a_ground_that_does_not_fit_names_those_that_do() -> None:
+    from exec_center.domain.windows import ResumptionGround, check_resumable
+
+    with pytest.raises(DomainError) as refused:
+        check_resumable(CaseType.ZHI, ClosingMethod.TERMINATED, ResumptionGround.PROPERTY_FOUND)
+    assert refused.value.field == "ground" and "SETTLEMENT_NOT_PERFORMED" in refused.value.message
+    with pytest.raises(DomainError, match="no ground"):
+        check_resumable(CaseType.ZHI, ClosingMethod.FULLY_EXECUTED, ResumptionGround.PROPERTY_FOUND)

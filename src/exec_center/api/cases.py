@@ -119,6 +119,17 @@ async def _deadlines_by_case(ctx: RequestContext, keys: list[int]) -> list[list[
     return loaders._group(keys, [(r.owner_id, r) for r in rows])
 
 
+async def _review_deadlines(ctx: RequestContext, keys: list[int]) -> list[list[Deadline]]:
+    rows = (
+        await ctx.session.scalars(
+            sa.select(Deadline)
+            .where(Deadline.owner_type == "AdjudicationApplication", Deadline.owner_id.in_(keys))
+            .order_by(Deadline.id)
+        )
+    ).all()
+    return loaders._group(keys, [(r.owner_id, r) for r in rows])
+
+
 async def _related(ctx: RequestContext, keys: list[int]) -> list[list[Case]]:
     rows = (
         await ctx.session.scalars(sa.select(Case).where(Case.origin_case_id.in_(keys)).order_by(Case.id))
@@ -358,6 +369,10 @@ class CaseRecordType:
     def outcome(self) -> str | None:
         return self.row.outcome
 
+    @strawberry.field(description="The sum a record carries (BENCHMARK_PRICE: the benchmark price).")
+    def amount(self) -> Decimal | None:
+        return self.row.amount
+
 
 @strawberry.type(name="AdjudicationApplication")
 class AdjudicationApplicationType(Node):
@@ -383,13 +398,32 @@ class AdjudicationApplicationType(Node):
     def summary(self) -> str:
         return self.row.summary
 
-    @strawberry.field(description="PENDING, GRANTED or REJECTED.")
+    @strawberry.field(description="PENDING, GRANTED, PARTLY_GRANTED, REJECTED or WITHDRAWN.")
     def status(self) -> str:
         return self.row.status
 
     @strawberry.field
     def decision_note(self) -> str | None:
         return self.row.decision_note
+
+    @strawberry.field(
+        description="The statutory review period (ADJUDICATION_REVIEW), counted in days from the "
+        "day the application was filed, the first day not counted and a last day on a public "
+        "holiday moved to the next working day (CPL 2023 art. 85): an objection 15 days (CPL "
+        "2023 art. 236), adding a respondent 60 days (SPC provisions on changing and adding "
+        "parties in civil execution, art. 28), a preservation reconsideration 10 days (民诉法解释 "
+        "art. 171). Closed met or missed when the application is decided."
+    )
+    async def review_deadline(self, info: Info) -> DeadlineType | None:
+        rows = await loaders.loader(info.context, "reviewDeadlines", _review_deadlines).load(self.row.id)
+        return DeadlineType(row=rows[-1]) if rows else None
+
+    @strawberry.field(
+        description="The higher court's 执复 number when its ruling went up for reconsideration "
+        "(CPL 2023 art. 236), e.g. （2024）粤53执复1号."
+    )
+    def review_case_number(self) -> str | None:
+        return self.row.review_case_number
 
 
 @strawberry.type(name="Case", description="An execution case and its file.")
@@ -843,6 +877,14 @@ class TeamWorkKind(Enum):
         description="The applicant was told of the investigation and of 终本's consequences and heard "
         "(法〔2016〕373号 arts. 1, 5): a condition of closing TERMINATED_CURRENT_PROCEDURE.",
     )
+    EXECUTION_PLAN = strawberry.enum_value(
+        "EXECUTION_PLAN", description="The execution plan (执行方案) the team decided (Art. 18)."
+    )
+    BENCHMARK_PRICE = strawberry.enum_value(
+        "BENCHMARK_PRICE",
+        description="The county tax bureau's benchmark price (基准价) of the real estate (Art. 19); "
+        "give it in `amount`.",
+    )
 
 
 @strawberry.input
@@ -851,6 +893,9 @@ class RecordTeamWorkInput:
     kind: TeamWorkKind
     note: str
     occurred_on: date | None = None
+    amount: Decimal | None = strawberry.field(
+        default=None, description="Yuan; required for BENCHMARK_PRICE, not allowed otherwise."
+    )
 
 
 @strawberry.input
@@ -900,6 +945,14 @@ class FileAdjudicationApplicationInput:
     kind: AdjudicationKind  # type: ignore[valid-type]
     applicant_name: str
     summary: str
+
+
+@strawberry.input
+class RecordReviewCaseNumberInput:
+    application_id: strawberry.ID
+    case_number: str = strawberry.field(
+        description="The higher court's 执复 number, e.g. （2024）粤53执复1号."
+    )
 
 
 @strawberry.type
@@ -1040,7 +1093,7 @@ class CaseMutation:
         async def act() -> dict:
             case_id = pk_of(input.case_id, "Case", "caseId")
             await lifecycle.record_team_work(
-                ctx.app, ctx.viewer, case_id, input.kind.value, input.note, input.occurred_on
+                ctx.app, ctx.viewer, case_id, input.kind.value, input.note, input.occurred_on, input.amount
             )
             return await _reload(ctx, case_id)
 
@@ -1184,6 +1237,30 @@ class CaseMutation:
             return {
                 "application": AdjudicationApplicationType(row=application),
                 **await _reload(ctx, case_id),
+            }
+
+        return await _on_case(AdjudicationApplicationPayload, act, lambda r: r)
+
+    @strawberry.mutation(
+        description="Record the number the higher court gave the reconsideration (执复) of this "
+        "court's ruling on an objection or on adding a respondent (CPL 2023 art. 236): the "
+        "application must be decided, and the number must be a higher court's 执复 number."
+    )
+    async def record_review_case_number(
+        self, info: Info, input: RecordReviewCaseNumberInput
+    ) -> AdjudicationApplicationPayload:
+        ctx = info.context
+
+        async def act() -> dict:
+            application = await lifecycle.record_review_case_number(
+                ctx.app,
+                ctx.viewer,
+                pk_of(input.application_id, "AdjudicationApplication", "applicationId"),
+                input.case_number,
+            )
+            return {
+                "application": AdjudicationApplicationType(row=application),
+                **await _reload(ctx, application.case_id),
             }
 
         return await _on_case(AdjudicationApplicationPayload, act, lambda r: r)

@@ -36,7 +36,7 @@ from .common import (
 from .context import Info
 from .history import HistoryEntry, history_connection
 from .ids import pk_of, to_global_id
-from .organisation import Node, StaffType
+from .organisation import Node, Role, StaffType
 
 DeadlineKind = strawberry.enum(rules.DeadlineKind, description="Which time limit of the work rules.")
 DeadlineStatus = strawberry.enum(rules.DeadlineStatus)
@@ -113,6 +113,12 @@ def _visible(info: Info, row: Deadline) -> bool:
     )
 
 
+async def _rules_by_id(ctx, keys: list[int]) -> list[DeadlineRuleRow | None]:  # type: ignore[no-untyped-def]
+    rows = (await ctx.session.scalars(sa.select(DeadlineRuleRow).where(DeadlineRuleRow.id.in_(keys)))).all()
+    by_id = {r.id: r for r in rows}
+    return [by_id.get(k) for k in keys]
+
+
 async def _extensions_by_deadline(ctx, keys: list[int]) -> list[list[DeadlineExtension]]:  # type: ignore[no-untyped-def]
     rows = (
         await ctx.session.scalars(
@@ -124,7 +130,29 @@ async def _extensions_by_deadline(ctx, keys: list[int]) -> list[list[DeadlineExt
     return loaders._group(keys, [(r.deadline_id, r) for r in rows])
 
 
-@strawberry.type(name="Deadline", description="A time limit running for a case (or a message, a measure).")
+DEADLINE_RULES_TEXT = (
+    "How a period is counted. The start day itself is never counted (民法典 art. 201; CPL 2023 "
+    "art. 85). WORKING_DAYS: the Nth working day of the official calendar after the start day. "
+    "CALENDAR_DAYS (日): the Nth day after it; a last day that is a public holiday or a rest day "
+    "moves to the next working day (a make-up working day is a working day). YEARS: the day "
+    "before the same date N years on (a measure holds from the day it took effect; 29 February "
+    "counts as 28 February in a common year). Start days: QUERY_CONTROL - the day the 执保 number "
+    "was assigned (Art. 16); TRANSFER_FOR_FILING - the day the benchmark price was served on the "
+    "parties (Art. 19), the implementation team's; FAST_CLOSE_* - the day the 执 case was filed "
+    "(Art. 20); ONLINE_REPLY - the day the message arrived; MEASURE_RENEWAL - the day the measure "
+    "took effect (SPC provisions on seizure, sealing and freezing; 民诉法解释 art. 485), the "
+    "court's own and not disclosed to parties; ADJUDICATION_REVIEW - the day the application was "
+    "filed (objection 15 days, CPL 2023 art. 236; adding a respondent 60 days, SPC provisions on "
+    "changing and adding parties, art. 28; preservation reconsideration 10 days, 民诉法解释 art. "
+    "171). Each deadline's `source` names the rule it was counted by."
+)
+
+
+@strawberry.type(
+    name="Deadline",
+    description="A time limit running for a case, an adjudication application or an online message. "
+    + DEADLINE_RULES_TEXT,
+)
 class DeadlineType(Node):
     row: strawberry.Private[Deadline]
 
@@ -160,13 +188,26 @@ class DeadlineType(Node):
     def extendable_to(self) -> int | None:
         return self.row.extendable_to
 
-    @strawberry.field
+    @strawberry.field(description="The day the period starts from (not itself counted); see Deadline.")
     def starts_on(self) -> date:
         return self.row.starts_on
 
     @strawberry.field(description="Due at the end of this date in the court's time zone.")
     def due_on(self) -> date:
         return self.row.due_on
+
+    @strawberry.field(description="The role answerable for it (with `team` and `holder`).")
+    def responsible_role(self) -> Role | None:  # type: ignore[valid-type]
+        return self.row.responsible_role
+
+    @strawberry.field(description="The team answerable for it, if a team's.")
+    def team_id(self) -> strawberry.ID | None:
+        return to_global_id("Team", self.row.team_id) if self.row.team_id is not None else None
+
+    @strawberry.field(description="The rule's legal source (the work rules' article, the law).")
+    async def source(self, info: Info) -> str:
+        rule = await loaders.loader(info.context, "deadlineRules", _rules_by_id).load(self.row.rule_id)
+        return rule.source if rule is not None else ""
 
     @strawberry.field
     def status(self) -> DeadlineStatus:  # type: ignore[valid-type]
@@ -314,7 +355,10 @@ class CalendarYearView:
     working_days: int
 
 
-@strawberry.type(description="A time limit as the work rules set it, in force from a date.")
+@strawberry.type(
+    description="A time limit as the work rules or the law set it, in force from a date, with its "
+    "source. " + DEADLINE_RULES_TEXT
+)
 class DeadlineRuleView:
     kind: DeadlineKind  # type: ignore[valid-type]
     kind_label: str

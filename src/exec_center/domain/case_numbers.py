@@ -14,7 +14,9 @@ from enum import Enum
 __all__ = [
     "CaseNumber",
     "CaseType",
+    "CourtLevel",
     "InvalidCaseNumber",
+    "court_level",
     "validate_court_code",
 ]
 
@@ -95,24 +97,40 @@ class CaseType(Enum):
 
 _TYPES_BY_CODE = {t.code: t for t in CaseType}
 
-# One CJK unified ideograph (province abbreviation) + 4 ASCII digits, e.g. 粤5322.
-_COURT_CODE = re.compile(r"[\u4e00-\u9fff][0-9]{4}")
+class CourtLevel(Enum):
+    SUPREME = "SUPREME"  # 最高法
+    HIGH = "HIGH"  # the province's abbreviation alone: 粤
+    INTERMEDIATE = "INTERMEDIATE"  # + 2 digits: 粤53 (云浮市中级人民法院)
+    BASIC = "BASIC"  # + 4 digits: 粤5322 (郁南县人民法院)
+
+
+# 法院代字 (最高人民法院《关于人民法院案件案号的若干规定》, 法〔2015〕137号, and its code table):
+# 最高法; a high court by the province's abbreviation; an intermediate court by it + 2 digits; a
+# basic-level court by it + 4 digits. Numbers of every level are read (a higher court's 执复
+# number, （2024）粤53执复1号, is referenced from this court's cases); this court numbers only its
+# own cases, with its own basic-level code.
+_COURT_CODE = re.compile(r"最高法|[\u4e00-\u9fff](?:[0-9]{2}){0,2}")
 
 
 def validate_court_code(code: str) -> str:
-    """Validate a basic-level court code such as 粤5322; return it without surrounding spaces.
-
-    Only the one-character + 4-digit form of basic-level courts is accepted; higher
-    courts' codes (粤53, 粤, 最高法) are not.
-    """
+    """Validate a court code of any level (最高法, 粤, 粤53, 粤5322); return it stripped."""
     text = code.strip() if isinstance(code, str) else ""
-    if not _COURT_CODE.fullmatch(text):
+    if not _COURT_CODE.fullmatch(text) or text in ("最", "高", "法"):
         raise _invalid(
             "court_code",
-            "法院代字应为一个汉字加4位数字（如粤5322）",
-            "the court code must be one Chinese character followed by 4 digits (e.g. 粤5322)",
+            "法院代字应为“最高法”、省份简称（如粤）、简称加2位数字（如粤53）或加4位数字（如粤5322）",
+            "the court code must be 最高法, a province's abbreviation (粤), or it followed by 2 "
+            "digits (粤53) or 4 digits (粤5322)",
         )
     return text
+
+
+def court_level(code: str) -> CourtLevel:
+    """The level of the court a (valid) court code names."""
+    text = validate_court_code(code)
+    if text == "最高法":
+        return CourtLevel.SUPREME
+    return {1: CourtLevel.HIGH, 3: CourtLevel.INTERMEDIATE, 5: CourtLevel.BASIC}[len(text)]
 
 
 # No whitespace inside: the format has none. All type codes start with 执; the type group

@@ -20,6 +20,9 @@ class DeadlineKind(LabelledEnum):
     FAST_CLOSE_FULLY_CONTROLLED = "FAST_CLOSE_FULLY_CONTROLLED", "足额查控快结期限"
     ONLINE_REPLY = "ONLINE_REPLY", "网上留言答复期限"
     MEASURE_RENEWAL = "MEASURE_RENEWAL", "控制措施续行期限"
+    # Variants: the AdjudicationKind (OBJECTION 15 days, ADD_RESPONDENT 60 days,
+    # PRESERVATION_RECONSIDERATION 10 days; the rule rows carry the sources).
+    ADJUDICATION_REVIEW = "ADJUDICATION_REVIEW", "执行裁决审查期限"
 
 
 class DayCount(LabelledEnum):

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 
-from .case_numbers import CaseType
+from .case_numbers import CaseNumber, CaseType, CourtLevel, InvalidCaseNumber, court_level
 from .deadlines import DeadlineKind
 from .errors import DomainError, ErrorCode
 from .intake import TitleKind
@@ -37,10 +37,12 @@ def add_months(d: date, months: int) -> date:
 
 __all__ = [
     "ADJUDICATION_CASE_TYPES",
+    "ADJUDICATION_CLOSING",
     "CLOSING_CONDITIONS",
     "CLOSING_METHODS",
     "TRANSITIONS",
     "AdjudicationKind",
+    "AdjudicationOutcome",
     "CaseStage",
     "CaseStep",
     "ClosingCondition",
@@ -277,6 +279,10 @@ class ClosingMethod(LabelledEnum):
     PRESERVATION_COMPLETED = "PRESERVATION_COMPLETED", "保全完毕"
     PARTLY_PRESERVED = "PARTLY_PRESERVED", "部分保全"
     NOTHING_TO_PRESERVE = "NOTHING_TO_PRESERVE", "无标的物可实施保全"
+    # Execution-objection (执异) and reconsideration cases (法发〔2014〕26号).
+    UPHELD = "UPHELD", "撤销或改正执行行为、不予执行、变更追加当事人（异议或申请成立）"
+    PARTLY_UPHELD = "PARTLY_UPHELD", "部分撤销或改正执行行为、部分变更追加当事人（异议或申请部分成立）"
+    WITHDRAWN = "WITHDRAWN", "准予撤回异议或申请"
 
 
 _M = ClosingMethod
@@ -290,7 +296,7 @@ _IMPLEMENTATION_METHODS = frozenset(
         _M.REJECTED,
     }
 )
-_REVIEW_METHODS = frozenset({_M.REJECTED, _M.CANCELLED})
+_REVIEW_METHODS = frozenset({_M.REJECTED, _M.CANCELLED, _M.UPHELD, _M.PARTLY_UPHELD, _M.WITHDRAWN})
 
 # Only the glossary's methods. 执协 and 执他 have none there yet, so closing them is refused
 # with a clear message rather than guessed.
@@ -430,16 +436,99 @@ class AdjudicationKind(LabelledEnum):
 
 # The case type each application is filed under. Applications to add or change a respondent
 # are filed as execution-objection (执异) cases under the SPC's opinions on filing and closing
-# execution cases (法发〔2014〕26号, art. 9); reconsideration of a preservation as 执复.
+# execution cases (法发〔2014〕26号, art. 9). A reconsideration of this court's preservation
+# ruling is decided by this court within that preservation matter (CPL 2023 art. 111; 民诉法解释
+# art. 171): no number of its own unless the court's setting names a type (never 执复, which is
+# the higher court's number for reconsidering an objection ruling, CPL 2023 art. 236).
 ADJUDICATION_CASE_TYPES: Mapping[AdjudicationKind, CaseType | None] = MappingProxyType(
     {
         AdjudicationKind.ADD_RESPONDENT: CaseType.ZHI_YI,
         AdjudicationKind.OBJECTION: CaseType.ZHI_YI,
-        AdjudicationKind.PRESERVATION_RECONSIDERATION: CaseType.ZHI_FU,
+        AdjudicationKind.PRESERVATION_RECONSIDERATION: None,
     }
 )
 
 
-def adjudication_case_type(kind: AdjudicationKind) -> CaseType | None:
-    """The case type the adjudication team files `kind` under; None would mean no own number."""
-    return ADJUDICATION_CASE_TYPES[AdjudicationKind(kind)]
+def adjudication_case_type(
+    kind: AdjudicationKind, reconsideration_case_type: CaseType | None = None
+) -> CaseType | None:
+    """The case type the adjudication team files `kind` under; None: no number of its own, the
+    application is decided within the case it is filed against. `reconsideration_case_type` is
+    the court's setting for preservation reconsiderations."""
+    kind = AdjudicationKind(kind)
+    if kind is AdjudicationKind.PRESERVATION_RECONSIDERATION:
+        if reconsideration_case_type is CaseType.ZHI_FU:
+            raise ValueError("执复 is the higher court's case type (CPL 2023 art. 236)")
+        return reconsideration_case_type
+    return ADJUDICATION_CASE_TYPES[kind]
+
+
+# Rulings on these applications may go to the higher court for reconsideration (执复): an
+# objection ruling (CPL 2023 art. 236), a ruling on changing or adding a party (SPC provisions on
+# changing and adding parties in civil execution, art. 30).
+RECONSIDERED_BY_HIGHER_COURT = frozenset({AdjudicationKind.OBJECTION, AdjudicationKind.ADD_RESPONDENT})
+
+
+def check_reconsiderable(kind: AdjudicationKind, status: str) -> None:
+    if AdjudicationKind(kind) not in RECONSIDERED_BY_HIGHER_COURT:
+        raise DomainError(
+            f"a ruling on a {AdjudicationKind(kind).label} is not reconsidered by the higher court; "
+            "a preservation reconsideration is decided by this court (CPL 2023 art. 111)",
+            field="applicationId",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    if status == "PENDING":
+        raise DomainError(
+            "the application is not decided yet: only a ruling goes up for reconsideration",
+            field="applicationId",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+
+
+def check_review_case_number(text: str, own_court_code: str) -> str:
+    """A higher court's 执复 number, canonical: （2024）粤53执复1号. Not this court's own."""
+    try:
+        number = CaseNumber.parse(text)
+    except InvalidCaseNumber as error:
+        raise DomainError(error.message, field="caseNumber") from None
+    if number.case_type is not CaseType.ZHI_FU:
+        raise DomainError(
+            f"{number} is not a 执复 number; the higher court numbers a reconsideration 执复",
+            field="caseNumber",
+        )
+    if court_level(number.court_code) is CourtLevel.BASIC:
+        raise DomainError(
+            f"{number} is a basic-level court's number; a reconsideration is heard by the higher "
+            f"court (CPL 2023 art. 236), e.g. （{number.year}）{own_court_code[:3]}执复1号",
+            field="caseNumber",
+        )
+    return str(number)
+
+
+class AdjudicationOutcome(LabelledEnum):
+    """How the adjudication team decides an application (the item's outcome)."""
+
+    GRANTED = "GRANTED", "异议或申请成立"
+    PARTLY_GRANTED = "PARTLY_GRANTED", "异议或申请部分成立"
+    REJECTED = "REJECTED", "驳回异议或申请"
+    WITHDRAWN = "WITHDRAWN", "准予撤回异议或申请"
+
+
+# The review case closes with the method its decision gives (法发〔2014〕26号, the closing methods
+# of execution-objection and reconsideration cases): a granted application closes it as one
+# rejected does, each with its own method.
+ADJUDICATION_CLOSING: Mapping[AdjudicationOutcome, ClosingMethod] = MappingProxyType(
+    {
+        AdjudicationOutcome.GRANTED: ClosingMethod.UPHELD,
+        AdjudicationOutcome.PARTLY_GRANTED: ClosingMethod.PARTLY_UPHELD,
+        AdjudicationOutcome.REJECTED: ClosingMethod.REJECTED,
+        AdjudicationOutcome.WITHDRAWN: ClosingMethod.WITHDRAWN,
+    }
+)
+
+
+# The statutory period in which each application is examined: the ADJUDICATION_REVIEW deadline
+# rule's variant (the rule rows carry the count, the day kind and the source).
+REVIEW_PERIOD_VARIANT: Mapping[AdjudicationKind, str] = MappingProxyType(
+    {kind: kind.value for kind in AdjudicationKind}
+)

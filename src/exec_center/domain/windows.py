@@ -59,7 +59,7 @@ class MessageClass(LabelledEnum):
 # case-specific ones need the handler to settle the reply's content first.
 WINDOW_ANSWERS = frozenset({MessageClass.PROCEDURAL, MessageClass.LEGAL_QUESTION})
 
-_CASE_NUMBER = re.compile(r"[（(]\d{4}[）)][\u4e00-\u9fff]\d{4}执")
+_CASE_NUMBER = re.compile(r"[（(]\d{4}[）)](?:最高法|[\u4e00-\u9fff](?:\d{2}){0,2})执")
 _KEYWORDS: tuple[tuple[MessageClass, tuple[str, ...]], ...] = (
     (MessageClass.SUBSTANTIVE, ("异议", "不服", "投诉", "违法", "赔偿", "错误", "拍卖", "评估", "追加")),
     (
@@ -159,15 +159,58 @@ def disclosure_guard(failures: int, last_failure: datetime | None, now: datetime
     return GuardDecision(True)
 
 
-def check_resumable(case_type: CaseType, closing_method: ClosingMethod | None) -> None:
-    """Art. 10(4): execution resumes on a case closed by terminating the current procedure (终本)."""
-    if (
-        case_type not in (CaseType.ZHI, CaseType.ZHI_HUI)
-        or closing_method is not ClosingMethod.TERMINATED_CURRENT_PROCEDURE
-    ):
+class ResumptionGround(LabelledEnum):
+    """Why execution resumes (恢复执行): CPL 2023 art. 241 and the SPC's opinions on filing and
+    closing execution cases (法发〔2014〕26号, on 执恢 cases)."""
+
+    SETTLEMENT_NOT_PERFORMED = "SETTLEMENT_NOT_PERFORMED", "一方当事人不履行或不完全履行执行和解协议"
+    SETTLEMENT_BY_FRAUD_OR_DURESS = (
+        "SETTLEMENT_BY_FRAUD_OR_DURESS",
+        "申请执行人因受欺诈、胁迫与被执行人达成和解协议",
+    )
+    PROPERTY_FOUND = "PROPERTY_FOUND", "终结本次执行程序后发现被执行人有可供执行的财产"
+    CONDITIONS_NOW_MET = "CONDITIONS_NOW_MET", "终结执行后申请执行的条件具备"
+
+
+# Each ground and the closing methods of the original case it resumes. A case closed because of
+# a settlement is closed 终结执行 (法发〔2014〕26号); one closed 终本 resumes when property is found
+# (法〔2016〕373号 art. 9); one closed 终结执行 for another reason when the conditions for
+# execution are met again.
+RESUMPTION_GROUNDS: Mapping[ResumptionGround, frozenset[ClosingMethod]] = MappingProxyType(
+    {
+        ResumptionGround.SETTLEMENT_NOT_PERFORMED: frozenset({ClosingMethod.TERMINATED}),
+        ResumptionGround.SETTLEMENT_BY_FRAUD_OR_DURESS: frozenset({ClosingMethod.TERMINATED}),
+        ResumptionGround.PROPERTY_FOUND: frozenset({ClosingMethod.TERMINATED_CURRENT_PROCEDURE}),
+        ResumptionGround.CONDITIONS_NOW_MET: frozenset({ClosingMethod.TERMINATED}),
+    }
+)
+
+
+def check_resumable(
+    case_type: CaseType,
+    closing_method: ClosingMethod | None,
+    ground: ResumptionGround = ResumptionGround.PROPERTY_FOUND,
+) -> None:
+    """Art. 10(4): execution of a closed 执 or 执恢 case resumes on one of the grounds of the law,
+    each for the closing methods it follows (RESUMPTION_GROUNDS)."""
+    if case_type not in (CaseType.ZHI, CaseType.ZHI_HUI) or closing_method is None:
         raise DomainError(
-            "execution resumes on a 执 or 执恢 case closed by termination of the current procedure "
-            "(终结本次执行程序); this case is not one",
+            "execution resumes on a closed 执 or 执恢 case; this case is not one",
             field="caseNumber",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    allowed = RESUMPTION_GROUNDS[ResumptionGround(ground)]
+    if closing_method not in allowed:
+        fitting = [g for g, methods in RESUMPTION_GROUNDS.items() if closing_method in methods]
+        raise DomainError(
+            f"the case was closed {closing_method.value} ({closing_method.label}); the ground "
+            f"{ground.value} ({ground.label}) resumes a case closed "
+            + " or ".join(f"{m.value} ({m.label})" for m in sorted(allowed))
+            + (
+                "; grounds that fit: " + ", ".join(f"{g.value} ({g.label})" for g in fitting)
+                if fitting
+                else "; no ground of CPL 2023 art. 241 or 法发〔2014〕26号 resumes it"
+            ),
+            field="ground",
             code=ErrorCode.NOT_ALLOWED,
         )

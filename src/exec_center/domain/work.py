@@ -208,7 +208,7 @@ OUTCOMES: dict[WorkItemKind, tuple[str, ...]] = {
     ),
     WorkItemKind.ARCHIVE: ("ARCHIVED",),
     WorkItemKind.DECIDE_EXTENSION: ("APPROVED", "REFUSED"),
-    WorkItemKind.ADJUDICATION_APPLICATION: ("GRANTED", "REJECTED"),
+    WorkItemKind.ADJUDICATION_APPLICATION: ("GRANTED", "PARTLY_GRANTED", "REJECTED", "WITHDRAWN"),
 }
 
 

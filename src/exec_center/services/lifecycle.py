@@ -13,6 +13,7 @@ unit of work commits without a change, so that what it returns stays loaded).
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,15 +34,16 @@ from ..db.models import (
 )
 from ..documents import DocumentKind
 from ..domain.access import Viewer, require_role
-from ..domain.assets import (
-    is_real_estate_for_tax_letter,
-)
+from ..domain.assets import check_claim_amount, is_real_estate_for_tax_letter
 from ..domain.case_numbers import CaseType
 from ..domain.deadlines import DeadlineKind, DeadlineStatus
 from ..domain.errors import DomainError, ErrorCode, NotFound
 from ..domain.intake import TitleKind
 from ..domain.lifecycle import (
+    ADJUDICATION_CLOSING,
+    REVIEW_PERIOD_VARIANT,
     AdjudicationKind,
+    AdjudicationOutcome,
     CaseStage,
     CaseStep,
     ClosingFacts,
@@ -51,6 +53,8 @@ from ..domain.lifecycle import (
     check_closing_conditions,
     check_closing_method,
     check_executable_title,
+    check_reconsiderable,
+    check_review_case_number,
     conversion_path,
     next_stage,
     preservation_closing_method,
@@ -253,8 +257,22 @@ RECORD_KINDS = {
     "TAX_LETTER_SERVICE": "基准价函送达",
     # 终本: the applicant is told of the investigation and the consequences, heard (法〔2016〕373号 art. 5)
     "APPLICANT_INFORMED": "告知申请执行人并听取意见",
+    # Art. 18: the team decides the execution plan after the investigation.
+    "EXECUTION_PLAN": "执行方案",
+    # Art. 19: the tax bureau's benchmark price of the real estate, with its amount.
+    "BENCHMARK_PRICE": "税务部门基准价",
 }
-TEAM_WORK_KINDS = ("INVESTIGATION", "SUMMONS", "PROPERTY_REPORT", "ASSET_VERIFICATION", "APPLICANT_INFORMED")
+TEAM_WORK_KINDS = (
+    "INVESTIGATION",
+    "SUMMONS",
+    "PROPERTY_REPORT",
+    "ASSET_VERIFICATION",
+    "APPLICANT_INFORMED",
+    "EXECUTION_PLAN",
+    "BENCHMARK_PRICE",
+)
+# Records that carry a sum (and must).
+RECORDS_WITH_AMOUNT = frozenset({"BENCHMARK_PRICE"})
 
 
 async def _latest_record(uow: UnitOfWork, case: Case, kind: str) -> CaseRecord | None:
@@ -275,7 +293,13 @@ def _same_record(record: CaseRecord | None, note: str, occurred_on: date, outcom
 
 
 async def _record(
-    uow: UnitOfWork, case: Case, kind: str, note: str, occurred_on: date, outcome: str | None = None
+    uow: UnitOfWork,
+    case: Case,
+    kind: str,
+    note: str,
+    occurred_on: date,
+    outcome: str | None = None,
+    amount: Decimal | None = None,
 ) -> CaseRecord:
     record = CaseRecord(
         case_id=case.id,
@@ -283,12 +307,18 @@ async def _record(
         note=note,
         occurred_on=occurred_on,
         outcome=outcome,
+        amount=amount,
         created_by=uow.actor.staff_id if uow.actor else None,
         created_at=uow.now,
     )
     uow.session.add(record)
     await uow.session.flush()
-    uow.audit(f"RECORD_{kind}", "Case", case.id, f"{RECORD_KINDS[kind]}: {note[:150]}")
+    uow.audit(
+        f"RECORD_{kind}",
+        "Case",
+        case.id,
+        f"{RECORD_KINDS[kind]}" + (f" {amount}" if amount is not None else "") + f": {note[:150]}",
+    )
     return record
 
 
@@ -302,12 +332,27 @@ def _check_note(note: str, occurred_on: date | None, today: date) -> date:
 
 
 async def record_team_work(
-    ctx: AppContext, viewer: Viewer, case_id: int, kind: str, note: str, occurred_on: date | None = None
+    ctx: AppContext,
+    viewer: Viewer,
+    case_id: int,
+    kind: str,
+    note: str,
+    occurred_on: date | None = None,
+    amount: Decimal | None = None,
 ) -> CaseRecord:
-    """Investigation results, summons, the property report, asset verification (Arts. 17–18);
-    in a 执 case under compulsory execution also that the applicant was told (终本's condition)."""
+    """Investigation results, summons, the property report, asset verification, the execution
+    plan (Arts. 17–18), the tax bureau's benchmark price (Art. 19, with `amount`); in a 执 case
+    under compulsory execution also that the applicant was told (终本's condition)."""
     if kind not in TEAM_WORK_KINDS:
         raise DomainError(f"kind must be one of {', '.join(TEAM_WORK_KINDS)}", field="kind")
+    if kind in RECORDS_WITH_AMOUNT:
+        if amount is None:
+            raise DomainError(f"{kind} ({RECORD_KINDS[kind]}) needs its amount in yuan", field="amount")
+        check_claim_amount(amount, field="amount")
+    elif amount is not None:
+        raise DomainError(
+            f"only {', '.join(sorted(RECORDS_WITH_AMOUNT))} carries an amount", field="amount"
+        )
     async with UnitOfWork(ctx, viewer) as uow:
         occurred_on = _check_note(note, occurred_on, uow.today)
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
@@ -319,7 +364,7 @@ async def record_team_work(
         advance(uow, case, CaseStep.RECORD_INVESTIGATION)
         if case.handler_id is None:
             case.handler_id = viewer.staff_id
-        record = await _record(uow, case, kind, note.strip(), occurred_on)
+        record = await _record(uow, case, kind, note.strip(), occurred_on, amount=amount)
         await uow.commit()
     return record
 
@@ -481,7 +526,10 @@ async def pending_tax_letter(uow: UnitOfWork, case_id: int) -> Document | None:
 
 
 async def _tax_letter_served(uow: UnitOfWork, case: Case, note: str) -> None:
-    """Served on the parties: the 3-day transfer for execution filing starts (Art. 19)."""
+    """Served on the parties: the 3-day transfer for execution filing starts (Art. 19). The limit
+    is the implementation team's ("the team ... within 3 days completes the transfer"): the
+    deadline is held by the case's handler and escalates to the team's lead; the filing post's
+    CONVERT item shows the same due date."""
     advance(uow, case, CaseStep.SEND_TAX_LETTER)
     await _record(uow, case, "TAX_LETTER_SERVICE", note or "基准价已送达双方当事人", uow.today)
     deadline = await _open_deadline(uow, case.id, DeadlineKind.TRANSFER_FOR_FILING)
@@ -492,7 +540,9 @@ async def _tax_letter_served(uow: UnitOfWork, case: Case, note: str) -> None:
             owner_id=case.id,
             kind=DeadlineKind.TRANSFER_FOR_FILING,
             starts_on=uow.today,
-            responsible_role=Role.AFFAIRS_CLERK,
+            responsible_role=Role.IMPLEMENTATION_OFFICER,
+            team_id=case.team_id,
+            holder_id=case.handler_id,
         )
     await _ensure_convert_item(uow, case, deadline)
 
@@ -807,7 +857,8 @@ async def file_application(
             await uow.commit()
             return filed  # the same application is pending: filing it again returns it
         advance(uow, case, CaseStep.FILE_ADJUDICATION_APPLICATION)
-        case_type = adjudication_case_type(kind)
+        setting = ctx.settings.preservation_reconsideration_case_type
+        case_type = adjudication_case_type(kind, CaseType(setting) if setting else None)
         review = None
         if case_type is not None:
             review = await new_case(
@@ -840,6 +891,18 @@ async def file_application(
             case.id,
             f"{kind.label}" + (f" filed as {review.number}" if review else ""),
         )
+        # The statutory review period, from the day the application is received (a rule row
+        # per kind: objection 15 days, adding a respondent 60, preservation reconsideration 10).
+        deadline = await deadline_service.start_deadline(
+            uow,
+            owner_type="AdjudicationApplication",
+            owner_id=application.id,
+            kind=DeadlineKind.ADJUDICATION_REVIEW,
+            variant=REVIEW_PERIOD_VARIANT[kind],
+            starts_on=uow.today,
+            responsible_role=Role.ADJUDICATION_JUDGE,
+            team_id=team.id if team else None,
+        )
         await work.create(
             uow,
             kind=WorkItemKind.ADJUDICATION_APPLICATION,
@@ -849,7 +912,33 @@ async def file_application(
             candidate_role=Role.ADJUDICATION_JUDGE,
             team_id=team.id if team else None,
             title=f"{kind.label}：{case.number}",
+            deadline=deadline,
+            due_on=deadline.due_on,
         )
+        await uow.commit()
+    return application
+
+
+async def record_review_case_number(
+    ctx: AppContext, viewer: Viewer, application_id: int, case_number: str
+) -> AdjudicationApplication:
+    """The higher court's 执复 number of the reconsideration of a ruling this court made."""
+    require_role(viewer, Role.ADJUDICATION_JUDGE, *FILERS, action="recording a reconsideration's number")
+    number = check_review_case_number(case_number, ctx.settings.court_code)
+    async with UnitOfWork(ctx, viewer) as uow:
+        application = await work.locked(uow, AdjudicationApplication, application_id)
+        if application is None:
+            raise NotFound("adjudication application", field="applicationId")
+        await load_case(uow, application.case_id, viewer=viewer, field="applicationId")
+        check_reconsiderable(application.kind, application.status)
+        if application.review_case_number != number:
+            application.review_case_number = number
+            uow.audit(
+                "RECORD_REVIEW_CASE_NUMBER",
+                "Case",
+                application.case_id,
+                f"{application.kind.label}: reconsidered by the higher court as {number}",
+            )
         await uow.commit()
     return application
 
@@ -861,20 +950,46 @@ async def _adjudicated(uow: UnitOfWork, item: WorkItem, done: work.Completion) -
         raise NotFound("adjudication application")
     if not (done.note or "").strip():
         raise DomainError("give the reasons of the decision in the note", field="note")
-    application.status = done.outcome
+    outcome = AdjudicationOutcome(done.outcome)
+    application.status = outcome.value
     application.decision_note, application.decided_by, application.decided_at = (
         done.note,
         uow.actor.staff_id if uow.actor else None,
         uow.now,
     )
+    deadline = await uow.session.scalar(
+        sa.select(Deadline).where(
+            Deadline.owner_type == "AdjudicationApplication",
+            Deadline.owner_id == application.id,
+            Deadline.status == DeadlineStatus.OPEN,
+        )
+    )
+    if deadline is not None:
+        deadline_service.close_deadline(uow, deadline, uow.today)
     if application.adjudication_case_id is not None:
         review = await load_case(uow, application.adjudication_case_id, lock=True)
         advance(uow, review, CaseStep.CLOSE)
         review.closed_on = uow.today
-        review.closing_method = ClosingMethod.REJECTED if done.outcome == "REJECTED" else None
+        review.closing_method = ADJUDICATION_CLOSING[outcome]
     uow.audit(
         "DECIDE_ADJUDICATION_APPLICATION",
         "Case",
         application.case_id,
         f"{application.kind.label}: {done.outcome}",
     )
+
+
+async def _application_labels(session, ids: list[int]) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    """A review deadline is labelled with the application's kind and the case it is filed on."""
+    rows = (
+        await session.execute(
+            sa.select(AdjudicationApplication.id, AdjudicationApplication.kind, Case.number)
+            .join(Case, Case.id == AdjudicationApplication.case_id)
+            .where(AdjudicationApplication.id.in_(ids))
+        )
+    ).all()
+    return {row.id: f"{AdjudicationKind(row.kind).label}：{row.number}" for row in rows}
+
+
+deadline_service.OWNER_LABELS["AdjudicationApplication"] = _application_labels
+work.OWNERS["AdjudicationApplication"] = AdjudicationApplication
