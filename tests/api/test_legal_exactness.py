@@ -435,3 +435,25 @@ async def test_the_team_records_its_plan_and_the_benchmark_price_and_holds_the_3
     assert transfer["responsibleRole"] == "IMPLEMENTATION_OFFICER"
     assert transfer["teamId"] == deadlines["team"]["id"] and transfer["holder"]["username"] == member
     assert transfer["source"] == "郁法发〔2024〕1号 第十九条"
+
+
+# --- item 3: renewal deadlines end with the measures when the case is closed --------------------
+
+
+async def test_closing_fully_executed_ends_the_measures_and_their_renewals(api, workers) -> None:
+    from .test_case_paths import deadline
+
+    file = await analysing(api, workers, deposit("125000.00"))
+    await control(api, file, ("BANK_DEPOSIT", "FREEZE", "125000.00"))
+    file, _ = await transferred(api, workers, file["number"])
+    assert (await api.gql(CONVERT, {"id": file["id"]}, as_="affairs"))["convertCase"]["userErrors"] == []
+    assert deadline(await detail(api, ZHI_1), "MEASURE_RENEWAL")["status"] == "OPEN"
+    # The respondent paid of their own accord: nothing was deducted, the case is closed 执行完毕.
+    await take_and_complete(api, "center", "FAST_CLOSE", ZHI_1, "FULLY_EXECUTED")
+    zhi = (await api.gql("""query($n: String!) { case(number: $n) { stage
+      controlMeasures { measure status endedOn endReason } deadlines { kind status } } }""",
+                         {"n": ZHI_1}, as_="center"))["case"]
+    assert zhi["stage"] == "CLOSED"
+    assert zhi["controlMeasures"] == [{"measure": "FREEZE", "status": "ENDED", "endedOn": "2024-02-08",
+                                       "endReason": "closed: 执行完毕"}]
+    assert [d["status"] for d in zhi["deadlines"] if d["kind"] == "MEASURE_RENEWAL"] == ["CANCELLED"]

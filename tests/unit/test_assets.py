@@ -6,14 +6,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from exec_center.calendar import CourtCalendar
 from exec_center.domain.assets import (
     ALLOWED_MEASURES,
+    CIVIL_CODE_PERIOD_RULE,
+    MEASURE_PERIOD_RULE,
     QUERIED_CATEGORIES,
     AssetCategory,
     Coverage,
     MeasureKind,
+    MeasurePeriodRule,
+    MeasureStatus,
+    PeriodReading,
     check_claim_amount,
+    check_effective_on,
     check_measure,
+    check_release,
+    check_renewal,
     control_coverage,
     is_real_estate_for_tax_letter,
     measure_expiry,
@@ -177,6 +186,157 @@ def test_hold_lasts_about_the_legal_period(pair, starts_on):
     held_days = (measure_expiry(category, measure, starts_on) - starts_on).days + 1
     # At least 365 days a year; a period of up to 3 years holds at most one 29 February.
     assert 365 * years <= held_days <= 365 * years + 1
+
+
+# --- the counting rule: 民法典 arts. 201–204 against the default ------------------------------
+
+COURT_CALENDAR = CourtCalendar()  # the official schedule, 2001–2026
+CIVIL_CODE_NO_HOLIDAYS = MeasurePeriodRule(PeriodReading.CIVIL_CODE, past_holidays=False)
+
+
+def test_the_default_rule_holds_from_the_effective_day_and_does_not_move_past_holidays():
+    assert MEASURE_PERIOD_RULE == MeasurePeriodRule(PeriodReading.FROM_EFFECTIVE_DAY, past_holidays=False)
+    assert "第二百零一条" in MEASURE_PERIOD_RULE.source and "第四百八十五条" in MEASURE_PERIOD_RULE.source
+
+
+@pytest.mark.parametrize(("category", "measure", "starts_on", "default", "civil_code"), [
+    # 民法典 art. 201: the effective day is not counted; art. 202: the corresponding day.
+    (C.BANK_DEPOSIT, K.FREEZE, date(2024, 1, 15), date(2025, 1, 14), date(2025, 1, 15)),
+    # Art. 202: no 29 February in 2025, so its month's last day, 28 February.
+    (C.BANK_DEPOSIT, K.FREEZE, date(2024, 2, 29), date(2025, 2, 27), date(2025, 2, 28)),
+    # A leap day as the default's last day; the Civil Code's is 1 March (a Friday).
+    (C.BANK_DEPOSIT, K.FREEZE, date(2023, 3, 1), date(2024, 2, 29), date(2024, 3, 1)),
+    # Month ends and year ends.
+    (C.REAL_ESTATE, K.SEAL, date(2023, 1, 31), date(2026, 1, 30), date(2026, 2, 2)),  # 1-31 Saturday
+    (C.VEHICLE, K.SEIZE, date(2023, 12, 31), date(2025, 12, 30), date(2025, 12, 31)),
+    (C.SECURITIES, K.FREEZE, date(2023, 1, 1), date(2025, 12, 31), date(2026, 1, 4)),  # 1-1 to 1-3 holiday
+    # Art. 203: a last day on a weekend moves to Monday: 2025-03-01 is a Saturday.
+    (C.BANK_DEPOSIT, K.FREEZE, date(2024, 3, 1), date(2025, 2, 28), date(2025, 3, 3)),
+    # ... on a public holiday past its end: National Day 2025 runs 1–8 October.
+    (C.BANK_DEPOSIT, K.FREEZE, date(2024, 10, 1), date(2025, 9, 30), date(2025, 10, 9)),
+    # Spring Festival 2025 runs 28 January – 4 February; the default's last day is a working day.
+    (C.BANK_DEPOSIT, K.FREEZE, date(2024, 1, 28), date(2025, 1, 27), date(2025, 2, 5)),
+])
+def test_expiry_at_the_edges_of_the_calendar(category, measure, starts_on, default, civil_code):
+    assert measure_expiry(category, measure, starts_on) == default
+    assert measure_expiry(category, measure, starts_on, CIVIL_CODE_PERIOD_RULE, COURT_CALENDAR) == civil_code
+
+
+def test_the_default_last_day_stays_on_a_weekend_or_holiday():
+    # 2025-10-01 (National Day) and 2025-03-01 (Saturday) stay the last day under the default.
+    assert measure_expiry(C.BANK_DEPOSIT, K.FREEZE, date(2024, 10, 2)) == date(2025, 10, 1)
+    assert measure_expiry(C.BANK_DEPOSIT, K.FREEZE, date(2024, 3, 2)) == date(2025, 3, 1)
+
+
+def test_moving_past_holidays_needs_the_calendar():
+    with pytest.raises(ValueError, match="calendar"):
+        measure_expiry(C.BANK_DEPOSIT, K.FREEZE, date(2024, 3, 1), CIVIL_CODE_PERIOD_RULE)
+
+
+official_dates = st.dates(min_value=date(2001, 1, 1), max_value=date(2023, 12, 31))
+
+
+@given(pair=st.sampled_from(HOLDING_PAIRS), starts_on=dates)
+def test_the_default_ends_a_day_before_the_civil_code_anniversary(pair, starts_on):
+    category, measure = pair
+    default = measure_expiry(category, measure, starts_on)
+    civil = measure_expiry(category, measure, starts_on, CIVIL_CODE_NO_HOLIDAYS)
+    assert civil - default == timedelta(days=1)
+    # Never beyond the legal period on either reading: less than N years after the start.
+    years = measure_period_years(category, measure)
+    assert starts_on < default < civil <= date(starts_on.year + years, starts_on.month, 28) + timedelta(days=3)
+
+
+@given(pair=st.sampled_from(HOLDING_PAIRS), starts_on=official_dates)
+def test_the_civil_code_last_day_is_the_first_working_day_from_the_anniversary(pair, starts_on):
+    category, measure = pair
+    anniversary = measure_expiry(category, measure, starts_on, CIVIL_CODE_NO_HOLIDAYS)
+    end = measure_expiry(category, measure, starts_on, CIVIL_CODE_PERIOD_RULE, COURT_CALENDAR)
+    assert COURT_CALENDAR.is_working_day(end)
+    assert all(not COURT_CALENDAR.is_working_day(anniversary + timedelta(days=d))
+               for d in range((end - anniversary).days))
+    assert end >= measure_expiry(category, measure, starts_on)
+
+
+@given(pair=st.sampled_from(HOLDING_PAIRS), first=official_dates, second=official_dates)
+def test_the_civil_code_reading_is_monotone_too(pair, first, second):
+    category, measure = pair
+    first, second = sorted((first, second))
+    assert measure_expiry(category, measure, first, CIVIL_CODE_PERIOD_RULE, COURT_CALENDAR) <= measure_expiry(
+        category, measure, second, CIVIL_CODE_PERIOD_RULE, COURT_CALENDAR)
+
+
+# --- effective day, renewal, release ----------------------------------------------------------
+
+TODAY = date(2024, 2, 8)
+
+
+def test_the_effective_day_is_between_receipt_and_today():
+    assert check_effective_on(None, TODAY, date(2024, 2, 1)) == TODAY
+    assert check_effective_on(date(2024, 2, 1), TODAY, date(2024, 2, 1)) == date(2024, 2, 1)
+    for day in (date(2024, 2, 9), date(2024, 1, 31)):
+        with pytest.raises(DomainError) as caught:
+            check_effective_on(day, TODAY, date(2024, 2, 1))
+        assert caught.value.field == "effectiveOn"
+
+
+def renewal(**changes):
+    fields = dict(category=C.BANK_DEPOSIT, measure=K.FREEZE, status=MeasureStatus.IN_FORCE,
+                  starts_on=date(2024, 2, 5), expires_on=date(2025, 2, 4), today=date(2025, 2, 4),
+                  effective_on=None, asked_expiry=None)
+    return check_renewal(**(fields | changes))
+
+
+def test_a_renewal_follows_the_old_expiry_without_a_gap():
+    assert renewal() == (date(2025, 2, 5), date(2026, 2, 4))
+    assert renewal(effective_on=date(2025, 1, 20)) == (date(2025, 1, 20), date(2026, 1, 19))
+    assert renewal(asked_expiry=date(2025, 8, 31)) == (date(2025, 2, 5), date(2025, 8, 31))
+    # Real estate: three years again from the day after the old expiry, 29 February included.
+    assert renewal(category=C.REAL_ESTATE, measure=K.SEAL, starts_on=date(2021, 3, 1),
+                   expires_on=date(2024, 2, 28), today=date(2024, 2, 28)) == (date(2024, 2, 29), date(2027, 2, 27))
+
+
+@pytest.mark.parametrize(("changes", "field", "code"), [
+    ({"today": date(2025, 2, 5)}, "measureId", ErrorCode.NOT_ALLOWED),  # lapsed
+    ({"status": MeasureStatus.RELEASED}, "measureId", ErrorCode.NOT_ALLOWED),
+    ({"measure": K.DEDUCT, "expires_on": None}, "measureId", ErrorCode.NOT_ALLOWED),
+    ({"effective_on": date(2025, 2, 6)}, "effectiveOn", ErrorCode.INVALID),  # a gap
+    ({"effective_on": date(2024, 2, 5)}, "effectiveOn", ErrorCode.INVALID),
+    ({"asked_expiry": date(2026, 2, 5)}, "expiresOn", ErrorCode.INVALID),  # beyond one year
+    ({"asked_expiry": date(2025, 2, 4)}, "expiresOn", ErrorCode.INVALID),  # before it starts
+])
+def test_a_renewal_is_refused(changes, field, code):
+    with pytest.raises(DomainError) as caught:
+        renewal(**changes)
+    assert (caught.value.field, caught.value.code) == (field, code)
+
+
+@given(pair=st.sampled_from(HOLDING_PAIRS), starts_on=dates, renewals=st.integers(1, 5))
+def test_renewals_chain_without_gaps_each_within_the_legal_period(pair, starts_on, renewals):
+    category, measure = pair
+    years = measure_period_years(category, measure)
+    start, end = starts_on, measure_expiry(category, measure, starts_on)
+    for _ in range(renewals):
+        new_start, new_end = check_renewal(
+            category=category, measure=measure, status=MeasureStatus.IN_FORCE, starts_on=start,
+            expires_on=end, today=end, effective_on=None, asked_expiry=None)
+        assert new_start == end + timedelta(days=1)
+        assert 365 * years <= (new_end - new_start).days + 1 <= 365 * years + 1
+        start, end = new_start, new_end
+
+
+def test_a_release_needs_a_reason_and_a_day_the_measure_held():
+    base = dict(status=MeasureStatus.IN_FORCE, starts_on=date(2024, 2, 5), expires_on=date(2025, 2, 4),
+                today=TODAY, released_on=None, reason=" 债务已清偿 ")
+    assert check_release(**base) == (TODAY, "债务已清偿")
+    for changes, field in (({"reason": " "}, "reason"), ({"reason": "x" * 501}, "reason"),
+                           ({"released_on": date(2024, 2, 9)}, "releasedOn"),
+                           ({"released_on": date(2024, 2, 4)}, "releasedOn"),
+                           ({"status": MeasureStatus.LAPSED}, "measureId"),
+                           ({"today": date(2025, 2, 5)}, "measureId")):
+        with pytest.raises(DomainError) as caught:
+            check_release(**(base | changes))
+        assert caught.value.field == field
 
 
 # --- amounts and check_measure --------------------------------------------------------------

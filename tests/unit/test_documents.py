@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from exec_center.documents import (
     DisposableItem,
     DocumentKind,
+    MeasureNoticeData,
     PartyLine,
     PreDisposalData,
     RenderedDocument,
@@ -23,6 +24,8 @@ from exec_center.documents import (
     amount_in_chinese,
     date_in_chinese,
     render_benchmark_price_letter,
+    render_measure_release_notice,
+    render_measure_renewal_notice,
     render_pre_disposal_list,
     render_query_control_ruling,
 )
@@ -322,6 +325,8 @@ def test_document_kinds():
         ("QUERY_CONTROL_RULING", "财产查控裁定书"),
         ("PRE_DISPOSAL_LIST", "预处置财产清单"),
         ("BENCHMARK_PRICE_LETTER", "基准价函询函"),
+        ("MEASURE_RENEWAL_NOTICE", "续行查封、扣押、冻结协助执行通知书"),
+        ("MEASURE_RELEASE_NOTICE", "解除查封、扣押、冻结协助执行通知书"),
     ]
     assert DocumentKind("PRE_DISPOSAL_LIST") is DocumentKind.PRE_DISPOSAL_LIST
     assert DocumentKind.QUERY_CONTROL_RULING == "QUERY_CONTROL_RULING"
@@ -655,6 +660,8 @@ def test_committed_templates_match_the_build_script(tmp_path):
         "query_control_ruling.docx",
         "pre_disposal_list.docx",
         "benchmark_price_letter.docx",
+        "measure_renewal_notice.docx",
+        "measure_release_notice.docx",
     }
     for path in written:
         assert path.read_bytes() == (TEMPLATES / path.name).read_bytes(), (
@@ -663,7 +670,14 @@ def test_committed_templates_match_the_build_script(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", ["query_control_ruling.docx", "pre_disposal_list.docx", "benchmark_price_letter.docx"]
+    "name",
+    [
+        "query_control_ruling.docx",
+        "pre_disposal_list.docx",
+        "benchmark_price_letter.docx",
+        "measure_renewal_notice.docx",
+        "measure_release_notice.docx",
+    ],
 )
 def test_templates_use_chinese_fonts_on_a4(name):
     document = docx.Document(TEMPLATES / name)
@@ -686,3 +700,61 @@ def test_template_syntax_left_in_the_output_is_refused(monkeypatch):
     monkeypatch.setattr(render_module, "_template_bytes", lambda kind: buffer.getvalue())
     with pytest.raises(RuntimeError, match="unrendered"):
         render_query_control_ruling(ruling())
+
+
+# --- 续行 / 解除 协助执行通知书 -----------------------------------------------------------------
+
+
+def measure_notice(**changes) -> MeasureNoticeData:
+    base = MeasureNoticeData(
+        court_name=COURT,
+        case_number=CASE,
+        institution="中国工商银行郁南支行",
+        respondent_names=["郁南县宏达建材有限公司"],
+        category_label="银行存款",
+        description="活期存款账户（尾号1234）",
+        measure_label="冻结",
+        amount=Decimal("125000.00"),
+        starts_on=date(2025, 2, 5),
+        expires_on=date(2026, 2, 4),
+        issued_on=date(2025, 2, 4),
+        previous_expires_on=date(2025, 2, 4),
+    )
+    return replace(base, **changes)
+
+
+def test_renewal_notice_text():
+    document = render_measure_renewal_notice(measure_notice())
+    assert document.kind is DocumentKind.MEASURE_RENEWAL_NOTICE
+    assert document.filename == "2024-ZHI_BAO-1-MEASURE_RENEWAL_NOTICE.docx"
+    lines = paragraphs(document.content)
+    text = full_text(document.content)
+    assert lines[:4] == [COURT, "协助执行通知书", CASE, "中国工商银行郁南支行："]
+    assert "期限至2025年2月4日届满" in text
+    assert "续行期限自2025年2月5日起至2026年2月4日止" in text
+    assert "人民币125,000.00元，人民币壹拾贰万伍仟元整" in text
+    assert "第四百八十五条第二款" in text
+    assert "二〇二五年二月四日" in lines
+    assert_no_template_syntax(document.content)
+
+
+def test_release_notice_text():
+    document = render_measure_release_notice(
+        measure_notice(released_on=date(2024, 3, 1), reason="债务已经清偿", previous_expires_on=None,
+                       starts_on=date(2024, 2, 5), expires_on=date(2025, 2, 4), issued_on=date(2024, 3, 1))
+    )
+    assert document.kind is DocumentKind.MEASURE_RELEASE_NOTICE
+    text = full_text(document.content)
+    assert "期限自2024年2月5日起至2025年2月4日止" in text
+    assert "因债务已经清偿" in text and "请协助自2024年3月1日起解除对上述财产的冻结" in text
+    assert "冻结财产的规定》第二十八条" in text
+    assert_no_template_syntax(document.content)
+
+
+def test_measure_notices_refuse_what_they_lack():
+    with pytest.raises(ValueError, match="released_on"):
+        render_measure_release_notice(measure_notice(reason="x"))
+    with pytest.raises(ValueError, match="reason"):
+        render_measure_release_notice(measure_notice(released_on=date(2024, 3, 1)))
+    with pytest.raises(ValueError, match="previous_expires_on"):
+        render_measure_renewal_notice(measure_notice(previous_expires_on=None))

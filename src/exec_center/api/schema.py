@@ -30,6 +30,7 @@ from .deadlines import (
 from .directory import DirectoryQuery
 from .errors import ClientFacingErrors, log_errors
 from .guard import RequireSignIn
+from .measures import MeasureMutation
 from .messages import MessageMutation, MessageQuery, OnlineMessageType
 from .organisation import StaffType, TeamType, WindowType
 from .session import SessionMutation, SessionQuery
@@ -51,6 +52,7 @@ Mutation = merge_types(
         SessionMutation,
         WorklistMutation,
         CaseMutation,
+        MeasureMutation,
         WindowMutation,
         MessageMutation,
         DeadlineMutation,

@@ -11,6 +11,7 @@ __all__ = [
     "DOCX_MEDIA_TYPE",
     "DisposableItem",
     "DocumentKind",
+    "MeasureNoticeData",
     "PartyLine",
     "PreDisposalData",
     "RenderedDocument",
@@ -36,6 +37,8 @@ class DocumentKind(str, Enum):
     QUERY_CONTROL_RULING = "QUERY_CONTROL_RULING", "财产查控裁定书"
     PRE_DISPOSAL_LIST = "PRE_DISPOSAL_LIST", "预处置财产清单"
     BENCHMARK_PRICE_LETTER = "BENCHMARK_PRICE_LETTER", "基准价函询函"
+    MEASURE_RENEWAL_NOTICE = "MEASURE_RENEWAL_NOTICE", "续行查封、扣押、冻结协助执行通知书"
+    MEASURE_RELEASE_NOTICE = "MEASURE_RELEASE_NOTICE", "解除查封、扣押、冻结协助执行通知书"
 
 
 @dataclass(frozen=True)
@@ -121,3 +124,30 @@ class TaxLetterData:
     contact_name: str
     contact_phone: str
     sent_on: date
+
+
+@dataclass(frozen=True)
+class MeasureNoticeData:
+    """协助执行通知书 to the bank or registry that carries out a control measure: its renewal
+    (续行, 民诉法解释 2022 art. 485 para. 2) or its release (解除, SPC provisions on seizure,
+    sealing and freezing in civil execution (2020), art. 28).
+
+    Renewal: ``starts_on``/``expires_on`` are the renewal's period and ``previous_expires_on``
+    the old last day. Release: ``released_on`` and ``reason``; ``starts_on``/``expires_on`` are
+    the released measure's.
+    """
+
+    court_name: str
+    case_number: str
+    institution: str
+    respondent_names: list[str]
+    category_label: str
+    description: str
+    measure_label: str
+    amount: Decimal
+    starts_on: date
+    expires_on: date | None
+    issued_on: date
+    previous_expires_on: date | None = None
+    released_on: date | None = None
+    reason: str | None = None

@@ -26,6 +26,7 @@ from .formatting import amount_in_chinese, amount_in_figures, date_in_chinese, m
 from .models import (
     DisposableItem,
     DocumentKind,
+    MeasureNoticeData,
     PartyLine,
     PreDisposalData,
     RenderedDocument,
@@ -37,6 +38,8 @@ __all__ = [
     "TEMPLATE_FILES",
     "case_number_slug",
     "render_benchmark_price_letter",
+    "render_measure_release_notice",
+    "render_measure_renewal_notice",
     "render_pre_disposal_list",
     "render_query_control_ruling",
 ]
@@ -45,6 +48,8 @@ TEMPLATE_FILES: dict[DocumentKind, str] = {
     DocumentKind.QUERY_CONTROL_RULING: "query_control_ruling.docx",
     DocumentKind.PRE_DISPOSAL_LIST: "pre_disposal_list.docx",
     DocumentKind.BENCHMARK_PRICE_LETTER: "benchmark_price_letter.docx",
+    DocumentKind.MEASURE_RENEWAL_NOTICE: "measure_renewal_notice.docx",
+    DocumentKind.MEASURE_RELEASE_NOTICE: "measure_release_notice.docx",
 }
 
 NOT_RECORDED = "—"
@@ -219,6 +224,38 @@ def _tax_letter_context(data: TaxLetterData) -> dict[str, Any]:
     }
 
 
+def _measure_notice_context(data: MeasureNoticeData, *, release: bool) -> dict[str, Any]:
+    names = [
+        _text(name, f"respondent_names[{i}]")
+        for i, name in enumerate(_non_empty(data.respondent_names, "respondent_names"))
+    ]
+    amount = money(data.amount)
+    context = {
+        "court_name": _text(data.court_name, "court_name"),
+        "case_number": _text(data.case_number, "case_number"),
+        "institution": _text(data.institution, "institution"),
+        "respondent_names": "、".join(names),
+        "category": _text(data.category_label, "category_label"),
+        "description": _text(data.description, "description"),
+        "measure": _text(data.measure_label, "measure_label"),
+        "amount_figures": amount_in_figures(amount),
+        "amount_words": amount_in_chinese(amount),
+        "starts_on": _short_date(_date(data.starts_on, "starts_on"), "starts_on"),
+        "expires_on": _short_date(data.expires_on, "expires_on"),
+        "issued_on_chinese": date_in_chinese(_date(data.issued_on, "issued_on")),
+    }
+    if release:
+        if data.released_on is None:
+            raise ValueError("released_on is required for a release notice")
+        context["released_on"] = _short_date(data.released_on, "released_on")
+        context["reason"] = _text(data.reason, "reason")
+    else:
+        if data.previous_expires_on is None or data.expires_on is None:
+            raise ValueError("previous_expires_on and expires_on are required for a renewal notice")
+        context["previous_expires_on"] = _short_date(data.previous_expires_on, "previous_expires_on")
+    return context
+
+
 # --- rendering ------------------------------------------------------------------------------
 
 
@@ -309,3 +346,16 @@ def render_benchmark_price_letter(data: TaxLetterData) -> RenderedDocument:
     """基准价函询函 to the county tax bureau (work rules Art. 19)."""
     context = _tax_letter_context(data)
     return _render(DocumentKind.BENCHMARK_PRICE_LETTER, context, data.sent_on)
+
+
+def render_measure_renewal_notice(data: MeasureNoticeData) -> RenderedDocument:
+    """续行查封、扣押、冻结协助执行通知书 (民诉法解释 2022 art. 485 para. 2)."""
+    context = _measure_notice_context(data, release=False)
+    return _render(DocumentKind.MEASURE_RENEWAL_NOTICE, context, data.issued_on)
+
+
+def render_measure_release_notice(data: MeasureNoticeData) -> RenderedDocument:
+    """解除查封、扣押、冻结协助执行通知书 (SPC provisions on seizure, sealing and freezing in civil
+    execution (2020), art. 28)."""
+    context = _measure_notice_context(data, release=True)
+    return _render(DocumentKind.MEASURE_RELEASE_NOTICE, context, data.issued_on)

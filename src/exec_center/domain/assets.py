@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Protocol
 
 from .deadlines import add_years
 from .errors import DomainError, ErrorCode
@@ -19,15 +20,23 @@ from .labels import LabelledEnum
 
 __all__ = [
     "ALLOWED_MEASURES",
+    "CIVIL_CODE_PERIOD_RULE",
     "DIVISIBLE_CATEGORIES",
+    "MEASURE_PERIOD_RULE",
     "PRESERVATION_MEASURES",
     "QUERIED_CATEGORIES",
     "AssetCategory",
     "Coverage",
     "MeasureKind",
+    "MeasurePeriodRule",
+    "MeasureStatus",
+    "PeriodReading",
     "check_claim_amount",
+    "check_effective_on",
     "check_measure",
     "check_measure_in_preservation",
+    "check_release",
+    "check_renewal",
     "check_within_claim",
     "control_coverage",
     "finding_holdings",
@@ -158,21 +167,218 @@ def measure_period_years(category: AssetCategory, measure: MeasureKind) -> int |
     return None if variant is None else _PERIOD_YEARS[variant]
 
 
-def measure_expiry(category: AssetCategory, measure: MeasureKind, starts_on: date) -> date | None:
-    """The last day the measure holds; None for DEDUCT.
+class MeasureStatus(LabelledEnum):
+    """Where a control measure stands (《最高人民法院关于人民法院民事执行中查封、扣押、冻结财产
+    的规定》(2020) arts. 27–28; 民诉法解释 2022 art. 485)."""
 
-    The measure holds from `starts_on` itself (notices read "自…起至…止"), so it ends on the day
-    before the same date N years on: freeze 2024-03-01 → 2025-02-28, 2023-03-01 → 2024-02-29.
-    From 29 February, "the same date" in a common year is 28 February (`deadlines.add_years`,
-    the arithmetic the MEASURE_RENEWAL deadline uses, so expiry and renewal deadline agree):
-    seal 2024-02-29 → 2027-02-27. That is a day earlier than reading the anniversary as 1 March
-    would give; erring early only brings the renewal forward, never lets a measure lapse.
-    No moving past holidays: the measure lapses on that date, so it must be renewed by then.
+    IN_FORCE = "IN_FORCE", "有效"
+    RENEWED = "RENEWED", "已续行"
+    RELEASED = "RELEASED", "已解除"
+    LAPSED = "LAPSED", "期满失效"
+    ENDED = "ENDED", "已终止"
+
+
+class PeriodReading(LabelledEnum):
+    """How the day a measure took effect counts in its period of N years."""
+
+    FROM_EFFECTIVE_DAY = "FROM_EFFECTIVE_DAY", "自生效之日起算（含当日）"
+    CIVIL_CODE = "CIVIL_CODE", "自次日起算（民法典第二百零一条、第二百零二条）"
+
+
+class RestDays(Protocol):
+    def working_day_on_or_after(self, d: date) -> date: ...
+
+
+@dataclass(frozen=True)
+class MeasurePeriodRule:
+    """How the last day of a control measure is counted: the law leaves a choice, so it is a rule.
+
+    The periods are maxima ("不得超过", 民诉法解释 2022 art. 485 para. 1): the court may set a
+    shorter one, and the notice to the bank or registry states it "自…起至…止". 民法典 art. 204
+    applies arts. 201–203 unless other law provides otherwise; art. 485 does not say how to count.
+
+    - `reading` FROM_EFFECTIVE_DAY (the default): the measure holds from the day it took effect
+      and ends the day before the same date N years on, the way the notices state it; one day
+      shorter than the Civil Code's count, so it never exceeds the legal maximum on any reading.
+      CIVIL_CODE: arts. 201–202 — the effective day does not count, the period ends on the
+      corresponding day N years on, the month's last day when there is none (29 February → 28).
+    - `past_holidays` False (the default): a last day on a weekend or public holiday stays. The
+      measure's effect ends (SPC provisions (2020) art. 27), it is not a time limit for a party's
+      act, and art. 485 para. 2 asks for the renewal *before* expiry: the earlier day is the safe
+      one. True applies 民法典 art. 203 (the day after the holiday becomes the last day).
+
+    The default keeps the renewal deadline on the earliest day any reading gives, so a renewal
+    made by it is never late; `CIVIL_CODE_PERIOD_RULE` is the literal reading of arts. 201–203.
+    """
+
+    reading: PeriodReading = PeriodReading.FROM_EFFECTIVE_DAY
+    past_holidays: bool = False
+
+    @property
+    def source(self) -> str:
+        return (
+            "民法典第二百零一条至第二百零四条；最高人民法院关于适用《中华人民共和国民事诉讼法》的解释"
+            "（2022）第四百八十五条"
+        )
+
+
+MEASURE_PERIOD_RULE = MeasurePeriodRule()
+CIVIL_CODE_PERIOD_RULE = MeasurePeriodRule(PeriodReading.CIVIL_CODE, past_holidays=True)
+
+
+def measure_expiry(
+    category: AssetCategory,
+    measure: MeasureKind,
+    starts_on: date,
+    rule: MeasurePeriodRule = MEASURE_PERIOD_RULE,
+    calendar: RestDays | None = None,
+) -> date | None:
+    """The last day the measure holds at the longest legal period; None for DEDUCT.
+
+    By default (`MEASURE_PERIOD_RULE`) the measure holds from `starts_on` itself (notices read
+    "自…起至…止"), so it ends on the day before the same date N years on: freeze 2024-03-01 →
+    2025-02-28, 2023-03-01 → 2024-02-29. From 29 February "the same date" in a common year is
+    28 February (`deadlines.add_years`; 民法典 art. 202's month end): seal 2024-02-29 →
+    2027-02-27. No moving past holidays: the measure lapses on that date, so it must be renewed
+    by then. Under `CIVIL_CODE_PERIOD_RULE` (民法典 arts. 201–203) freeze 2024-03-01 ends on
+    2025-03-01, a Saturday, so on Monday 2025-03-03 (`calendar` is then required).
     """
     years = measure_period_years(category, measure)
     if years is None:
         return None
-    return add_years(starts_on, years) - timedelta(days=1)
+    end = add_years(starts_on, years)
+    if rule.reading is PeriodReading.FROM_EFFECTIVE_DAY:
+        end -= timedelta(days=1)
+    if rule.past_holidays:
+        if calendar is None:
+            raise ValueError("moving the last day past holidays needs the court calendar")
+        end = calendar.working_day_on_or_after(end)
+    return end
+
+
+def check_effective_on(effective_on: date | None, today: date, received_on: date) -> date:
+    """The day a new measure took effect (the bank's or registry's date, entered by the officer):
+    today by default; not in the future, not before the case was received."""
+    day = today if effective_on is None else effective_on
+    if day > today:
+        raise DomainError(
+            f"the measure cannot have taken effect on {day}: that is after today ({today});"
+            " enter the date the bank or registry gave",
+            field="effectiveOn",
+        )
+    if day < received_on:
+        raise DomainError(
+            f"the measure cannot have taken effect on {day}: the case was received on"
+            f" {received_on}; enter a day from {received_on} to {today}",
+            field="effectiveOn",
+        )
+    return day
+
+
+def _not_in_force(status: MeasureStatus, expires_on: date | None, today: date, what: str) -> None:
+    status = MeasureStatus(status)
+    if status is not MeasureStatus.IN_FORCE:
+        raise DomainError(
+            f"the measure is {status.value} ({status.label}); only a measure IN_FORCE can be {what}",
+            field="measureId",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    if expires_on is not None and today > expires_on:
+        raise DomainError(
+            f"the measure expired on {expires_on} and was not renewed: it has lapsed (SPC provisions"
+            f" on seizure, sealing and freezing in civil execution (2020), art. 27); take a new measure",
+            field="measureId",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+
+
+def check_renewal(
+    *,
+    category: AssetCategory,
+    measure: MeasureKind,
+    status: MeasureStatus,
+    starts_on: date,
+    expires_on: date | None,
+    today: date,
+    effective_on: date | None,
+    asked_expiry: date | None,
+    rule: MeasurePeriodRule = MEASURE_PERIOD_RULE,
+    calendar: RestDays | None = None,
+) -> tuple[date, date]:
+    """The (starts_on, expires_on) of a renewal (续行) of a measure, or a DomainError.
+
+    民诉法解释 2022 art. 485 para. 2: renewed *before* the period ends (on its last day at the
+    latest), for no longer than the period of para. 1. The renewal takes effect the day after
+    the old expiry unless the officer enters the day the bank or registry renewed it, which may
+    be earlier (the new period then starts sooner) but never later: no gap without control.
+    """
+    if MeasureKind(measure) is MeasureKind.DEDUCT or expires_on is None:
+        raise DomainError(
+            "a deduction (扣划) takes the funds; it has no period and is not renewed",
+            field="measureId",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    _not_in_force(status, expires_on, today, "renewed")
+    latest = expires_on + timedelta(days=1)
+    start = latest if effective_on is None else effective_on
+    if start > latest:
+        raise DomainError(
+            f"a renewal taking effect on {start} leaves the asset uncontrolled after {expires_on};"
+            f" it takes effect on {latest} at the latest",
+            field="effectiveOn",
+        )
+    if start <= starts_on:
+        raise DomainError(
+            f"a renewal takes effect after the measure it renews (from {starts_on}); enter a day"
+            f" from {starts_on + timedelta(days=1)} to {latest}",
+            field="effectiveOn",
+        )
+    longest = measure_expiry(category, measure, start, rule, calendar)
+    assert longest is not None
+    end = longest if asked_expiry is None else asked_expiry
+    if end > longest:
+        years = measure_period_years(category, measure)
+        raise DomainError(
+            f"a renewal is at most the legal period of {years} year(s) (民诉法解释 2022 art. 485):"
+            f" from {start} it ends on {longest} at the latest",
+            field="expiresOn",
+        )
+    if end < start:
+        raise DomainError(f"the renewal cannot end ({end}) before it starts ({start})", field="expiresOn")
+    return start, end
+
+
+def check_release(
+    *,
+    status: MeasureStatus,
+    starts_on: date,
+    expires_on: date | None,
+    today: date,
+    released_on: date | None,
+    reason: str | None,
+) -> tuple[date, str]:
+    """The (released_on, reason) of a release (解除) of a measure in force, or a DomainError.
+
+    SPC provisions on seizure, sealing and freezing in civil execution (2020), art. 28: the
+    court rules the release and, for a registered measure, sends the registry a notice."""
+    _not_in_force(status, expires_on, today, "released")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "give the reason for the release (e.g. the debt was paid, security was given; SPC"
+            " provisions on seizure, sealing and freezing in civil execution (2020), art. 28)",
+            field="reason",
+        )
+    if len(reason) > MAX_REASON_LENGTH:
+        raise DomainError(f"the reason is at most {MAX_REASON_LENGTH} characters", field="reason")
+    day = today if released_on is None else released_on
+    if day > today:
+        raise DomainError(f"the release cannot take effect after today ({today})", field="releasedOn")
+    if day < starts_on:
+        raise DomainError(
+            f"the release cannot take effect before the measure did ({starts_on})", field="releasedOn"
+        )
+    return day, reason
 
 
 def _check_money(amount: Decimal, *, field: str, what: str) -> None:
@@ -324,7 +530,7 @@ class Coverage:
 
 def control_coverage(claim_amount: Decimal, amounts: Iterable[Decimal]) -> Coverage:
     """Sum the controlled amounts (measures in force) against the claim."""
-    total = sum(amounts, Decimal(0))
+    total = sum(amounts, Decimal(0)).quantize(Decimal("0.01"))  # in fen, as stored: "0.00"
     return Coverage(
         controlled_total=total,
         claim_amount=claim_amount,

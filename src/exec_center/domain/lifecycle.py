@@ -40,6 +40,7 @@ __all__ = [
     "ADJUDICATION_CLOSING",
     "CLOSING_CONDITIONS",
     "CLOSING_METHODS",
+    "RELEASES_MEASURES",
     "TRANSITIONS",
     "AdjudicationKind",
     "AdjudicationOutcome",
@@ -313,6 +314,15 @@ CLOSING_METHODS: Mapping[CaseType, frozenset[ClosingMethod]] = MappingProxyType(
         CaseType.ZHI_XIE: frozenset(),
         CaseType.ZHI_TA: frozenset(),
     }
+)
+
+
+# Closing methods that end the case's control measures (SPC provisions on seizure, sealing and
+# freezing in civil execution, on release: the debt paid, the application withdrawn, execution
+# refused or ended). Not 终本: its measures continue and are renewed (法〔2016〕373号); nor a 执保
+# case's closing at conversion: its measures continue under the 执 case (Art. 21).
+RELEASES_MEASURES = frozenset(
+    {_M.FULLY_EXECUTED, _M.TERMINATED, _M.CANCELLED, _M.NOT_ENFORCED, _M.REJECTED}
 )
 
 

@@ -30,6 +30,7 @@ from ..db.models import (
 from ..domain.access import Viewer, deadline_visible, require_role
 from ..domain.deadlines import (
     DEFAULT_LADDER,
+    DayCount,
     DeadlineKind,
     DeadlineRule,
     DeadlineStatus,
@@ -65,6 +66,11 @@ ESCALATION_HOOKS: list[EscalationHook] = []
 # Who follows a deadline's due date when it moves (work items carry it as their dueOn).
 DueDateHook = Callable[[AsyncSession, Deadline], Awaitable[None]]
 DUE_DATE_HOOKS: list[DueDateHook] = []
+# What happens when the sweep finds deadlines past their due day (control measures lapse).
+# Each gets the sweep's unit of work and those deadlines; like the escalation hooks it never
+# waits for a row another transaction holds (EscalationBusy instead).
+PastDueHook = Callable[[UnitOfWork, list[Deadline]], Awaitable[None]]
+PAST_DUE_HOOKS: list[PastDueHook] = []
 
 
 
@@ -237,6 +243,17 @@ def cancel_deadline(uow: UnitOfWork, deadline: Deadline, reason: str) -> None:
     deadline.status = DeadlineStatus.CANCELLED
     deadline.next_check_at = None
     uow.audit("CANCEL_DEADLINE", "Deadline", deadline.id, f"{deadline.kind.label} cancelled: {reason}")
+
+
+async def move_due(uow: UnitOfWork, deadline: Deadline, due_on: date, engine: Engine) -> None:
+    """Set an open deadline's due date to one its owner fixed (a control measure's last day when
+    it is not the rule's full period) and reschedule its ladder."""
+    if deadline.status is not DeadlineStatus.OPEN or deadline.due_on == due_on:
+        return
+    old, deadline.due_on = deadline.due_on, due_on
+    deadline.provisional = engine.calendar.is_provisional(due_on)
+    await _rewind_ladder(deadline, engine, uow)
+    uow.audit("MOVE_DEADLINE", "Deadline", deadline.id, f"{deadline.kind.label}: due {old} → {due_on}")
 
 
 # --- extensions (Art. 16) ---------------------------------------------------------------
@@ -421,6 +438,9 @@ async def recompute(ctx: AppContext, start: date, end: date, *, batch: int = 100
                 sa.select(Deadline)
                 .where(
                     Deadline.status == DeadlineStatus.OPEN,
+                    # A period of years ends on a calendar date whatever the holidays (a control
+                    # measure's last day, which its owner may have set shorter): nothing to move.
+                    Deadline.day_count != DayCount.YEARS,
                     Deadline.id > after_id,
                     Deadline.starts_on < end,
                     Deadline.due_on >= start,
@@ -604,6 +624,10 @@ async def _sweep_batch(ctx: AppContext, batch: int) -> tuple[SweepResult, list[D
             for hook in ESCALATION_HOOKS:
                 extra = await hook(session, ids, priority, now)
                 result.notified += len(extra)
+        past_due = [d for d in rows if d.status is DeadlineStatus.OPEN and d.due_on < uow.today]
+        if past_due:
+            for past_due_hook in PAST_DUE_HOOKS:
+                await past_due_hook(uow, past_due)
         result.notified += await notifications.send(session, messages, now)
         await uow.commit()
     return result, rows

@@ -41,6 +41,7 @@ from ..domain.errors import DomainError, ErrorCode, NotFound
 from ..domain.intake import TitleKind
 from ..domain.lifecycle import (
     ADJUDICATION_CLOSING,
+    RELEASES_MEASURES,
     REVIEW_PERIOD_VARIANT,
     AdjudicationKind,
     AdjudicationOutcome,
@@ -63,7 +64,7 @@ from ..domain.organisation import Role, TeamKind
 from ..domain.transfer import TeamLoad, TransferStrategy, pick_team
 from ..domain.work import ACTIVE, WorkItemKind
 from . import deadlines as deadline_service
-from . import documents, notifications, work
+from . import documents, measures, notifications, work
 from .cases import CENTER, advance, file_follow_on, load_case, new_case
 from .cases import in_team as _in_team
 from .cases import open_deadline as _open_deadline
@@ -753,6 +754,8 @@ async def close(uow: UnitOfWork, case: Case, method: ClosingMethod, field: str =
         if deadline is not None:
             deadline_service.close_deadline(uow, deadline, uow.today)
     uow.audit("CLOSE_CASE", "Case", case.id, f"closed: {method.label}")
+    if method in RELEASES_MEASURES:
+        await measures.end_measures_with_case(uow, case, f"closed: {method.label}")
     await work.cancel_for_case(uow, case.id, None, "(case closed)")
     await work.create(
         uow,

@@ -43,6 +43,8 @@ HERE = Path(__file__).resolve().parent
 QUERY_CONTROL_RULING = "query_control_ruling.docx"
 PRE_DISPOSAL_LIST = "pre_disposal_list.docx"
 BENCHMARK_PRICE_LETTER = "benchmark_price_letter.docx"
+MEASURE_RENEWAL_NOTICE = "measure_renewal_notice.docx"
+MEASURE_RELEASE_NOTICE = "measure_release_notice.docx"
 
 # 《中华人民共和国民事诉讼法》(2023年修正, in force 2024-01-01): 第二百五十三条 — query,
 # seize, freeze, transfer (划拨) and realise deposits, bonds, shares, fund shares…;
@@ -50,6 +52,10 @@ BENCHMARK_PRICE_LETTER = "benchmark_price_letter.docx"
 # as 第二百四十九条/第二百五十一条 of the 2021 text.)
 LEGAL_BASIS = "《中华人民共和国民事诉讼法》第二百五十三条、第二百五十五条"
 WORK_RULES = "《郁南县人民法院执行事务中心工作规程》"
+# Renewal: 民诉法解释 (2022) 第四百八十五条第二款. Release: 《最高人民法院关于人民法院民事执行中
+# 查封、扣押、冻结财产的规定》(2020年修正) 第二十八条 (第三十一条 before 2020).
+RENEWAL_BASIS = "《最高人民法院关于适用〈中华人民共和国民事诉讼法〉的解释》第四百八十五条"
+RELEASE_BASIS = "《最高人民法院关于人民法院民事执行中查封、扣押、冻结财产的规定》第二十八条"
 
 SONG = "宋体"
 FANG_SONG = "仿宋"
@@ -419,10 +425,62 @@ def build_benchmark_price_letter() -> DocxDocument:
     return doc
 
 
+def _measure_notice(title: str, body: Sequence[str]) -> DocxDocument:
+    doc = _new_document(landscape=False, body_size=SAN_HAO, line_pitch=Pt(28), title=title)
+    _heading(doc, "{{ court_name }}")
+    _heading(doc, "协助执行通知书", spacing=200, after=Pt(14))
+    _para(doc, "{{ case_number }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=Pt(14))
+    _para(doc, "{{ institution }}：")
+    for text in body:
+        _para(doc, text, indent=True)
+    right = WD_ALIGN_PARAGRAPH.RIGHT
+    _para(doc, "", before=Pt(28), keep_with_next=True)
+    _para(doc, "{{ court_name }}", align=right, keep_with_next=True)
+    _para(doc, "{{ issued_on_chinese }}", align=right, keep_with_next=True)
+    _para(doc, "【院印】", align=right)
+    return doc
+
+
+ASSET = (
+    "被执行人{{ respondent_names }}名下的{{ category }}：{{ description }}"
+    "（{{ measure }}金额人民币{{ amount_figures }}元，{{ amount_words }}）"
+)
+
+
+def build_measure_renewal_notice() -> DocxDocument:
+    """续行查封、扣押、冻结协助执行通知书 (民诉法解释 2022 art. 485 para. 2)."""
+    return _measure_notice(
+        "续行查封、扣押、冻结协助执行通知书",
+        [
+            "本院在执行{{ case_number }}案件中，已依法" + ASSET + "采取{{ measure }}措施，"
+            "期限至{{ previous_expires_on }}届满。",
+            "依照" + RENEWAL_BASIS + "第二款规定，请协助续行{{ measure }}上述财产，续行期限自"
+            "{{ starts_on }}起至{{ expires_on }}止。",
+            "特此通知。",
+        ],
+    )
+
+
+def build_measure_release_notice() -> DocxDocument:
+    """解除查封、扣押、冻结协助执行通知书 (SPC provisions (2020) art. 28)."""
+    return _measure_notice(
+        "解除查封、扣押、冻结协助执行通知书",
+        [
+            "本院在执行{{ case_number }}案件中，已依法" + ASSET + "采取{{ measure }}措施，"
+            "期限自{{ starts_on }}起至{{ expires_on }}止。",
+            "因{{ reason }}，依照" + RELEASE_BASIS + "规定，请协助自{{ released_on }}起解除对"
+            "上述财产的{{ measure }}。",
+            "特此通知。",
+        ],
+    )
+
+
 BUILDERS = {
     QUERY_CONTROL_RULING: build_query_control_ruling,
     PRE_DISPOSAL_LIST: build_pre_disposal_list,
     BENCHMARK_PRICE_LETTER: build_benchmark_price_letter,
+    MEASURE_RENEWAL_NOTICE: build_measure_renewal_notice,
+    MEASURE_RELEASE_NOTICE: build_measure_release_notice,
 }
 
 
