@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from .test_case_lifecycle import take_and_complete
 from .test_case_paths import (
     CONVERT,
     DECIDE,
@@ -22,7 +23,6 @@ from .test_case_paths import (
     first_sealed_house,
     transferred,
 )
-from .test_case_lifecycle import take_and_complete
 from .test_intake_bad_input import snapshot
 
 PRESERVATION_RULING = {"documentNumber": "（2024）粤5322财保7号", "kind": "PRESERVATION_RULING"}

@@ -6,8 +6,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exec_center.domain.identifiers import (
+    ID_TYPES_BY_KIND,
+    IdType,
     InvalidIdentifier,
     PartyKind,
+    validate_identifier,
     validate_mobile_phone,
     validate_party_identifier,
     validate_resident_id,
@@ -323,3 +326,137 @@ def test_empty_phone():
     with pytest.raises(InvalidIdentifier) as exc:
         validate_mobile_phone("  ")
     assert exc.value.reason == "empty"
+
+
+# --- identity documents by type (issue 11, item 9) ------------------------------------------
+
+_ORG_W = [3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def org_code_with_check(body: str) -> str:
+    """GB 11714-1997: C9 = 11 - (sum of value x weight mod 11); 10 -> X, 11 -> 0; A = 10 ... Z = 35."""
+    c = 11 - sum(int(ch, 36) * w for ch, w in zip(body, _ORG_W, strict=True)) % 11
+    return f"{body}-{'X' if c == 10 else '0' if c == 11 else c}"
+
+
+def test_org_code_oracle_matches_the_standards_example():
+    assert org_code_with_check("D2143569") == "D2143569-X"  # GB 11714-1997 example
+
+
+@pytest.mark.parametrize("prefix", ["810000", "820000", "830000"])
+def test_residence_permits_of_hk_macao_taiwan_residents_pass_with_their_check_digit(prefix):
+    number = rid_with_check(prefix + "19850312002")
+    assert validate_identifier(IdType.RESIDENT_ID, number, PartyKind.PERSON, TODAY) == (IdType.RESIDENT_ID, number)
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_identifier(IdType.RESIDENT_ID, wrong, PartyKind.PERSON, TODAY)
+    assert caught.value.reason == "check_digit"
+
+
+GOOD = [
+    (IdType.HK_MACAO_PERMIT, "h12345678", "H12345678"),
+    (IdType.HK_MACAO_PERMIT, "M1234567801", "M1234567801"),
+    (IdType.TAIWAN_PERMIT, "01234567", "01234567"),
+    (IdType.TAIWAN_PERMIT, "0123456701", "0123456701"),
+    (IdType.PASSPORT, " e12345678 ", "E12345678"),
+    (IdType.PASSPORT, "K1234", "K1234"),
+    (IdType.FOREIGN_PERMANENT_RESIDENCE, "usa440080010112", "USA440080010112"),
+    (IdType.FOREIGN_PERMANENT_RESIDENCE, "944840198001010011", "944840198001010011"),
+]
+
+
+@pytest.mark.parametrize(("id_type", "value", "normalised"), GOOD)
+def test_documents_of_persons(id_type, value, normalised):
+    assert validate_identifier(id_type, value, PartyKind.PERSON, TODAY) == (id_type, normalised)
+
+
+BAD = [
+    (IdType.HK_MACAO_PERMIT, "HK1234567", "format"),
+    (IdType.HK_MACAO_PERMIT, "H7654321", "format"),
+    (IdType.TAIWAN_PERMIT, "012345678", "format"),
+    (IdType.PASSPORT, "E123", "format"),
+    (IdType.PASSPORT, "E1234567890123456X", "format"),
+    (IdType.PASSPORT, "E-1234567", "format"),
+    (IdType.FOREIGN_PERMANENT_RESIDENCE, "US4400800101123", "format"),
+    (IdType.FOREIGN_PERMANENT_RESIDENCE, "944840198001010012", "check_digit"),
+    (IdType.FOREIGN_PERMANENT_RESIDENCE, "944840198013010011", "birth_date"),
+    (IdType.PASSPORT, "  ", "empty"),
+    (IdType.PASSPORT, None, "empty"),
+]
+
+
+@pytest.mark.parametrize(("id_type", "value", "reason"), BAD)
+def test_malformed_documents(id_type, value, reason):
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_identifier(id_type, value, PartyKind.PERSON, TODAY)
+    assert caught.value.reason == reason
+    if value and value.strip():
+        assert value.strip() not in caught.value.message  # never echoes personal data
+
+
+def test_organisation_codes_and_registration_numbers():
+    org = PartyKind.ORGANISATION
+    assert validate_identifier(IdType.OTHER_ORGANISATION_CODE, "d2143569x", org)[1] == "D2143569-X"
+    assert validate_identifier(IdType.OTHER_ORGANISATION_CODE, "D2143569-X", org)[1] == "D2143569-X"
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_identifier(IdType.OTHER_ORGANISATION_CODE, "D2143569-1", org)
+    assert caught.value.reason == "check_digit"
+    assert validate_identifier(IdType.OTHER_ORGANISATION_CODE, "HRB 123456", org)[1] == "HRB123456"
+    assert validate_identifier(IdType.OTHER_ORGANISATION_CODE, "C-12345", org)[1] == "C-12345"
+    with pytest.raises(InvalidIdentifier):
+        validate_identifier(IdType.OTHER_ORGANISATION_CODE, "某村民小组", org)
+    with pytest.raises(InvalidIdentifier):
+        validate_identifier(IdType.OTHER_ORGANISATION_CODE, "A" * 41, org)
+
+
+def test_which_documents_which_kind_of_party_may_use():
+    for kind, allowed in ID_TYPES_BY_KIND.items():
+        for id_type in IdType:
+            if id_type not in allowed:
+                with pytest.raises(InvalidIdentifier) as caught:
+                    validate_identifier(id_type, "X", kind, TODAY)
+                assert caught.value.reason == "id_type"
+    assert IdType.USCC not in ID_TYPES_BY_KIND[PartyKind.PERSON]
+    assert IdType.PASSPORT not in ID_TYPES_BY_KIND[PartyKind.ORGANISATION]
+    assert IdType.UNKNOWN in ID_TYPES_BY_KIND[PartyKind.PERSON] & ID_TYPES_BY_KIND[PartyKind.ORGANISATION]
+
+
+def test_unknown_takes_no_number_and_the_default_is_by_kind():
+    assert validate_identifier(IdType.UNKNOWN, None, PartyKind.PERSON) == (IdType.UNKNOWN, None)
+    assert validate_identifier(IdType.UNKNOWN, " ", PartyKind.ORGANISATION) == (IdType.UNKNOWN, None)
+    with pytest.raises(InvalidIdentifier) as caught:
+        validate_identifier(IdType.UNKNOWN, RID, PartyKind.PERSON)
+    assert caught.value.reason == "unknown" and RID not in caught.value.message
+    assert validate_identifier(None, RID, PartyKind.PERSON, TODAY) == (IdType.RESIDENT_ID, RID)
+    assert validate_identifier(None, USCC, PartyKind.ORGANISATION) == (IdType.USCC, USCC)
+
+
+@given(st.from_regex(r"9[0-9]{2}[0-9]{3}19[0-9]{2}0[1-9]1[0-9][0-9]{3}", fullmatch=True))
+def test_property_new_permanent_residence_card_accepts_exactly_its_check_digit(first17):
+    good = rid_with_check(first17)
+    assert validate_identifier(IdType.FOREIGN_PERMANENT_RESIDENCE, good, PartyKind.PERSON, TODAY)[1] == good
+    for wrong in "0123456789X":
+        if wrong != good[17]:
+            with pytest.raises(InvalidIdentifier):
+                validate_identifier(IdType.FOREIGN_PERMANENT_RESIDENCE, first17 + wrong, PartyKind.PERSON, TODAY)
+
+
+@given(st.from_regex(r"[0-9A-Z]{8}", fullmatch=True))
+def test_property_organisation_code_accepts_exactly_its_check_character(body):
+    good = org_code_with_check(body)
+    org = PartyKind.ORGANISATION
+    assert validate_identifier(IdType.OTHER_ORGANISATION_CODE, good, org)[1] == good
+    assert validate_identifier(IdType.OTHER_ORGANISATION_CODE, good.replace("-", ""), org)[1] == good
+    for wrong in "0123456789X":
+        if wrong != good[-1]:
+            with pytest.raises(InvalidIdentifier):
+                validate_identifier(IdType.OTHER_ORGANISATION_CODE, f"{body}-{wrong}", org)
+
+
+def test_party_identity_falls_back_to_the_name_when_the_number_is_unknown():
+    from exec_center.domain.intake import party_identity
+
+    assert party_identity("李某某", None, IdType.UNKNOWN) == party_identity("李 某某", "", None) == "name:李某某"
+    assert party_identity("李某", RID, "RESIDENT_ID") == party_identity("李某", RID) == f"id:{RID}"
+    # A passport and a permit of the same characters are different documents.
+    assert party_identity("A", "E12345678", IdType.PASSPORT) != party_identity("A", "E12345678", "HK_MACAO_PERMIT")

@@ -2,10 +2,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exec_center.domain.identifiers import PartyKind
+from exec_center.domain.identifiers import IdType, PartyKind
 from exec_center.domain.masking import (
     mask_account,
     mask_id_number,
+    mask_identity,
     mask_party_identifier,
     mask_phone,
 )
@@ -123,3 +124,35 @@ def test_property_any_text_never_raises(value):
     for mask in ALL_MASKERS:
         assert len(mask(value)) == len(value)
     assert mask_party_identifier(PartyKind.ORGANISATION, value) == value
+
+
+# --- identity documents other than the resident ID (issue 11, item 9) ---------------------
+
+
+def test_documents_by_type_keep_first_and_last_characters():
+    assert mask_identity(IdType.HK_MACAO_PERMIT, "H12345678") == "H*******8"
+    assert mask_identity(IdType.TAIWAN_PERMIT, "01234567") == "0******7"
+    assert mask_identity(IdType.PASSPORT, "543210987") == "5*******7"
+    assert mask_identity(IdType.FOREIGN_PERMANENT_RESIDENCE, "DEU440080010112") == "D*************2"
+    assert mask_identity("RESIDENT_ID", RID) == "445322********1236"  # stored as text
+    assert mask_identity(IdType.PASSPORT, "ABC") == "***"  # too short to show anything
+    assert mask_identity(IdType.UNKNOWN, "anything") == ""
+    assert mask_identity(IdType.PASSPORT, None) is None
+
+
+def test_party_identifier_by_type():
+    assert mask_party_identifier(PartyKind.PERSON, "H12345678", IdType.HK_MACAO_PERMIT) == "H*******8"
+    assert mask_party_identifier(PartyKind.PERSON, "H12345678") == "*********"  # taken as a resident ID
+    assert mask_party_identifier(PartyKind.ORGANISATION, "D2143569-X", "OTHER_ORGANISATION_CODE") == "D2143569-X"
+    assert mask_party_identifier(PartyKind.PERSON, "x", IdType.UNKNOWN) == ""
+
+
+@given(st.sampled_from([IdType.HK_MACAO_PERMIT, IdType.TAIWAN_PERMIT, IdType.PASSPORT,
+                        IdType.FOREIGN_PERMANENT_RESIDENCE]), st.text(max_size=40))
+def test_property_documents_keep_length_and_hide_the_middle(id_type, value):
+    masked = mask_identity(id_type, value)
+    assert len(masked) == len(value)
+    if len(value) >= 4:
+        assert masked == value[0] + "*" * (len(value) - 2) + value[-1]
+    else:
+        assert set(masked) <= {"*"}

@@ -179,7 +179,7 @@ class Party(Node):
         return (
             self.row.id_number
             if self.full
-            else mask_party_identifier(self.row.kind, self.row.id_number) or ""
+            else mask_party_identifier(self.row.kind, self.row.id_number, self.row.id_type) or ""
         )
 
     @strawberry.field(description="Masked 138****8000 unless the viewer needs it.")
@@ -193,6 +193,14 @@ class Party(Node):
     @strawberry.field(description="Whether idNumber and phone are shown in full to this viewer.")
     def unmasked(self) -> bool:
         return self.full
+
+    @strawberry.field(description="The party's agents ad litem (诉讼代理人, CPL 2023 arts. 61–62).")
+    async def agents(
+        self, info: Info
+    ) -> list[Annotated[Agent, strawberry.lazy("exec_center.api.parties")]]:  # noqa: F821
+        from .parties import party_agents
+
+        return await party_agents(info, self.row, self.full)
 
 
 @strawberry.type(description="A query result (查询反馈): an asset found.")
@@ -459,6 +467,13 @@ class CaseType(Node):
     )
     def received_on(self) -> date:
         return self.row.received_on
+
+    @strawberry.field(
+        description="A 执恢 case: the ground its execution resumed on (CPL 2023 art. 241; "
+        "法发〔2014〕26号), e.g. SETTLEMENT_NOT_PERFORMED; null otherwise."
+    )
+    def resumption_ground(self) -> str | None:
+        return self.row.resumption_ground
 
     @strawberry.field(
         description="The day the case number was assigned (立案). Art. 16's five working days for "

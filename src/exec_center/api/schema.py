@@ -33,6 +33,7 @@ from .guard import RequireSignIn
 from .measures import MeasureMutation
 from .messages import MessageMutation, MessageQuery, OnlineMessageType
 from .organisation import StaffType, TeamType, WindowType
+from .parties import PartyMutation
 from .session import SessionMutation, SessionQuery
 from .windows_api import WindowMutation, WindowQuery
 from .worklist import WorkItemType, WorklistMutation, WorklistQuery
@@ -53,6 +54,7 @@ Mutation = merge_types(
         WorklistMutation,
         CaseMutation,
         MeasureMutation,
+        PartyMutation,
         WindowMutation,
         MessageMutation,
         DeadlineMutation,

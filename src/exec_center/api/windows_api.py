@@ -12,9 +12,11 @@ import strawberry
 from ..clock import court_today
 from ..db.models import FirstContact, MaterialsReceipt, MaterialsTransfer, Petition, Visit
 from ..domain import windows as rules
+from ..domain.identifiers import IdType as IdTypeEnum
 from ..domain.masking import mask_id_number, mask_phone
 from ..services import windows as service
 from . import loaders
+from .cases import IdType
 from .common import UserError, run_mutation
 from .context import Info
 from .deadlines import DeadlineType
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
 
 VisitPurpose = strawberry.enum(rules.VisitPurpose, description="Why a visitor came (Arts. 6, 10).")
 FirstContactReason = strawberry.enum(rules.FirstContactReason, description="Why a filing cannot be accepted.")
+ResumptionGround = strawberry.enum(
+    rules.ResumptionGround, description="Why execution resumes (恢复执行的事由, CPL 2023 art. 241)."
+)
 
 
 async def _staff(info: Info, staff_id: int | None) -> StaffType | None:
@@ -247,18 +252,60 @@ class CaseStatusDisclosure:
     case_number: str | None = None
     stage: str | None = None
     stage_label: str | None = None
-    open_deadlines: list[DeadlineType] = strawberry.field(default_factory=list)
+    open_deadlines: list[DeadlineType] = strawberry.field(
+        default_factory=list,
+        description="The case's open deadlines a party may be told of (not the court's own reminders "
+        "to renew control measures).",
+    )
     handler_name: str | None = None
+    contact: CaseContactType | None = strawberry.field(
+        default=None,
+        description="Art. 10(3): whom to contact about the case now, with their office phone.",
+    )
+    verified_as: str | None = strawberry.field(
+        default=None, description="PARTY or AGENT (an agent ad litem registered on the case)."
+    )
+
+
+ContactCapacity = strawberry.enum(
+    service.ContactCapacity, description="In what capacity the contact handles the case now."
+)
 
 
 @strawberry.type(
-    description="The handler's name and office phone (never a personal number), after verification."
+    name="CaseContact",
+    description="Art. 10(3): whoever handles a case now: its handler, else its team's lead; while it "
+    "is still at the centre, the centre officer holding its work, else the centre head. Only the "
+    "office phone is ever given, never a personal number.",
+)
+class CaseContactType:
+    name: str
+    office_phone: str | None
+    capacity: ContactCapacity  # type: ignore[valid-type]
+    capacity_label: str
+
+
+def _contact(contact: service.CaseContact | None) -> CaseContactType | None:
+    if contact is None:
+        return None
+    return CaseContactType(
+        name=contact.name,
+        office_phone=contact.office_phone,
+        capacity=contact.capacity,
+        capacity_label=contact.capacity.label,
+    )
+
+
+@strawberry.type(
+    description="The name and office phone (never a personal number) of whoever handles the case now "
+    "(Art. 10(3)), after verification."
 )
 class JudgeContactResult:
     verified: bool
     message: str
     judge_name: str | None = None
     office_phone: str | None = None
+    capacity: ContactCapacity | None = None  # type: ignore[valid-type]
 
 
 @strawberry.type
@@ -437,6 +484,11 @@ class VerifiedRequestInput:
     identity_document: str = strawberry.field(
         description="The ID number or credit code on the document the visitor shows; never stored."
     )
+    identity_document_type: IdType | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="The type of that document; default a resident ID, credit code or permanent "
+        "residence card, told apart by their form. UNKNOWN verifies no one.",
+    )
 
 
 @strawberry.type
@@ -451,6 +503,11 @@ class ContactJudgeInput:
     case_number: str
     identity_document: str
     note: str = strawberry.field(description="What the party wants the judge to know.")
+    identity_document_type: IdType | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="The type of that document; default a resident ID, credit code or permanent "
+        "residence card, told apart by their form. UNKNOWN verifies no one.",
+    )
 
 
 @strawberry.type
@@ -465,6 +522,18 @@ class ResumeExecutionInput:
     case_number: str
     identity_document: str
     reason: str = strawberry.field(description="New asset clues or other grounds for resuming.")
+    identity_document_type: IdType | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="The type of that document; default a resident ID, credit code or permanent "
+        "residence card, told apart by their form. UNKNOWN verifies no one.",
+    )
+    ground: ResumptionGround = strawberry.field(  # type: ignore[valid-type]
+        default=rules.ResumptionGround.PROPERTY_FOUND,
+        description="Why execution resumes (CPL 2023 art. 241; 法发〔2014〕26号): PROPERTY_FOUND "
+        "resumes a case closed 终本; SETTLEMENT_NOT_PERFORMED, SETTLEMENT_BY_FRAUD_OR_DURESS and "
+        "CONDITIONS_NOW_MET a case closed 终结执行. A ground that does not fit the case's closing "
+        "is refused on this field, naming those that do.",
+    )
 
 
 @strawberry.type
@@ -489,6 +558,10 @@ class PetitionPayload:
 
 
 NOT_VERIFIED = "not verified"
+
+
+def _id_type(value: object) -> IdTypeEnum | None:
+    return IdTypeEnum(value) if value is not None else None
 
 
 @strawberry.type
@@ -601,6 +674,7 @@ class WindowMutation:
                 pk_of(input.window_id, "Window", "windowId"),
                 input.case_number,
                 input.identity_document,
+                _id_type(input.identity_document_type),
             )
             if not answer.verified or answer.case is None:
                 return {"disclosure": CaseStatusDisclosure(verified=False, message=NOT_VERIFIED)}
@@ -614,6 +688,8 @@ class WindowMutation:
                     stage_label=case.stage.label,
                     open_deadlines=[DeadlineType(row=d) for d in answer.open_deadlines],
                     handler_name=answer.handler.name if answer.handler else None,
+                    contact=_contact(answer.contact),
+                    verified_as=(answer.verified_as or "").upper() or None,
                 )
             }
 
@@ -634,13 +710,18 @@ class WindowMutation:
                 input.case_number,
                 input.identity_document,
                 input.note,
+                _id_type(input.identity_document_type),
             )
             if not result.verified:
                 return {"result": JudgeContactResult(verified=False, message=NOT_VERIFIED)}
             message = "verified" if result.name else "verified; no handler is assigned yet"
             return {
                 "result": JudgeContactResult(
-                    verified=True, message=message, judge_name=result.name, office_phone=result.office_phone
+                    verified=True,
+                    message=message,
+                    judge_name=result.name,
+                    office_phone=result.office_phone,
+                    capacity=result.capacity,
                 )
             }
 
@@ -663,6 +744,8 @@ class WindowMutation:
                 input.case_number,
                 input.identity_document,
                 input.reason,
+                _id_type(input.identity_document_type),
+                rules.ResumptionGround(input.ground),
             )
             return {"verified": case is not None, "case": CaseType(row=case) if case else None}
 

@@ -14,8 +14,11 @@ from enum import Enum
 from .labels import LabelledEnum
 
 __all__ = [
+    "ID_TYPES_BY_KIND",
+    "IdType",
     "InvalidIdentifier",
     "PartyKind",
+    "validate_identifier",
     "validate_mobile_phone",
     "validate_party_identifier",
     "validate_resident_id",
@@ -72,6 +75,7 @@ class IdType(LabelledEnum):
     USCC = "USCC", "统一社会信用代码"
     OTHER_ORGANISATION_CODE = "OTHER_ORGANISATION_CODE", "其他组织代码或登记号"
     UNKNOWN = "UNKNOWN", "证件号码不详"
+
 
 # Clerks often type with a Chinese input method in full-width mode; fold full-width digits,
 # Latin letters, hyphen and space to ASCII so "４４５３…" is not rejected for no visible reason.
@@ -212,6 +216,194 @@ def validate_party_identifier(kind: PartyKind, value: str, today: date | None = 
     if kind is PartyKind.ORGANISATION:
         return validate_uscc(value)
     raise TypeError(f"kind must be a PartyKind, got {kind!r}")
+
+
+# --- Identity documents by type ----------------------------------------------------------
+
+# Which documents identify which kind of party (data, not code). A person: the resident ID
+# (also the HK/Macao/Taiwan residents' residence permit, same number format), the two mainland
+# travel permits, a passport or the foreigner's permanent residence card; an organisation: its
+# unified social credit code, or, without one (a villagers' group, a foreign company), an
+# organisation code or registration number. UNKNOWN for either (CPL 2023 art. 122: a respondent
+# is named by what identifies them; the applicant often does not know the number).
+ID_TYPES_BY_KIND: dict[PartyKind, frozenset[IdType]] = {
+    PartyKind.PERSON: frozenset(
+        {
+            IdType.RESIDENT_ID,
+            IdType.HK_MACAO_PERMIT,
+            IdType.TAIWAN_PERMIT,
+            IdType.PASSPORT,
+            IdType.FOREIGN_PERMANENT_RESIDENCE,
+            IdType.UNKNOWN,
+        }
+    ),
+    PartyKind.ORGANISATION: frozenset({IdType.USCC, IdType.OTHER_ORGANISATION_CODE, IdType.UNKNOWN}),
+}
+
+# The document assumed when none is named (the usual case, and the only one before idType).
+DEFAULT_ID_TYPE = {PartyKind.PERSON: IdType.RESIDENT_ID, PartyKind.ORGANISATION: IdType.USCC}
+
+# 港澳居民来往内地通行证: the card issued since 2013 is H (Hong Kong) or M (Macao) and 8 digits;
+# the booklet issued before it adds a 2-digit issue count (11 characters).
+_HK_MACAO = re.compile(r"[HM][0-9]{8}(?:[0-9]{2})?")
+# 台湾居民来往大陆通行证: the card issued since 2015 is 8 digits; the booklet issued before it
+# adds a 2-digit issue count (10 digits).
+_TAIWAN = re.compile(r"[0-9]{8}(?:[0-9]{2})?")
+# Passports (ICAO Doc 9303: the document number is up to 9 characters in the machine-readable
+# zone, longer national numbers exist); letters and digits only, 5-17.
+_PASSPORT = re.compile(r"[A-Z0-9]{5,17}")
+# 外国人永久居留证 issued 2004-2017: ISO 3166 nationality letters and 12 digits (15 characters).
+_FPR_OLD = re.compile(r"[A-Z]{3}[0-9]{12}")
+# 外国人永久居留身份证 issued since December 2023: 18 characters beginning with 9, birth date in
+# characters 7-14, the ISO 7064 MOD 11-2 check character of the resident ID (GB 11643-1999).
+_FPR_NEW = re.compile(r"9[0-9]{16}[0-9X]")
+# GB 11714-1997 organisation code: 8 body characters (digits, capital letters), a hyphen as
+# printed on the certificate, and a check character 0-9 or X.
+_ORG_CODE = re.compile(r"([0-9A-Z]{8})-?([0-9X])")
+_ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_REGISTRATION = re.compile(r"[A-Z0-9-]{1,40}")
+_SPACES = re.compile(r"\s+")
+
+
+def _org_code_check_char(body: str) -> str:
+    # Characters count as 0-9 and A=10 ... Z=35; C9 = 11 - (sum mod 11), 10 -> X, 11 -> 0.
+    total = sum(int(c, 36) * w for c, w in zip(body, _ORG_CODE_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return "X" if check == 10 else "0" if check == 11 else str(check)
+
+
+def _format_error(what_zh: str, what_en: str, expected_zh: str, expected_en: str) -> InvalidIdentifier:
+    return InvalidIdentifier(
+        "format", f"{what_zh}格式错误：应为{expected_zh} / invalid {what_en}: expected {expected_en}"
+    )
+
+
+def _validate_foreign_permanent_residence(text: str, today: date) -> str:
+    what_zh, what_en = "外国人永久居留身份证号码", "foreign permanent residence card number"
+    if _FPR_OLD.fullmatch(text):
+        return text
+    if not _FPR_NEW.fullmatch(text):
+        raise _format_error(
+            what_zh,
+            what_en,
+            "15位（3位字母加12位数字，2017年前的证件）或18位（以9开头，2023年起的证件）",
+            "15 characters (3 letters and 12 digits, cards issued before 2017) or 18 characters "
+            "beginning with 9 (cards issued since 2023)",
+        )
+    try:
+        birth = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        birth = None
+    if birth is None or not (_RID_EARLIEST_BIRTH <= birth <= today):
+        raise InvalidIdentifier(
+            "birth_date",
+            f"{what_zh}中的出生日期（第7-14位）无效"
+            f" / birth date in the {what_en} (characters 7-14) is invalid",
+        )
+    expected = _rid_check_char(text[:17])
+    if text[17] != expected:
+        raise InvalidIdentifier(
+            "check_digit",
+            f"{what_zh}校验位错误：应为{expected}"
+            f" / check digit of the {what_en} is wrong: expected {expected}",
+        )
+    return text
+
+
+def _validate_other_organisation_code(text: str) -> str:
+    # The shape is judged as typed: "HRB 123456" (a German commercial register number) is a
+    # registration number, not an organisation code whose check character is wrong.
+    shape = _ORG_CODE.fullmatch(text)
+    compact = _SPACES.sub("", text)
+    if shape:  # an organisation code: its check character is strict (GB 11714-1997)
+        body, check = shape.groups()
+        expected = _org_code_check_char(body)
+        if check != expected:
+            raise InvalidIdentifier(
+                "check_digit",
+                f"组织机构代码校验位错误：应为{expected}"
+                f" / check character of the organisation code is wrong: expected {expected}",
+            )
+        return f"{body}-{check}"
+    if not _REGISTRATION.fullmatch(compact):
+        raise _format_error(
+            "组织代码或登记号",
+            "organisation code or registration number",
+            "9位组织机构代码（如12345678-9）或1-40位字母、数字、连字符组成的登记号",
+            "a 9-character organisation code (e.g. 12345678-9) or a registration number of 1-40 "
+            "letters, digits and hyphens",
+        )
+    return compact
+
+
+def validate_identifier(
+    id_type: IdType | None, value: str | None, kind: PartyKind | None = None, today: date | None = None
+) -> tuple[IdType, str | None]:
+    """Validate a party's (or an agent's) identity document number by its type; return the type
+    (``None``: the usual one for ``kind``) and the normalised number (``None`` for UNKNOWN).
+
+    ``kind`` given: the type must be one that kind of party can hold (``ID_TYPES_BY_KIND``,
+    reason ``"id_type"``). Check characters are strict wherever a standard defines them
+    (resident ID and residence permits GB 11643-1999, USCC GB 32100-2015, organisation code
+    GB 11714-1997, the 2023 foreign permanent residence card); the other documents are checked
+    for their printed shape. A number given with UNKNOWN is refused (reason ``"unknown"``).
+    """
+    if id_type is None:
+        if kind is None:
+            raise TypeError("validate_identifier needs id_type or kind")
+        id_type = DEFAULT_ID_TYPE[kind]
+    if kind is not None and id_type not in ID_TYPES_BY_KIND[kind]:
+        allowed = ", ".join(t.value for t in IdType if t in ID_TYPES_BY_KIND[kind])
+        raise InvalidIdentifier(
+            "id_type",
+            f"{kind.label}不能使用{id_type.label}；可用：{allowed}"
+            f" / a {kind.value.lower()} cannot be identified by {id_type.value}; allowed: {allowed}",
+        )
+    if id_type is IdType.UNKNOWN:
+        if value is not None and value.strip():
+            raise InvalidIdentifier(
+                "unknown",
+                "证件类型为“证件号码不详”时不能填写证件号码；请选择该号码的证件类型"
+                " / a number cannot be given with idType UNKNOWN; choose the type of the document",
+            )
+        return id_type, None
+    value = value if value is not None else ""  # reported as empty, not as a wrong type
+    today = today if today is not None else date.today()
+    if id_type is IdType.RESIDENT_ID:
+        return id_type, validate_resident_id(value, today=today)  # type: ignore[arg-type]
+    if id_type is IdType.USCC:
+        return id_type, validate_uscc(value)  # type: ignore[arg-type]
+    what = {
+        IdType.HK_MACAO_PERMIT: ("港澳居民来往内地通行证号码", "Home Return Permit number"),
+        IdType.TAIWAN_PERMIT: ("台湾居民来往大陆通行证号码", "Taiwan compatriot permit number"),
+        IdType.PASSPORT: ("护照号码", "passport number"),
+        IdType.FOREIGN_PERMANENT_RESIDENCE: (
+            "外国人永久居留身份证号码",
+            "foreign permanent residence card number",
+        ),
+        IdType.OTHER_ORGANISATION_CODE: ("组织代码或登记号", "organisation code or registration number"),
+    }[id_type]
+    text = _prepare(value, *what).upper()
+    if id_type is IdType.FOREIGN_PERMANENT_RESIDENCE:
+        return id_type, _validate_foreign_permanent_residence(text, today)
+    if id_type is IdType.OTHER_ORGANISATION_CODE:
+        return id_type, _validate_other_organisation_code(text)
+    shape, expected_zh, expected_en = {
+        IdType.HK_MACAO_PERMIT: (
+            _HK_MACAO,
+            "H或M加8位数字（如H12345678），2013年前的证件另加2位换证次数",
+            "H or M and 8 digits (e.g. H12345678); booklets issued before 2013 add a 2-digit issue count",
+        ),
+        IdType.TAIWAN_PERMIT: (
+            _TAIWAN,
+            "8位数字，2015年前的证件另加2位换证次数",
+            "8 digits; booklets issued before 2015 add a 2-digit issue count",
+        ),
+        IdType.PASSPORT: (_PASSPORT, "5-17位字母或数字", "5-17 letters or digits"),
+    }[id_type]
+    if not shape.fullmatch(text):
+        raise _format_error(what[0], what[1], expected_zh, expected_en)
+    return id_type, text
 
 
 # --- Phone numbers ---------------------------------------------------------------------

@@ -15,8 +15,8 @@ from .identifiers import (
     IdType,
     InvalidIdentifier,
     PartyKind,
+    validate_identifier,
     validate_mobile_phone,
-    validate_party_identifier,
 )
 from .labels import LabelledEnum
 
@@ -75,11 +75,32 @@ def _text(value: str | None, field: str, what: str, limit: int, required: bool =
     return value
 
 
-def check_party(party: PartyData, field: str, today: date) -> PartyData:
+def check_party(party: PartyData, field: str, today: date, *, unknown_allowed: bool = True) -> PartyData:
+    """A party's name, identity document (type and number, ``validate_identifier``), phone and
+    address, normalised; the type is always set on the result.
+
+    ``unknown_allowed`` False (applicants): the identity must be known - whoever applies for
+    execution shows their own identity document (SPC provisions on execution work (trial), 2020
+    amendment, art. 18(3): 申请执行人的身份证明). A respondent may be UNKNOWN: the applicant
+    often does not know the number, and a respondent is named by what identifies them (CPL 2023
+    art. 122)."""
     name = _text(party.name, f"{field}.name", "the party's name", 200)
+    if party.id_type is IdType.UNKNOWN and not unknown_allowed:
+        raise DomainError(
+            "申请执行人应提供身份证明，证件号码不能为“不详” / an applicant shows their own identity "
+            "document: idType UNKNOWN is for respondents only",
+            field=f"{field}.idType",
+        )
     try:
-        id_number = validate_party_identifier(party.kind, party.id_number or "", today)
+        id_type, id_number = validate_identifier(party.id_type, party.id_number, party.kind, today)
     except InvalidIdentifier as error:
+        if error.reason == "id_type":
+            raise DomainError(error.message, field=f"{field}.idType") from None
+        if error.reason == "empty" and unknown_allowed and party.id_type is None:
+            raise DomainError(
+                f"{error.message}; if the number is not known, set idType to UNKNOWN",
+                field=f"{field}.idNumber",
+            ) from None
         raise DomainError(error.message, field=f"{field}.idNumber") from None
     phone = None
     if party.phone is not None and party.phone.strip():
@@ -88,7 +109,9 @@ def check_party(party: PartyData, field: str, today: date) -> PartyData:
         except InvalidIdentifier as error:
             raise DomainError(error.message, field=f"{field}.phone") from None
     address = _text(party.address, f"{field}.address", "the address", 300, required=False)
-    return PartyData(kind=party.kind, name=name or "", id_number=id_number, phone=phone, address=address)
+    return PartyData(
+        kind=party.kind, name=name or "", id_number=id_number, phone=phone, address=address, id_type=id_type
+    )
 
 
 def check_intake(data: IntakeData, today: date) -> IntakeData:
@@ -109,7 +132,10 @@ def check_intake(data: IntakeData, today: date) -> IntakeData:
             raise DomainError(f"name at least one of the {side}", field=side)
         if len(parties) > MAX_PARTIES:
             raise DomainError(f"at most {MAX_PARTIES} {side} per case", field=side)
-        sides[side] = tuple(check_party(p, f"{side}.{i}", today) for i, p in enumerate(parties))
+        sides[side] = tuple(
+            check_party(p, f"{side}.{i}", today, unknown_allowed=side == "respondents")
+            for i, p in enumerate(parties)
+        )
     township = _text(data.township, "township", "the township", 40, required=False)
     duplicate_of = _text(data.duplicate_of, "duplicateOf", "duplicateOf (a case number)", 40, required=False)
     return IntakeData(
@@ -149,11 +175,17 @@ def title_spellings(document_number: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((stripped, _SPACE.sub("", stripped), folded, official)))
 
 
-def party_identity(name: str, id_number: str | None) -> str:
-    """Who a party is: the resident ID number or unified social credit code if given, else the
-    name (as a person would read it)."""
-    if id_number and id_number.strip():
-        return "id:" + _fold(id_number)
+def party_identity(name: str, id_number: str | None, id_type: IdType | str | None = None) -> str:
+    """Who a party is: the identity document's number if known (with its type when it is not the
+    usual resident ID or credit code: a passport and a permit may share a number), else the name
+    (as a person would read it)."""
+    if not id_number or not id_number.strip() or id_type == IdType.UNKNOWN:
+        return name_identity(name)
+    usual = id_type in (None, IdType.RESIDENT_ID, IdType.USCC)
+    return ("id:" if usual else f"id:{IdType(id_type).value}:") + _fold(id_number)
+
+
+def name_identity(name: str) -> str:
     return "name:" + _fold(name)
 
 
@@ -164,15 +196,24 @@ class OpenCase:
     number: str
     title_document_number: str
     respondent_identities: frozenset[str]
+    # Every respondent's name (party_identity of the name), whether its number is known or not.
+    respondent_names: frozenset[str] = frozenset()
 
 
 def same_filing(data: IntakeData, case: OpenCase) -> bool:
-    """The same enforceable title against (at least one of) the same respondents."""
+    """The same enforceable title against (at least one of) the same respondents: the same
+    number, or, where either filing does not know the number, the same name (a namesake with
+    another known number is another person)."""
     if title_key(case.title_document_number) != title_key(data.title_document_number):
         return False
-    return not case.respondent_identities.isdisjoint(
-        party_identity(p.name, p.id_number) for p in data.respondents
-    )
+    for party in data.respondents:
+        identity = party_identity(party.name, party.id_number, party.id_type)
+        if identity.startswith("name:"):  # number unknown here: any respondent of that name
+            if identity in case.respondent_names or identity in case.respondent_identities:
+                return True
+        elif {identity, name_identity(party.name)} & case.respondent_identities:
+            return True  # the same number, or one of that name whose number was unknown
+    return False
 
 
 def check_not_duplicate(data: IntakeData, open_cases: Iterable[OpenCase]) -> None:

@@ -8,9 +8,9 @@ by character as given; pass normalised values (e.g. the output of the validators
 
 from __future__ import annotations
 
-from exec_center.domain.identifiers import PartyKind
+from exec_center.domain.identifiers import IdType, PartyKind
 
-__all__ = ["mask_account", "mask_id_number", "mask_party_identifier", "mask_phone"]
+__all__ = ["mask_account", "mask_id_number", "mask_identity", "mask_party_identifier", "mask_phone"]
 
 MASK_CHAR = "*"
 
@@ -54,13 +54,39 @@ def mask_account(value: str | None) -> str | None:
     return _keep_ends(value, 0, _ACCOUNT_TAIL, _ACCOUNT_MIN_LEN)
 
 
-def mask_party_identifier(kind: PartyKind, value: str | None) -> str | None:
-    """Mask a person's resident ID; return an organisation's USCC unchanged.
+# Organisations' codes are public (national enterprise credit publicity system, the
+# organisation-code and company registers): hiding them protects nothing and hinders the work.
+_PUBLIC_ID_TYPES = frozenset({IdType.USCC, IdType.OTHER_ORGANISATION_CODE})
 
-    Unified social credit codes are public in China (national enterprise credit publicity
-    system), so hiding them protects nothing and hinders the work.
+
+def mask_identity(id_type: IdType | str | None, value: str | None) -> str | None:
+    """A person's identity document number masked by its type.
+
+    RESIDENT_ID (or no type): as ``mask_id_number``; permits, passports and permanent
+    residence cards keep their first and last characters (``H12345678`` -> ``H*******8``;
+    3 characters or fewer: all ``*``); UNKNOWN: ``""``; organisation codes: unchanged.
     """
+    if value is None:
+        return None
+    if id_type in (None, IdType.RESIDENT_ID):
+        return mask_id_number(value)
+    if id_type == IdType.UNKNOWN:
+        return ""
+    if id_type in _PUBLIC_ID_TYPES:
+        return value
+    return _keep_ends(value, 1, 1, 4)
+
+
+def mask_party_identifier(
+    kind: PartyKind, value: str | None, id_type: IdType | str | None = None
+) -> str | None:
+    """Mask a person's identity document number (``mask_identity``); return an organisation's
+    code unchanged. Without ``id_type`` a person's number is taken as a resident ID."""
+    if value is None:
+        return None
+    if id_type == IdType.UNKNOWN:
+        return ""
     if kind is PartyKind.ORGANISATION:
         return value
     # Anything not known to be an organisation is treated as personal data.
-    return mask_id_number(value)
+    return mask_identity(id_type if id_type not in _PUBLIC_ID_TYPES else None, value)

@@ -146,17 +146,33 @@ async def dispatch(ctx: AppContext, case_id: int) -> DispatchResult:
         case = await load_case(uow, case_id, lock=True)
         if case.case_type is not CaseType.ZHI_BAO:
             return DispatchResult()  # only preservation cases are queried (执异/执复 wait in RECEIVED)
-        if case.stage is CaseStage.RECEIVED:
+        first = case.stage is CaseStage.RECEIVED
+        if first:
             advance(uow, case, CaseStep.DISPATCH_QUERY)
         elif case.stage is not CaseStage.QUERYING:
             return DispatchResult()  # answered already, or moved on: nothing to send
-        respondents = (
+        parties = (
             await uow.session.scalars(
                 sa.select(CaseParty)
                 .where(CaseParty.case_id == case.id, CaseParty.side == "RESPONDENT")
                 .order_by(CaseParty.position, CaseParty.id)
             )
         ).all()
+        # The network query-and-control system is asked by identity number: a respondent whose
+        # number the applicant did not know (idType UNKNOWN) is investigated offline instead.
+        respondents = [p for p in parties if p.id_number]
+        if first and len(respondents) < len(parties):
+            uow.audit(
+                "ASSET_QUERY_SKIPPED",
+                "Case",
+                case.id,
+                f"{len(parties) - len(respondents)} respondent(s) of unknown identity number: "
+                "not queried online; investigate offline",
+            )
+        if parties and not respondents:
+            await _to_analysis(uow, case)  # nothing to wait for: the centre records findings
+            await uow.commit()
+            return DispatchResult()
         ordinals = {p.id: n for n, p in enumerate(respondents, start=1)}
         by_id = {p.id: p for p in respondents}
         # This dispatch takes on every unsent query: if they are still unsent when the lease runs

@@ -15,7 +15,7 @@ from ..domain.access import Viewer, case_visible, require_role
 from ..domain.case_numbers import CaseNumber, CaseType
 from ..domain.deadlines import DeadlineKind, DeadlineStatus
 from ..domain.errors import DomainError, ErrorCode, NotFound
-from ..domain.identifiers import PartyKind
+from ..domain.identifiers import IdType, PartyKind
 from ..domain.intake import (
     IntakeData,
     OpenCase,
@@ -23,6 +23,7 @@ from ..domain.intake import (
     PartySide,
     check_intake,
     check_not_duplicate,
+    name_identity,
     party_identity,
     title_key,
     title_spellings,
@@ -133,7 +134,14 @@ async def file_follow_on(uow: UnitOfWork, original: Case, case_type: CaseType, s
         parties=[
             (
                 PartySide(p.side),
-                PartyData(kind=p.kind, name=p.name, id_number=p.id_number, phone=p.phone, address=p.address),
+                PartyData(
+                    kind=p.kind,
+                    name=p.name,
+                    id_number=p.id_number,
+                    phone=p.phone,
+                    address=p.address,
+                    id_type=IdType(p.id_type),
+                ),
             )
             for p in parties
         ],
@@ -171,14 +179,21 @@ async def open_cases_for_title(session: AsyncSession, document_number: str) -> l
     if not rows:
         return []
     identities: dict[int, set[str]] = {row.id: set() for row in rows}
+    names: dict[int, set[str]] = {row.id: set() for row in rows}
     parties = await session.execute(
-        sa.select(CaseParty.case_id, CaseParty.name, CaseParty.id_number).where(
+        sa.select(CaseParty.case_id, CaseParty.name, CaseParty.id_type, CaseParty.id_number).where(
             CaseParty.case_id.in_(list(identities)), CaseParty.side == PartySide.RESPONDENT.value
         )
     )
-    for case_id, name, id_number in parties:
-        identities[case_id].add(party_identity(name, id_number))
-    return [OpenCase(row.number, row.title_document_number, frozenset(identities[row.id])) for row in rows]
+    for case_id, name, id_type, id_number in parties:
+        identities[case_id].add(party_identity(name, id_number, id_type))
+        names[case_id].add(name_identity(name))
+    return [
+        OpenCase(
+            row.number, row.title_document_number, frozenset(identities[row.id]), frozenset(names[row.id])
+        )
+        for row in rows
+    ]
 
 
 async def receive_case(ctx: AppContext, viewer: Viewer, data: IntakeData) -> Case:

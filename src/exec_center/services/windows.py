@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..context import AppContext
 from ..db.models import (
     Case,
+    CaseAgent,
     CaseParty,
     CounterRow,
     Deadline,
@@ -26,6 +27,7 @@ from ..db.models import (
     MaterialsTransfer,
     Petition,
     Staff,
+    StaffRole,
     TeamMember,
     Visit,
     Window,
@@ -33,21 +35,29 @@ from ..db.models import (
 )
 from ..domain.access import Viewer
 from ..domain.case_numbers import CaseNumber, CaseType, InvalidCaseNumber
-from ..domain.deadlines import DeadlineStatus
+from ..domain.deadlines import DeadlineKind, DeadlineStatus
 from ..domain.errors import DomainError, ErrorCode, Forbidden, NotFound
-from ..domain.identifiers import InvalidIdentifier, validate_mobile_phone, validate_resident_id, validate_uscc
+from ..domain.identifiers import (
+    IdType,
+    InvalidIdentifier,
+    validate_identifier,
+    validate_mobile_phone,
+    validate_resident_id,
+)
 from ..domain.intake import PartySide
+from ..domain.labels import LabelledEnum
 from ..domain.lifecycle import CaseStage
 from ..domain.organisation import Channel, Role
 from ..domain.windows import (
     WINDOW_MINUTES,
     FirstContactReason,
+    ResumptionGround,
     VisitPurpose,
     check_purpose,
     check_resumable,
     disclosure_guard,
 )
-from ..domain.work import WorkItemKind
+from ..domain.work import WorkItemKind, WorkItemStatus
 from . import notifications, work
 from .cases import file_follow_on
 from .unit_of_work import UnitOfWork
@@ -393,22 +403,43 @@ class Verification:
     verified: bool
     case: Case | None
     message: str
+    # Who was verified: "party" or "agent" (an agent counts as the side of the party they act for).
+    who: str | None = None
 
 
-def _identity(document: str, today: date) -> str:
-    """A resident ID number or a credit code, in full and well-formed (else bad input)."""
+def _identity(document: str, today: date, id_type: IdType | None = None) -> str:
+    """The number on the document the visitor shows, in full and well-formed (else bad input).
+
+    Without `id_type`: an 18-character resident ID (or residence permit), unified social credit
+    code or 2023 foreign permanent residence card. With it: that document's number
+    (`validate_identifier`); UNKNOWN verifies no one."""
+    if id_type is IdType.UNKNOWN:
+        raise DomainError(
+            "a party whose number is unknown cannot be verified by number; choose the type of the "
+            "document the visitor shows",
+            field="identityDocumentType",
+        )
+    if id_type is not None:
+        try:
+            _, number = validate_identifier(id_type, document, None, today)
+        except InvalidIdentifier as error:
+            raise DomainError(error.message, field="identityDocument") from None
+        return number or ""
     value = (document or "").strip().upper()
     try:
         return validate_resident_id(value, today)
     except InvalidIdentifier as as_person:
-        try:
-            return validate_uscc(value)
-        except InvalidIdentifier:
-            raise DomainError(
-                f"{as_person.message}; enter the full 18-character resident ID number or unified "
-                "social credit code the visitor shows",
-                field="identityDocument",
-            ) from None
+        for other in (IdType.USCC, IdType.FOREIGN_PERMANENT_RESIDENCE):
+            try:
+                return validate_identifier(other, value, None, today)[1] or ""
+            except InvalidIdentifier:
+                continue
+        raise DomainError(
+            f"{as_person.message}; enter the full 18-character resident ID number or unified "
+            "social credit code the visitor shows, or name its identityDocumentType (a permit, "
+            "a passport...)",
+            field="identityDocument",
+        ) from None
 
 
 async def _verify(
@@ -420,8 +451,14 @@ async def _verify(
     purpose: str,
     *,
     side: PartySide | None = None,
+    id_type: IdType | None = None,
 ) -> Verification:
-    identity = _identity(document, uow.today)
+    """Art. 10(2): the visitor is a party of the case, or an agent registered on it (CPL 2023
+    art. 62), by the number of the identity document shown; `side` limits it to that side (an
+    agent counts as the side of the party they act for). A party whose number is UNKNOWN is never
+    verified by number. Every attempt is recorded and audited (who was verified, never the
+    number); repeated failures are slowed, then refused for a while."""
+    identity = _identity(document, uow.today, id_type)
     try:
         normalised = str(CaseNumber.parse(case_number))
     except InvalidCaseNumber as error:
@@ -456,12 +493,10 @@ async def _verify(
         await uow.commit()
         raise DomainError(guard.message, field="caseNumber", code=ErrorCode.RATE_LIMITED)
     case = await uow.session.scalar(sa.select(Case).where(Case.number == normalised))
-    verified = False
+    who: str | None = None
     if case is not None:
-        query = sa.select(CaseParty.id).where(CaseParty.case_id == case.id, CaseParty.id_number == identity)
-        if side is not None:
-            query = query.where(CaseParty.side == side.value)
-        verified = await uow.session.scalar(query.limit(1)) is not None
+        who = await _verified_as(uow, case, identity, side, id_type)
+    verified = who is not None
     uow.session.add(
         DisclosureAttempt(
             window_id=window.id,
@@ -476,9 +511,116 @@ async def _verify(
         "VERIFY_PARTY",
         "Case" if case else "Window",
         case.id if case else window.id,
-        f"{purpose} at {window.code}: {'verified' if verified else 'not verified'}",
+        f"{purpose} at {window.code}: " + (f"verified ({who})" if verified else "not verified"),
     )
-    return Verification(verified, case if verified else None, "verified" if verified else "not verified")
+    return Verification(
+        verified, case if verified else None, "verified" if verified else "not verified", who
+    )
+
+
+async def _verified_as(
+    uow: UnitOfWork, case: Case, identity: str, side: PartySide | None, id_type: IdType | None
+) -> str | None:
+    """"party", "agent" or None: whom on the case this number identifies."""
+    party = sa.select(CaseParty.id).where(
+        CaseParty.case_id == case.id,
+        CaseParty.id_number == identity,
+        CaseParty.id_type != IdType.UNKNOWN.value,  # never matched by number, whatever is stored
+    )
+    agent = (
+        sa.select(CaseAgent.id)
+        .join(CaseParty, CaseParty.id == CaseAgent.party_id)
+        .where(CaseAgent.case_id == case.id, CaseParty.case_id == case.id, CaseAgent.id_number == identity)
+    )
+    if id_type is not None:
+        party = party.where(CaseParty.id_type == id_type.value)
+        agent = agent.where(CaseAgent.id_type == id_type.value)
+    if side is not None:
+        party = party.where(CaseParty.side == side.value)
+        agent = agent.where(CaseParty.side == side.value)
+    if await uow.session.scalar(party.limit(1)) is not None:
+        return "party"
+    if await uow.session.scalar(agent.limit(1)) is not None:
+        return "agent"
+    return None
+
+
+# --- whom a party may contact (Art. 10(3)) -------------------------------------------------
+
+
+class ContactCapacity(LabelledEnum):
+    """In what capacity the person a party is told to contact handles the case now."""
+
+    HANDLER = "HANDLER", "承办人"
+    TEAM_LEAD = "TEAM_LEAD", "执行实施团队负责人"
+    CENTER_OFFICER = "CENTER_OFFICER", "事务中心承办干警"
+    CENTER_DUTY = "CENTER_DUTY", "事务中心负责人"
+
+
+@dataclass(frozen=True)
+class CaseContact:
+    staff: Staff
+    capacity: ContactCapacity
+
+    @property
+    def name(self) -> str:
+        return self.staff.name
+
+    @property
+    def office_phone(self) -> str | None:
+        # Only the office phone is ever given (Art. 10(3)); never a personal number.
+        return self.staff.office_phone
+
+
+# Deadlines the court keeps for itself: the renewal of control measures (续行查封、冻结, SPC
+# provisions on seizure, sealing and freezing in civil execution, art. 27) is the court's own
+# reminder, not something a party is told to wait for.
+PARTY_HIDDEN_DEADLINES = frozenset({DeadlineKind.MEASURE_RENEWAL})
+
+
+async def case_contact(uow: UnitOfWork, case: Case) -> CaseContact | None:
+    """Art. 10(3): whoever handles the case now. Transferred: its handler, else its team's lead.
+    Still at the centre (no team, no handler): the centre officer holding its work item (the one
+    claimed most recently), else the centre's duty contact (the centre head, whose office line the
+    centre's documents give)."""
+    if case.handler_id is not None:
+        handler = await uow.session.get(Staff, case.handler_id)
+        if handler is not None and handler.active:
+            return CaseContact(handler, ContactCapacity.HANDLER)
+    if case.team_id is not None:
+        lead = await uow.session.scalar(
+            sa.select(Staff)
+            .join(TeamMember, TeamMember.staff_id == Staff.id)
+            .where(TeamMember.team_id == case.team_id, TeamMember.is_lead.is_(True), Staff.active.is_(True))
+            .order_by(Staff.id)
+            .limit(1)
+        )
+        if lead is not None:
+            return CaseContact(lead, ContactCapacity.TEAM_LEAD)
+        return None  # the team answers for it, not the centre
+    center_roles = (Role.CENTER_OFFICER, Role.CENTER_HEAD)
+    officer = await uow.session.scalar(
+        sa.select(Staff)
+        .join(WorkItem, WorkItem.assignee_id == Staff.id)
+        .where(
+            WorkItem.case_id == case.id,
+            WorkItem.status.in_((WorkItemStatus.OPEN, WorkItemStatus.CLAIMED)),
+            Staff.active.is_(True),
+            sa.exists().where(StaffRole.staff_id == Staff.id, StaffRole.role.in_(center_roles)),
+        )
+        .order_by(WorkItem.claimed_at.desc(), WorkItem.id.desc())
+        .limit(1)
+    )
+    if officer is not None:
+        return CaseContact(officer, ContactCapacity.CENTER_OFFICER)
+    duty = await uow.session.scalar(
+        sa.select(Staff)
+        .join(StaffRole, StaffRole.staff_id == Staff.id)
+        .where(StaffRole.role == Role.CENTER_HEAD, Staff.active.is_(True))
+        .order_by(Staff.office_phone.is_(None), Staff.id)
+        .limit(1)
+    )
+    return CaseContact(duty, ContactCapacity.CENTER_DUTY) if duty is not None else None
 
 
 @dataclass(frozen=True)
@@ -487,14 +629,31 @@ class StatusAnswer:
     case: Case | None = None
     open_deadlines: tuple[Deadline, ...] = ()
     handler: Staff | None = None
+    contact: CaseContact | None = None
+    verified_as: str | None = None
 
 
 async def disclose_case_status(
-    ctx: AppContext, viewer: Viewer, window_id: int, case_number: str, identity_document: str
+    ctx: AppContext,
+    viewer: Viewer,
+    window_id: int,
+    case_number: str,
+    identity_document: str,
+    identity_document_type: IdType | None = None,
 ) -> StatusAnswer:
+    """Art. 10(2)-(3): where the case stands, its open deadlines a party may be told of, and
+    whom to contact about it now."""
     async with UnitOfWork(ctx, viewer) as uow:
         window = await _window(uow, viewer, window_id, channels={Channel.CONSULTATION_DISCLOSURE})
-        result = await _verify(uow, viewer, window, case_number, identity_document, "CASE_STATUS_QUERY")
+        result = await _verify(
+            uow,
+            viewer,
+            window,
+            case_number,
+            identity_document,
+            "CASE_STATUS_QUERY",
+            id_type=identity_document_type,
+        )
         answer = StatusAnswer(False)
         if result.verified and result.case is not None:
             deadlines = (
@@ -504,12 +663,14 @@ async def disclose_case_status(
                         Deadline.owner_type == "Case",
                         Deadline.owner_id == result.case.id,
                         Deadline.status == DeadlineStatus.OPEN,
+                        Deadline.kind.not_in(tuple(PARTY_HIDDEN_DEADLINES)),
                     )
                     .order_by(Deadline.due_on)
                 )
             ).all()
             handler = await uow.session.get(Staff, result.case.handler_id) if result.case.handler_id else None
-            answer = StatusAnswer(True, result.case, tuple(deadlines), handler)
+            contact = await case_contact(uow, result.case)
+            answer = StatusAnswer(True, result.case, tuple(deadlines), handler, contact, result.who)
         await uow.commit()
     return answer
 
@@ -519,29 +680,39 @@ class JudgeContact:
     verified: bool
     name: str | None = None
     office_phone: str | None = None
+    capacity: ContactCapacity | None = None
 
 
 async def contact_judge(
-    ctx: AppContext, viewer: Viewer, window_id: int, case_number: str, identity_document: str, note: str
+    ctx: AppContext,
+    viewer: Viewer,
+    window_id: int,
+    case_number: str,
+    identity_document: str,
+    note: str,
+    identity_document_type: IdType | None = None,
 ) -> JudgeContact:
+    """Art. 10(3): the office phone of whoever handles the case now (`case_contact`); they are
+    told the party asked."""
     async with UnitOfWork(ctx, viewer) as uow:
         window = await _window(uow, viewer, window_id, channels={Channel.CONSULTATION_DISCLOSURE})
         message = _text(note, "note", "what the party wants to tell the judge", 1000) or ""
-        result = await _verify(uow, viewer, window, case_number, identity_document, "JUDGE_CONTACT")
+        result = await _verify(
+            uow,
+            viewer,
+            window,
+            case_number,
+            identity_document,
+            "JUDGE_CONTACT",
+            id_type=identity_document_type,
+        )
         answer = JudgeContact(False)
         if result.verified and result.case is not None:
             case = result.case
-            judge_id = case.handler_id
-            if judge_id is None and case.team_id is not None:  # not yet assigned: the team lead answers
-                judge_id = await uow.session.scalar(
-                    sa.select(TeamMember.staff_id).where(
-                        TeamMember.team_id == case.team_id, TeamMember.is_lead.is_(True)
-                    )
-                )
-            judge = await uow.session.get(Staff, judge_id) if judge_id else None
-            if judge is not None:
-                # Only the office phone is ever given; the note tells the judge the party asked.
-                answer = JudgeContact(True, judge.name, judge.office_phone)
+            contact = await case_contact(uow, case)
+            if contact is not None:
+                judge = contact.staff
+                answer = JudgeContact(True, contact.name, contact.office_phone, contact.capacity)
                 await notifications.send(
                     uow.session,
                     [
@@ -564,7 +735,14 @@ async def contact_judge(
 
 
 async def apply_resume_execution(
-    ctx: AppContext, viewer: Viewer, window_id: int, case_number: str, identity_document: str, reason: str
+    ctx: AppContext,
+    viewer: Viewer,
+    window_id: int,
+    case_number: str,
+    identity_document: str,
+    reason: str,
+    identity_document_type: IdType | None = None,
+    ground: ResumptionGround = ResumptionGround.PROPERTY_FOUND,
 ) -> Case | None:
     """Art. 10(4): an applicant's application to resume execution opens a 执恢 case linked to the
     original, on the original team's worklist. None when the applicant was not verified."""
@@ -573,15 +751,22 @@ async def apply_resume_execution(
         why = _text(reason, "reason", "the new asset clues or grounds for resumption", 2000) or ""
         original = await _case_by_number(uow, case_number)
         assert original is not None
-        check_resumable(original.case_type, original.closing_method)
+        check_resumable(original.case_type, original.closing_method, ground)
         result = await _verify(
-            uow, viewer, window, case_number, identity_document, "RESUME_EXECUTION", side=PartySide.APPLICANT
+            uow,
+            viewer,
+            window,
+            case_number,
+            identity_document,
+            "RESUME_EXECUTION",
+            side=PartySide.APPLICANT,
+            id_type=identity_document_type,
         )
         if not result.verified:
             await uow.commit()
             return None
         original = await work.locked(uow, Case, original.id)
-        check_resumable(original.case_type, original.closing_method)
+        check_resumable(original.case_type, original.closing_method, ground)
         open_resumption = await uow.session.scalar(
             sa.select(Case)
             .where(
@@ -599,7 +784,13 @@ async def apply_resume_execution(
             await uow.commit()
             return open_resumption
         resumed = await file_follow_on(uow, original, CaseType.ZHI_HUI, CaseStage.ENFORCING)
-        uow.audit("RESUME_EXECUTION", "Case", original.id, f"resumed as {resumed.number}: {why[:150]}")
+        resumed.resumption_ground = ground.value
+        uow.audit(
+            "RESUME_EXECUTION",
+            "Case",
+            original.id,
+            f"resumed as {resumed.number} ({ground.label}): {why[:150]}",
+        )
         uow.audit("FILE_RESUMED_CASE", "Case", resumed.id, f"resumed from {original.number}")
         await work.create(
             uow,
