@@ -275,29 +275,42 @@ async def test_an_intake_rolled_back_half_way_consumes_no_number(ctx, monkeypatc
     async def crash(*args, **kwargs):
         raise RuntimeError("the database connection dropped")
 
+    async def refuse(*args, **kwargs):
+        raise DomainError("no QUERY_CONTROL rule is in force", field="receivedOn")
+
     with monkeypatch.context() as patched:
         patched.setattr(case_service.deadline_service, "start_deadline", crash)
         with pytest.raises(RuntimeError):
             await receive(ctx)
-    with pytest.raises(DomainError) as refused:  # refused after numbering: no rule before 2024
-        await receive(ctx, received_on=date(2023, 12, 29))
+        patched.setattr(case_service.deadline_service, "start_deadline", refuse)
+        with pytest.raises(DomainError) as refused:  # refused after numbering
+            await receive(ctx)
     assert refused.value.field == "receivedOn"
     assert await count(ctx, Case) == 0 and await count(ctx, OutboxMessage) == 0
     assert (await receive(ctx)).number == "（2024）粤5322执保1号"
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="concurrent intake needs PostgreSQL's row locks")
-async def test_concurrent_intake_gives_consecutive_numbers(ctx) -> None:
+async def test_concurrent_intake_gives_consecutive_numbers(ctx, monkeypatch) -> None:
     affairs, center = await viewer(ctx, "affairs"), await viewer(ctx, "center")
     received = await asyncio.gather(*(
         case_service.receive_case(ctx, affairs if i % 2 else center, intake()) for i in range(20)))
     assert sorted(c.sequence for c in received) == list(range(1, 21))
     assert {c.number for c in received} == {f"（2024）粤5322执保{n}号" for n in range(1, 21)}
 
-    # Refusals in the middle of a concurrent burst leave no gap.
+    # Refusals after numbering in the middle of a concurrent burst leave no gap: every third
+    # intake's deadline is refused (as a rule missing for its date would be).
+    start_deadline, calls = case_service.deadline_service.start_deadline, []
+
+    async def sometimes_refused(*args, **kwargs):
+        calls.append(1)
+        if len(calls) % 3 == 1:
+            raise DomainError("no QUERY_CONTROL rule is in force", field="receivedOn")
+        return await start_deadline(*args, **kwargs)
+
+    monkeypatch.setattr(case_service.deadline_service, "start_deadline", sometimes_refused)
     results = await asyncio.gather(*(
-        case_service.receive_case(ctx, affairs, intake(date(2023, 12, 29) if i % 3 == 0 else TODAY))
-        for i in range(15)), return_exceptions=True)
+        case_service.receive_case(ctx, affairs, intake(TODAY)) for i in range(15)), return_exceptions=True)
     refused = [r for r in results if isinstance(r, DomainError)]
     accepted = [r for r in results if isinstance(r, Case)]
     assert (len(refused), len(accepted)) == (5, 10)
