@@ -239,3 +239,21 @@ async def test_a_respondent_of_unknown_number_is_investigated_offline_not_querie
     for case in stages.values():
         assert "ASSET_QUERY_SKIPPED" in [e["node"]["action"] for e in case["history"]["edges"]]
     assert len(queried) == 1
+
+
+async def test_the_ruling_names_a_passport_as_a_passport(api, ctx, workers) -> None:
+    import io
+
+    import sqlalchemy as sa
+    from docx import Document as Docx
+
+    from exec_center.db.models import Document
+
+    foreigner = {"kind": "PERSON", "name": "John Smith", "idType": "PASSPORT", "idNumber": "543210987"}
+    received = (await api.gql(RECEIVE, intake(foreigner), as_="affairs"))["receiveCase"]
+    assert received["userErrors"] == []
+    await workers.drain()
+    async with ctx.sessionmaker() as session:
+        content = await session.scalar(sa.select(Document.content).where(Document.kind == "QUERY_CONTROL_RULING"))
+    text = "\n".join(p.text for p in Docx(io.BytesIO(content)).paragraphs)
+    assert "John Smith" in text and "护照号码543210987" in text

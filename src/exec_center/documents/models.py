@@ -65,6 +65,9 @@ class PartyLine:
     name: str
     id_number: str | None
     address: str | None = None
+    # The identity document's own label (护照号码, 港澳居民来往内地通行证…) when the number is not a
+    # resident ID or a credit code; None: the label follows the kind.
+    id_label: str | None = None
 
 
 @dataclass(frozen=True)

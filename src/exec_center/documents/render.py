@@ -140,7 +140,7 @@ def _party(party: PartyLine, field: str) -> dict[str, str]:
     person = _text(party.kind_label, f"{field}.kind_label") in PERSON_KIND_LABELS
     return {
         "name": _text(party.name, f"{field}.name"),
-        "id_label": "公民身份号码" if person else "统一社会信用代码",
+        "id_label": party.id_label or ("公民身份号码" if person else "统一社会信用代码"),
         "id_number": _text(party.id_number, f"{field}.id_number", required=False),
         "address_label": "住" if person else "住所地",
         "address": _text(party.address, f"{field}.address", required=False),

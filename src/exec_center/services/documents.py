@@ -21,6 +21,7 @@ from ..documents import (
 )
 from ..domain.assets import needs_pre_disposal
 from ..domain.errors import NotFound
+from ..domain.identifiers import IdType
 from ..domain.intake import TitleKind
 from .cases import load_case
 from .unit_of_work import UnitOfWork
@@ -56,8 +57,19 @@ async def _parties(session: AsyncSession, case_id: int, side: str) -> list[CaseP
     )
 
 
+# The ruling names a party's number by its document; a resident ID and a credit code keep the
+# template's own wording (公民身份号码, 统一社会信用代码).
+_OWN_LABELS = {"RESIDENT_ID", "USCC"}
+
+
 def _line(p: CaseParty) -> PartyLine:
-    return PartyLine(kind_label=p.kind.label, name=p.name, id_number=p.id_number, address=p.address)
+    id_label = None
+    if p.id_type not in _OWN_LABELS:
+        label = IdType(p.id_type).label
+        id_label = label if label.endswith(("号", "码")) else f"{label}号码"  # 护照 → 护照号码
+    return PartyLine(
+        kind_label=p.kind.label, name=p.name, id_number=p.id_number, address=p.address, id_label=id_label
+    )
 
 
 async def render_ruling(uow: UnitOfWork, case: Case) -> RenderedDocument:
