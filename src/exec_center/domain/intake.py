@@ -64,7 +64,8 @@ class IntakeData:
     duplicate_of: str | None = None
 
 
-def _text(value: str | None, field: str, what: str, limit: int, required: bool = True) -> str | None:
+def check_text(value: str | None, field: str, what: str, limit: int, required: bool = True) -> str | None:
+    """A required (or optional) text, stripped, at most `limit` characters."""
     if value is None or not value.strip():
         if required:
             raise DomainError(f"{what} is required", field=field)
@@ -84,7 +85,7 @@ def check_party(party: PartyData, field: str, today: date, *, unknown_allowed: b
     amendment, art. 18(3): 申请执行人的身份证明). A respondent may be UNKNOWN: the applicant
     often does not know the number, and a respondent is named by what identifies them (CPL 2023
     art. 122)."""
-    name = _text(party.name, f"{field}.name", "the party's name", 200)
+    name = check_text(party.name, f"{field}.name", "the party's name", 200)
     if party.id_type is IdType.UNKNOWN and not unknown_allowed:
         raise DomainError(
             "申请执行人应提供身份证明，证件号码不能为“不详” / an applicant shows their own identity "
@@ -108,7 +109,7 @@ def check_party(party: PartyData, field: str, today: date, *, unknown_allowed: b
             phone = validate_mobile_phone(party.phone)
         except InvalidIdentifier as error:
             raise DomainError(error.message, field=f"{field}.phone") from None
-    address = _text(party.address, f"{field}.address", "the address", 300, required=False)
+    address = check_text(party.address, f"{field}.address", "the address", 300, required=False)
     return PartyData(
         kind=party.kind, name=name or "", id_number=id_number, phone=phone, address=address, id_type=id_type
     )
@@ -123,7 +124,7 @@ def check_intake(data: IntakeData, today: date) -> IntakeData:
             field="receivedOn",
         )
     check_claim_amount(data.claim_amount)
-    number = _text(
+    number = check_text(
         data.title_document_number, "title.documentNumber", "the enforceable title's document number", 100
     )
     sides = {}
@@ -136,8 +137,10 @@ def check_intake(data: IntakeData, today: date) -> IntakeData:
             check_party(p, f"{side}.{i}", today, unknown_allowed=side == "respondents")
             for i, p in enumerate(parties)
         )
-    township = _text(data.township, "township", "the township", 40, required=False)
-    duplicate_of = _text(data.duplicate_of, "duplicateOf", "duplicateOf (a case number)", 40, required=False)
+    township = check_text(data.township, "township", "the township", 40, required=False)
+    duplicate_of = check_text(
+        data.duplicate_of, "duplicateOf", "duplicateOf (a case number)", 40, required=False
+    )
     return IntakeData(
         received_on=received_on,
         claim_amount=data.claim_amount,

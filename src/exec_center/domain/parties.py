@@ -9,6 +9,7 @@ from datetime import date
 
 from .errors import DomainError, ErrorCode
 from .identifiers import IdType, InvalidIdentifier, PartyKind, validate_identifier, validate_mobile_phone
+from .intake import check_text
 from .labels import LabelledEnum
 
 __all__ = ["MAX_AGENTS_PER_PARTY", "AgentData", "AgentKind", "check_agent"]
@@ -45,17 +46,6 @@ class AgentData:
     special_authority: bool = False
 
 
-def _text(value: str | None, field: str, what: str, limit: int, required: bool = True) -> str | None:
-    if value is None or not value.strip():
-        if required:
-            raise DomainError(f"{what} is required", field=field)
-        return None
-    value = value.strip()
-    if len(value) > limit:
-        raise DomainError(f"{what} may be at most {limit} characters", field=field)
-    return value
-
-
 def check_agent(data: AgentData, today: date, *, agents_of_party: int) -> AgentData:
     """The normalised agent, or a DomainError naming the field.
 
@@ -72,7 +62,7 @@ def check_agent(data: AgentData, today: date, *, agents_of_party: int) -> AgentD
             field="partyId",
             code=ErrorCode.NOT_ALLOWED,
         )
-    name = _text(data.name, "name", "the agent's name", 200)
+    name = check_text(data.name, "name", "the agent's name", 200)
     if data.id_type is IdType.UNKNOWN:
         raise DomainError(
             "代理人应出示身份证件，证件号码不能为“不详” / an agent shows their identity document: "
@@ -91,8 +81,8 @@ def check_agent(data: AgentData, today: date, *, agents_of_party: int) -> AgentD
         except InvalidIdentifier as error:
             raise DomainError(error.message, field="phone") from None
     is_lawyer = data.kind is AgentKind.LAWYER
-    law_firm = _text(data.law_firm, "lawFirm", "a lawyer's law firm", 200, required=is_lawyer)
-    licence = _text(
+    law_firm = check_text(data.law_firm, "lawFirm", "a lawyer's law firm", 200, required=is_lawyer)
+    licence = check_text(
         data.licence_number, "licenceNumber", "a lawyer's practice licence number", 40, required=is_lawyer
     )
     if is_lawyer and not _LAWYER_LICENCE.fullmatch(licence or ""):
