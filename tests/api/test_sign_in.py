@@ -72,6 +72,20 @@ async def test_a_forged_token_is_refused(api) -> None:
         assert response.json()["data"] is None
 
 
+@pytest.mark.parametrize("claims", [
+    {"sub": "99999999999999999999"},  # beyond any staff id (BIGINT)
+    {"sub": "0"}, {"sub": "-1"}, {"sub": "1e3"}, {"sub": 1}, {"sub": ["1"]},
+    {"exp": "2099-01-01"}, {"exp": True}, {"iat": "yesterday"}, {"iat": None},
+], ids=str)
+async def test_a_correctly_signed_token_with_malformed_claims_is_refused(api, claims) -> None:
+    # Issue 12, item 8: such a token (a leaked key, another system's token) gave a bare 500.
+    real = jwt.decode(await api.token("admin"), options={"verify_signature": False})
+    token = jwt.encode({**real, **claims}, api.ctx.settings.secret_key, algorithm="HS256")
+    response = await api.post("{ me { id } }", token=token)
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
 async def test_a_token_signed_with_none_is_refused(api) -> None:
     real = jwt.decode(await api.token("admin"), options={"verify_signature": False})
     unsigned = jwt.encode(real, key=None, algorithm="none")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,15 +66,24 @@ def read_token(settings: Settings, token: str, now: datetime) -> int:
         )
     except jwt.InvalidTokenError:
         raise AuthenticationError("the bearer token is not valid; sign in again") from None
+    # A correctly signed token is still checked for the shape of its claims (a leaked key or a
+    # token of another system must not turn into a server error): numeric times, and a subject
+    # that is a staff id the database can hold.
+    exp, iat, sub = claims["exp"], claims["iat"], claims["sub"]
+    if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in (exp, iat)) or not (
+        isinstance(sub, str) and _STAFF_ID.fullmatch(sub) and int(sub) <= MAX_STAFF_ID
+    ):
+        raise AuthenticationError("the bearer token is not valid; sign in again")
     # Times are checked against the injected clock, not the machine's, so tests can freeze it.
-    if claims["exp"] <= now.timestamp():
+    if exp <= now.timestamp():
         raise AuthenticationError("the bearer token has expired; sign in again")
-    if claims["iat"] > now.timestamp() + 60:
+    if iat > now.timestamp() + 60:
         raise AuthenticationError("the bearer token was issued in the future; sign in again")
-    try:
-        return int(claims["sub"])
-    except ValueError:
-        raise AuthenticationError("the bearer token is not valid; sign in again") from None
+    return int(sub)
+
+
+_STAFF_ID = re.compile(r"[1-9][0-9]{0,18}")
+MAX_STAFF_ID = 2**63 - 1  # BIGINT
 
 
 async def sign_in(ctx: AppContext, username: str, password: str) -> SignedIn:
