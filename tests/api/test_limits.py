@@ -52,6 +52,30 @@ async def test_introspection_only_with_debug(ctx) -> None:
             assert (get.status_code == 200 and "graphiql" in get.text.lower()) is allowed
 
 
+async def test_without_introspection_errors_suggest_no_names(ctx) -> None:
+    # Issue 12, item 3: "Did you mean 'claimWorkItem'?" told anonymous clients the schema.
+    from exec_center.services.auth import issue_token
+
+    guesses = [
+        ("mutation { claimWorkIte(input: {id: \"x\"}) { workItem { id } } }", False),
+        ("{ me { usernam } }", True),
+        ("{ worklist(filter: {kind: [ANALYSE]}) { edges { node { id } } } }", True),
+        ("mutation { signIn(input: {usernme: \"a\", password: \"b\"}) { token } }", False),
+    ]
+    for debug in (True, False):
+        app = create_app(ctx.settings.with_(debug=debug), context=ctx, run_workers=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            token, _ = issue_token(ctx.settings, 1, ctx.clock.now())
+            said = []
+            for query, signed_in in guesses:
+                headers = {"Authorization": f"Bearer {token}"} if signed_in else {}
+                body = (await client.post("/graphql", json={"query": query}, headers=headers)).json()
+                assert all(e["extensions"]["code"] for e in body["errors"])
+                said.append(" ".join(e["message"] for e in body["errors"]))
+        # GraphiQL's developers (debug) get the hints; production gives none.
+        assert ("Did you mean" in " ".join(said)) is debug, said
+
+
 async def test_unexpected_errors_are_masked_for_the_client_and_logged_in_full(api, monkeypatch,
                                                                               caplog) -> None:
     from exec_center.api import session

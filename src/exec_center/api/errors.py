@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
@@ -74,6 +75,27 @@ def with_client_code(error: GraphQLError) -> GraphQLError:
     if isinstance((error.extensions or {}).get("code"), str):
         return error
     return _with_code(error, client_code(error))
+
+
+# graphql-core appends "Did you mean 'claimWorkItem'?" to errors on unknown fields, arguments,
+# types and enum values: with introspection off that would still spell the schema out.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def without_suggestions(error: GraphQLError) -> GraphQLError:
+    """The error without the names graphql-core suggests (issue 12: no schema by guessing)."""
+    if "Did you mean" not in error.message:
+        return error
+    message = _SUGGESTION.sub("", error.message)
+    return GraphQLError(
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=error.extensions,
+    )
 
 
 class ClientFacingErrors(MaskErrors):

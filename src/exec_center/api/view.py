@@ -16,7 +16,7 @@ from ..context import AppContext, on_write_release_reads
 from ..db.availability import is_unavailable
 from ..services.auth import AuthenticationError, authenticate
 from .context import RequestContext
-from .errors import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, with_client_code
+from .errors import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, with_client_code, without_suggestions
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ class GraphQLView(GraphQL):
             multipart_uploads_enabled=False,
         )
         self.app_context = app_context
+        # With introspection off (production), errors do not suggest the schema's names either.
+        self.hide_schema = not debug
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,6 +97,8 @@ class GraphQLView(GraphQL):
                 ctx.response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         if result.errors:  # errors of parsing and validation never reach the schema's extensions
             result.errors = [with_client_code(error) for error in result.errors]
+            if self.hide_schema:
+                result.errors = [without_suggestions(error) for error in result.errors]
         return await super().process_result(request, result)
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
