@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .api.idempotency import IdempotencyMiddleware
+from .api.limits import BodyLimit
 from .api.schema import build_schema
 from .api.view import GraphQLView, error_response, unavailable_response
 from .clock import Clock
@@ -131,5 +132,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.context = ctx
+    # Outermost: a body over the limit is refused before any route reads it.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -56,6 +56,8 @@ class Settings:
     # preservation matter (CPL 2023 art. 111; 民诉法解释 art. 171). Never 执复: 执复 numbers belong
     # to the higher court reconsidering an execution-objection ruling (CPL 2023 art. 236).
     preservation_reconsideration_case_type: str | None = None
+    # The largest request body the API reads (bytes); larger ones are refused 413 unread.
+    max_body_bytes: int = 1_048_576
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -191,6 +193,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         worker_shutdown_seconds=_number(env, "WORKER_SHUTDOWN_SECONDS", 10.0, float, 0),
         reconcile_seconds=_number(env, "RECONCILE_SECONDS", 15.0, float, 1),
         preservation_reconsideration_case_type=_reconsideration_case_type(env),
+        max_body_bytes=int(_number(env, "MAX_BODY_BYTES", 1_048_576, int, 1024)),
     )
 
 

@@ -90,3 +90,32 @@ async def test_unexpected_errors_are_masked_for_the_client_and_logged_in_full(ap
     assert body["errors"][0]["message"] == "Unexpected error."
     assert "exploded" not in str(body)
     assert "database exploded at row 42" in caplog.text
+
+
+async def test_a_body_over_the_limit_is_refused_before_it_is_read(api) -> None:
+    # Issue 12, item 4: the default limit is 1 MiB (EXEC_CENTER_MAX_BODY_BYTES).
+    assert api.ctx.settings.max_body_bytes == 1_048_576
+    big = b'{"query": "{ me { id } }", "x": "' + b"a" * 2_000_000 + b'"}'
+    response = await api.client.post("/graphql", content=big, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+    read = []
+
+    async def chunks():  # no Content-Length: refused once the chunks read pass the limit
+        for _ in range(100):
+            read.append(1)
+            yield b"a" * 65_536
+
+    response = await api.client.post("/graphql", content=chunks(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert len(read) < 20  # 1 MiB and a chunk, not 6.5 MB
+
+    # Under the limit, chunked or not, the request is answered as usual.
+    async def small():
+        yield b'{"query": "{ me { username } }"}'
+
+    token = await api.token("center")
+    response = await api.client.post("/graphql", content=small(), headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    assert response.json() == {"data": {"me": {"username": "center"}}}
