@@ -8,7 +8,9 @@ the demo court once per run; nothing depends on data left by another test or ano
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -288,3 +290,43 @@ async def workers(broker: Any, settings: Settings, clock: FrozenClock) -> AsyncI
         await w.drain()
     finally:
         w.stop()
+
+
+# --- no personal data in any log line (issue 12, item 5) -----------------------------------
+
+# A resident ID (17 digits and a check digit or X) or a mainland mobile number inside a log
+# line: the suite's parties all have them, so a line that carries one leaked personal data.
+_PERSONAL_DATA = re.compile(r"(?<![0-9A-Za-z])(?:[0-9]{17}[0-9X]|1[3-9][0-9]{9})(?![0-9A-Za-z])")
+
+
+class _PersonalDataInLogs(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed record is not this check's business
+            return
+        if record.exc_info and record.exc_info[1] is not None:
+            text += " " + str(record.exc_info[1])
+        if _PERSONAL_DATA.search(text):
+            self.leaks.append(f"{record.name}: {text[:300]}")
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_logs() -> Iterator[None]:
+    """Every log line of every test (the project's loggers at DEBUG, SQLAlchemy's and the
+    others at what they emit) is searched for an ID number or a phone."""
+    handler = _PersonalDataInLogs()
+    root, ours = logging.getLogger(), logging.getLogger("exec_center")
+    previous = ours.level
+    ours.setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        ours.setLevel(previous)
+    assert handler.leaks == [], "personal data in the log:\n" + "\n".join(handler.leaks)

@@ -319,3 +319,12 @@ async def test_bad_findings_and_a_wrong_tax_letter_are_refused(api, ctx, workers
     assert error["field"] == ["input", "findingIds"]
     assert await snapshot(ctx) == before
 
+
+
+async def test_a_receipt_date_centuries_ago_is_a_user_error(api, ctx) -> None:
+    # Issue 12, item 7: receivedOn 0001-01-01 gave "Unexpected error.".
+    before = await snapshot(ctx)
+    payload = (await api.gql(RECEIVE_CASE, variables(lambda i: i.update(receivedOn="0001-01-01")),
+                             as_="affairs"))["receiveCase"]
+    assert payload["userErrors"][0]["field"] == ["input", "receivedOn"]
+    assert await snapshot(ctx) == before

@@ -119,3 +119,35 @@ async def test_a_body_over_the_limit_is_refused_before_it_is_read(api) -> None:
     response = await api.client.post("/graphql", content=small(), headers={
         "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
     assert response.json() == {"data": {"me": {"username": "center"}}}
+
+
+async def test_crafted_cursors_and_ids_are_the_clients_mistake(api) -> None:
+    # Issue 12, item 7: each of these gave "Unexpected error." and a traceback.
+    import base64
+    import json as json_
+
+    def cursor(values) -> str:
+        return base64.urlsafe_b64encode(json_.dumps(values).encode()).decode().rstrip("=")
+
+    def node_id(text: str) -> str:
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    lists = [
+        "query($a: String) { cases(first: 5, after: $a) { edges { node { id } } } }",
+        "query($a: String) { notifications(first: 5, after: $a) { edges { node { id } } } }",
+        "query($a: String) { onlineMessages(first: 5, after: $a) { edges { node { id } } } }",
+        "query($a: String) { deadlines(first: 5, after: $a) { edges { node { id } } } }",
+        "query($a: String) { worklist(first: 5, after: $a) { edges { node { id } } } }",
+    ]
+    for query in lists:
+        for bad in (cursor([10**20]), cursor([True]), cursor(["2024-01-01", "x"]), cursor([[1]]), "%%%"):
+            body = await api.gql(query, {"a": bad}, as_="center", expect_errors=True)
+            codes = {e["extensions"]["code"] for e in body.get("errors", [])}
+            assert codes and "INTERNAL_SERVER_ERROR" not in codes, (query, bad, body)
+    for bad in (node_id("Case:" + "9" * 20), node_id("Case:-1"), node_id("Case: 1"), node_id("WorkItem:1e3")):
+        body = await api.gql("query($id: ID!) { node(id: $id) { id } }", {"id": bad}, as_="center",
+                             expect_errors=True)
+        assert "INTERNAL_SERVER_ERROR" not in str(body), body
+        claimed = await api.gql("mutation($id: ID!) { claimWorkItem(input: {id: $id}) { userErrors { code } } }",
+                                {"id": bad}, as_="center", expect_errors=True)
+        assert "INTERNAL_SERVER_ERROR" not in str(claimed), claimed

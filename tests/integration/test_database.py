@@ -59,3 +59,21 @@ async def test_the_migrations_build_what_the_models_declare(ctx) -> None:
     async with ctx.engine.connect() as connection:
         diff = await connection.run_sync(differences)
     assert diff == []
+
+
+async def test_a_failing_statement_does_not_put_its_parameters_in_the_error(ctx) -> None:
+    """Issue 12, item 5: SQLAlchemy's error message (logged in full) listed the parameters -
+    a party's name, ID number and phone."""
+    from sqlalchemy.exc import IntegrityError
+
+    from exec_center.db.models import CaseParty
+
+    async with ctx.sessionmaker() as session:
+        session.add(CaseParty(case_id=999_999, side="APPLICANT", kind="PERSON", name="陈某某",
+                              id_type="RESIDENT_ID", id_number="445322198001011236",
+                              phone="13800138000", position=0))
+        with pytest.raises(IntegrityError) as failed:  # no such case: the foreign key refuses it
+            await session.flush()
+    text = str(failed.value)
+    assert "445322198001011236" not in text and "13800138000" not in text and "陈某某" not in text
+    assert "hidden" in text  # SQLAlchemy says the parameters were hidden

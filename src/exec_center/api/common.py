@@ -81,7 +81,7 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, arity: int) -> list[Any]:
+def decode_cursor(cursor: str, arity: int, *, check_values: bool = True) -> list[Any]:
     """The sort key a cursor carries; a cursor this API did not issue is refused."""
     try:
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode())
@@ -90,9 +90,23 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
         raise ClientError(
             "after is not a cursor issued by this API; use a pageInfo.endCursor or an edge's cursor"
         ) from None
-    if not isinstance(values, list) or len(values) != arity:
+    if not isinstance(values, list) or len(values) != arity or (
+        check_values and not all(map(_cursor_value, values))
+    ):
         raise ClientError("after is not a cursor issued for this list; use this list's pageInfo.endCursor")
     return values
+
+
+def _cursor_value(value: Any) -> bool:
+    """What this API puts in a cursor: a key the database holds (BIGINT), a short text (a date,
+    a time, a code) or null - not a number beyond the database's or a boolean from a client."""
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return isinstance(value, str) and len(value) <= 64
 
 
 def connection(

@@ -422,6 +422,8 @@ class DeadlineQuery:
             due, last_id = decode_cursor(after, 2)
             try:
                 due_on = date.fromisoformat(due)
+                if not isinstance(last_id, int):
+                    raise TypeError(last_id)
             except (TypeError, ValueError):
                 raise DomainError("after is not a cursor issued for this list", field="after") from None
             query = query.where(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 import strawberry
 
@@ -15,15 +16,22 @@ def to_global_id(type_name: str, pk: int) -> strawberry.ID:
     return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
 
 
+# A key the database can hold (BIGINT), written as this API writes it: no sign, no spaces.
+_PK = re.compile(r"[1-9][0-9]{0,18}")
+MAX_PK = 2**63 - 1
+
+
 def from_global_id(global_id: str) -> tuple[str, int]:
     """`(type_name, pk)`; a malformed id raises a client error that says so."""
     try:
         padded = global_id + "=" * (-len(global_id) % 4)
         type_name, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        if not _PK.fullmatch(pk) or int(pk) > MAX_PK:
+            raise ValueError(pk)
         return type_name, int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise DomainError(
-            f"{global_id!r} is not an id issued by this API", field="id", code=ErrorCode.NOT_FOUND
+            f"{global_id[:60]!r} is not an id issued by this API", field="id", code=ErrorCode.NOT_FOUND
         ) from None
 
 

@@ -47,6 +47,9 @@ def make_engine(
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
             database_url,
+            # A failing statement's message must not carry its parameters: parties' names, ID
+            # numbers and phones would reach the log (issue 12, item 5).
+            hide_parameters=True,
             connect_args={"timeout": 30},
             pool_size=pool_size,
             max_overflow=max_overflow,
@@ -57,6 +60,7 @@ def make_engine(
         return engine
     return create_async_engine(
         database_url,
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,

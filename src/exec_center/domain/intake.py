@@ -21,6 +21,9 @@ from .identifiers import (
 from .labels import LabelledEnum
 
 MAX_PARTIES = 50
+# A paper filing is entered days, at most weeks, after it arrived; a receipt date earlier than
+# the start of the previous year is a typing error (0001-01-01), not a late entry.
+MAX_BACKDATE_YEARS = 1
 
 
 class TitleKind(LabelledEnum):
@@ -121,6 +124,13 @@ def check_intake(data: IntakeData, today: date) -> IntakeData:
     if received_on > today:
         raise DomainError(
             f"receivedOn may be today ({today}) or earlier for paper filings entered later, never later",
+            field="receivedOn",
+        )
+    earliest = date(today.year - MAX_BACKDATE_YEARS, 1, 1)
+    if received_on < earliest:
+        raise DomainError(
+            f"receivedOn {received_on} is too far back: a paper filing entered later was received "
+            f"on or after {earliest}",
             field="receivedOn",
         )
     check_claim_amount(data.claim_amount)
