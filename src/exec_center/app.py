@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .api.headers import SecurityHeaders
 from .api.idempotency import IdempotencyMiddleware
 from .api.limits import BodyLimit
 from .api.schema import build_schema
@@ -134,5 +135,6 @@ def create_app(
     app.state.context = ctx
     # Outermost: a body over the limit is refused before any route reads it.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, on every answer (413 too)
     return app
 

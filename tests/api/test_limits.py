@@ -151,3 +151,19 @@ async def test_crafted_cursors_and_ids_are_the_clients_mistake(api) -> None:
         claimed = await api.gql("mutation($id: ID!) { claimWorkItem(input: {id: $id}) { userErrors { code } } }",
                                 {"id": bad}, as_="center", expect_errors=True)
         assert "INTERNAL_SERVER_ERROR" not in str(claimed), claimed
+
+
+async def test_every_answer_carries_the_security_headers(api, ctx) -> None:
+    token = await api.token("center")
+    answers = [
+        await api.client.post("/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": f"Bearer {token}"}),
+        await api.client.post("/graphql", json={"query": "{ me { id } }"}),  # 401
+        await api.client.get("/healthz"),
+        await api.client.get("/documents/999999", headers={"Authorization": f"Bearer {token}"}),
+    ]
+    for response in answers:
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] in ("no-store", "private, no-store")
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    graphiql = await api.client.get("/graphql", headers={"Accept": "text/html"})  # DEBUG in tests
+    assert "https://unpkg.com" in graphiql.headers["Content-Security-Policy"]
