@@ -116,3 +116,43 @@ async def test_sign_in_is_audited(api) -> None:
         actions = (await session.scalars(sa.select(AuditEvent.summary).where(
             AuditEvent.action == "SIGN_IN"))).all()
     assert actions == ["chief signed in"]
+
+
+async def test_at_most_one_sign_in_per_request(api) -> None:
+    # Issue 12, item 1: 30 aliases of signIn tested 30 passwords in one anonymous request.
+    guesses = " ".join(f'g{i}: signIn(input: {{username: "admin", password: "guess{i}"}}) {{ token }}'
+                       for i in range(3))
+    response = await api.post(f"mutation {{ {guesses} }}")
+    body = response.json()
+    assert body.get("data") is None
+    assert body["errors"][0]["message"] == "at most one signIn per request"
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    one = (await api.post('mutation { signIn(input: {username: "admin", password: "demo"}) { token } }')).json()
+    assert one["data"]["signIn"]["token"]
+
+
+async def test_the_password_check_does_not_hold_up_other_requests(api, monkeypatch) -> None:
+    # Issue 12, item 1: argon2 ran on the event loop; 16 sign-in loops held /healthz for 0.9 s.
+    import asyncio
+    import threading
+
+    from exec_center.services import auth
+
+    started, other_answered, seen = threading.Event(), threading.Event(), []
+    real = auth._verify
+
+    def slow_verify(stored: str, password: str) -> bool:
+        started.set()
+        seen.append(other_answered.wait(timeout=5))  # on the event loop this could never be set
+        return real(stored, password)
+
+    monkeypatch.setattr(auth, "_verify", slow_verify)
+
+    async def meanwhile() -> None:  # while the password is being checked, another request
+        if await asyncio.to_thread(started.wait, 5):
+            assert (await api.client.get("/healthz")).status_code == 200
+            other_answered.set()
+
+    signed, _ = await asyncio.gather(
+        api.post('mutation { signIn(input: {username: "admin", password: "demo"}) { token } }'), meanwhile())
+    assert seen == [True] and signed.json()["data"]["signIn"]["token"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError, ValidationContext, ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -41,7 +41,24 @@ from .worklist import WorkItemType, WorklistMutation, WorklistQuery
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
-LIMIT_RULES = [depth_limit(MAX_DEPTH, None, None), alias_limit(MAX_ALIASES)]
+
+
+class OneSignInPerRequest(ValidationRule):
+    """At most one `signIn` in a request: aliases would otherwise try many passwords at once
+    (issue 12: 30 aliases tested 30 passwords in one anonymous request)."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self.seen = 0
+
+    def enter_field(self, node: FieldNode, *_args: object) -> None:
+        if node.name.value == "signIn":
+            self.seen += 1
+            if self.seen == 2:
+                self.report_error(GraphQLError("at most one signIn per request", node))
+
+
+LIMIT_RULES = [depth_limit(MAX_DEPTH, None, None), alias_limit(MAX_ALIASES), OneSignInPerRequest]
 
 Query = merge_types(
     "Query",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from dataclasses import dataclass
@@ -86,18 +87,28 @@ _STAFF_ID = re.compile(r"[1-9][0-9]{0,18}")
 MAX_STAFF_ID = 2**63 - 1  # BIGINT
 
 
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
 async def sign_in(ctx: AppContext, username: str, password: str) -> SignedIn:
     invalid = DomainError("user name or password is wrong", code=ErrorCode.INVALID_CREDENTIALS)
+    async with ctx.sessionmaker() as session:
+        found = await session.scalar(sa.select(Staff).where(Staff.username == username.strip()))
+        stored = found.password_hash if found else _DUMMY_HASH
+    # argon2 takes tens of milliseconds of CPU by design: in a thread, so that the event loop
+    # (every other request) goes on, and outside any write transaction (the writer gate).
+    if not await asyncio.to_thread(_verify, stored, password):
+        raise invalid
     async with UnitOfWork(ctx) as uow:
-        staff = await uow.session.scalar(sa.select(Staff).where(Staff.username == username.strip()))
-        try:
-            hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            raise invalid from None
-        if staff is None or not staff.active:
-            raise invalid
+        staff = await uow.session.get(Staff, found.id) if found else None
+        if staff is None or not staff.active or staff.password_hash != stored:
+            raise invalid  # unknown, disabled, or its password changed meanwhile
         if hasher.check_needs_rehash(staff.password_hash):
-            staff.password_hash = hasher.hash(password)
+            staff.password_hash = await asyncio.to_thread(hasher.hash, password)
         token, expires_at = issue_token(ctx.settings, staff.id, uow.now)
         uow.actor = Viewer(staff.id, staff.username, staff.name, frozenset())
         uow.audit("SIGN_IN", "Staff", staff.id, f"{staff.username} signed in")
