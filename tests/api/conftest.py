@@ -56,10 +56,16 @@ class Api:
         cached = self._tokens.get(username)
         if cached is None or cached[1] <= self.ctx.clock.now():  # tests move the clock
             async with self.ctx.sessionmaker() as session:
-                staff_id = await session.scalar(sa.select(Staff.id).where(Staff.username == username))
-            assert staff_id is not None, username
-            self._tokens[username] = issue_token(self.ctx.settings, staff_id, self.ctx.clock.now())
+                found = (await session.execute(
+                    sa.select(Staff.id, Staff.token_version).where(Staff.username == username))).first()
+            assert found is not None, username
+            self._tokens[username] = issue_token(self.ctx.settings, found.id, self.ctx.clock.now(),
+                                                 found.token_version)
         return self._tokens[username][0]
+
+    def forget_token(self, username: str) -> None:
+        """The account's tokens were revoked: the next `token()` is issued afresh."""
+        self._tokens.pop(username, None)
 
     async def id_of(self, username: str) -> str:
         data = await self.gql("{ me { id } }", as_=username)

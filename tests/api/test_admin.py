@@ -60,8 +60,12 @@ async def test_bad_input_names_the_field(api) -> None:
 async def test_revoking_a_role_takes_effect_at_once(api) -> None:
     chief = await api.id_of("chief")
     assert (await api.gql("{ me { roles } }", as_="chief"))["me"]["roles"] == ["BUREAU_CHIEF"]
+    before = await api.token("chief")
     payload = (await api.gql(REVOKE, {"id": chief, "role": "BUREAU_CHIEF"}, as_="admin"))["revokeRole"]
     assert payload == {"staff": {"roles": []}, "userErrors": []}
+    # The token issued before the change ends with it (issue 12); signed in again, no role.
+    assert (await api.post("{ me { roles } }", token=before)).status_code == 401
+    api.forget_token("chief")
     assert (await api.gql("{ me { roles } }", as_="chief"))["me"]["roles"] == []
     payload = (await api.gql(GRANT, {"id": chief, "role": "COMMAND_CENTER"}, as_="admin"))["grantRole"]
     assert payload["staff"]["roles"] == ["COMMAND_CENTER"]

@@ -156,3 +156,54 @@ async def test_the_password_check_does_not_hold_up_other_requests(api, monkeypat
     signed, _ = await asyncio.gather(
         api.post('mutation { signIn(input: {username: "admin", password: "demo"}) { token } }'), meanwhile())
     assert seen == [True] and signed.json()["data"]["signIn"]["token"]
+
+
+SIGN_OUT = "mutation { signOut { signedOut userErrors { code } } }"
+
+
+async def test_tokens_end_at_once_on_sign_out_reset_disable_and_role_change(api) -> None:
+    # Issue 12, item 2: the old token kept working for its 10 hours after a reset; re-enabling
+    # a disabled account revived it; there was no sign-out.
+    import sqlalchemy as sa
+
+    from exec_center.api.ids import to_global_id
+    from exec_center.db.models import Staff
+
+    password = {"value": "demo"}
+
+    async def new_token() -> str:
+        body = (await api.post(SIGN_IN, {"username": "consult", "password": password["value"]})).json()
+        return body["data"]["signIn"]["token"]
+
+    async def works(token: str) -> bool:
+        return (await api.post("{ me { username } }", token=token)).status_code == 200
+
+    async with api.ctx.sessionmaker() as session:
+        consult = to_global_id("Staff", await session.scalar(sa.select(Staff.id).where(Staff.username == "consult")))
+
+    token = await new_token()
+    assert await works(token)
+    assert (await api.post(SIGN_OUT, token=token)).json()["data"]["signOut"] == {"signedOut": True, "userErrors": []}
+    response = await api.post("{ me { username } }", token=token)
+    assert response.status_code == 401 and "revoked" in response.json()["errors"][0]["message"]
+
+    token = await new_token()
+    reset = await api.gql("""mutation($i: ResetStaffPasswordInput!) { resetStaffPassword(input: $i) {
+      userErrors { code } } }""", {"i": {"staffId": consult, "password": "another-password"}}, as_="admin")
+    assert reset["resetStaffPassword"]["userErrors"] == []
+    assert not await works(token)
+    password["value"] = "another-password"
+
+    token = await new_token()
+    granted = await api.gql("""mutation($i: RoleInput!) { grantRole(input: $i) { userErrors { code } } }""",
+                            {"i": {"staffId": consult, "role": "CENTER_OFFICER"}}, as_="admin")
+    assert granted["grantRole"]["userErrors"] == []
+    assert not await works(token)
+
+    token = await new_token()
+    for mutation in ("disableStaff", "enableStaff"):
+        done = await api.gql(f"""mutation($i: StaffIdInput!) {{ {mutation}(input: $i) {{ userErrors {{ code }} }} }}""",
+                             {"i": {"staffId": consult}}, as_="admin")
+        assert done[mutation]["userErrors"] == []
+    assert not await works(token)  # re-enabled, but the old token stays dead
+    assert await works(await new_token())

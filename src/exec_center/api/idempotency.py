@@ -93,7 +93,8 @@ class IdempotencyMiddleware:
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
         values = headers.getlist(HEADER)
-        staff_id = self._staff_id(headers) if values else None
+        signed = self._token_of(headers) if values else None
+        staff_id, token_version = signed if signed is not None else (None, None)
         if staff_id is None:  # no key, or nobody to keep it for: an ordinary request
             return await self.app(scope, receive, send)
         key = parse_key(values)
@@ -127,7 +128,7 @@ class IdempotencyMiddleware:
             return await failed(scope, receive, send)
 
         if claim.verdict is idempotency.Verdict.REPLAY:
-            if not await self._still_active(staff_id):  # the endpoint answers 401
+            if not await self._still_active(staff_id, token_version):  # the endpoint answers 401
                 return await self.app(scope, _replaying(body, receive), send)
             log.info("idempotent replay for staff %s", staff_id)
             return await _send_stored(send, claim.status_code or 200, claim.body or b"")
@@ -217,13 +218,15 @@ class IdempotencyMiddleware:
         if purged:
             log.info("idempotency: purged %d records older than 24 hours", purged)
 
-    async def _still_active(self, staff_id: int) -> bool:
-        """A replay answers only an account that may still sign in (disabled: 401 as usual)."""
+    async def _still_active(self, staff_id: int, token_version: int | None) -> bool:
+        """A replay answers only a token still valid for an account that may still sign in
+        (disabled or revoked: 401 as usual)."""
         async with self.app_context.sessionmaker() as session:
-            return await load_viewer(session, staff_id) is not None
+            return await load_viewer(session, staff_id, token_version) is not None
 
-    def _staff_id(self, headers: Headers) -> int | None:
-        """The account a valid bearer token names, else None (the endpoint answers the token)."""
+    def _token_of(self, headers: Headers) -> tuple[int, int] | None:
+        """The account a valid bearer token names and its credential version, else None (the
+        endpoint answers the token)."""
         scheme, _, token = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None

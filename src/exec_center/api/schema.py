@@ -34,7 +34,7 @@ from .measures import MeasureMutation
 from .messages import MessageMutation, MessageQuery, OnlineMessageType
 from .organisation import StaffType, TeamType, WindowType
 from .parties import PartyMutation
-from .session import SessionMutation, SessionQuery
+from .session import SessionMutation, SessionQuery, SignOutMutation
 from .windows_api import WindowMutation, WindowQuery
 from .worklist import WorkItemType, WorklistMutation, WorklistQuery
 
@@ -68,6 +68,7 @@ Mutation = merge_types(
     "Mutation",
     (
         SessionMutation,
+        SignOutMutation,
         WorklistMutation,
         CaseMutation,
         MeasureMutation,

@@ -46,6 +46,26 @@ class SessionMutation:
 
 
 @strawberry.type
+class SignOutPayload:
+    signed_out: bool = False
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class SignOutMutation:
+    @strawberry.mutation(
+        description="End every token of your account at once, on every device (also ended by a "
+        "password reset, disabling the account or a change of its roles). Tokens otherwise "
+        "last EXEC_CENTER_TOKEN_TTL_MINUTES (600) from sign-in."
+    )
+    async def sign_out(self, info: Info) -> SignOutPayload:
+        ctx = info.context
+        return await run_mutation(
+            SignOutPayload, lambda: auth.sign_out(ctx.app, ctx.viewer), lambda _: {"signed_out": True}
+        )
+
+
+@strawberry.type
 class SessionQuery:
     @strawberry.field(description="The signed-in staff member.")
     async def me(self, info: Info) -> StaffType:

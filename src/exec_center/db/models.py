@@ -48,6 +48,9 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every token carries the version it was issued under; a password reset, a disable, a role
+    # change or a sign-out moves it on, and every older token stops working at once.
+    token_version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
 
 class StaffRole(Base):

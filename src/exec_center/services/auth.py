@@ -43,10 +43,11 @@ def hash_password(password: str) -> str:
     return hasher.hash(password)
 
 
-def issue_token(settings: Settings, staff_id: int, now: datetime) -> tuple[str, datetime]:
+def issue_token(settings: Settings, staff_id: int, now: datetime, version: int = 0) -> tuple[str, datetime]:
     expires_at = now + timedelta(minutes=settings.token_ttl_minutes)
     claims = {
         "sub": str(staff_id),
+        "ver": version,
         "iat": int(now.timestamp()),
         "exp": int(expires_at.timestamp()),
         "aud": AUDIENCE,
@@ -55,8 +56,9 @@ def issue_token(settings: Settings, staff_id: int, now: datetime) -> tuple[str, 
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), expires_at
 
 
-def read_token(settings: Settings, token: str, now: datetime) -> int:
-    """The staff id a valid token names; `AuthenticationError` otherwise."""
+def read_token(settings: Settings, token: str, now: datetime) -> tuple[int, int]:
+    """The staff id a valid token names and the credential version it was issued under;
+    `AuthenticationError` otherwise."""
     try:
         claims = jwt.decode(
             token,
@@ -70,9 +72,11 @@ def read_token(settings: Settings, token: str, now: datetime) -> int:
     # A correctly signed token is still checked for the shape of its claims (a leaked key or a
     # token of another system must not turn into a server error): numeric times, and a subject
     # that is a staff id the database can hold.
-    exp, iat, sub = claims["exp"], claims["iat"], claims["sub"]
-    if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in (exp, iat)) or not (
-        isinstance(sub, str) and _STAFF_ID.fullmatch(sub) and int(sub) <= MAX_STAFF_ID
+    exp, iat, sub, version = claims["exp"], claims["iat"], claims["sub"], claims.get("ver", 0)
+    if (
+        not all(isinstance(t, int | float) and not isinstance(t, bool) for t in (exp, iat))
+        or not (isinstance(sub, str) and _STAFF_ID.fullmatch(sub) and int(sub) <= MAX_STAFF_ID)
+        or not (isinstance(version, int) and not isinstance(version, bool) and 0 <= version < 2**31)
     ):
         raise AuthenticationError("the bearer token is not valid; sign in again")
     # Times are checked against the injected clock, not the machine's, so tests can freeze it.
@@ -80,7 +84,7 @@ def read_token(settings: Settings, token: str, now: datetime) -> int:
         raise AuthenticationError("the bearer token has expired; sign in again")
     if iat > now.timestamp() + 60:
         raise AuthenticationError("the bearer token was issued in the future; sign in again")
-    return int(sub)
+    return int(sub), version
 
 
 _STAFF_ID = re.compile(r"[1-9][0-9]{0,18}")
@@ -109,17 +113,22 @@ async def sign_in(ctx: AppContext, username: str, password: str) -> SignedIn:
             raise invalid  # unknown, disabled, or its password changed meanwhile
         if hasher.check_needs_rehash(staff.password_hash):
             staff.password_hash = await asyncio.to_thread(hasher.hash, password)
-        token, expires_at = issue_token(ctx.settings, staff.id, uow.now)
+        token, expires_at = issue_token(ctx.settings, staff.id, uow.now, staff.token_version)
         uow.actor = Viewer(staff.id, staff.username, staff.name, frozenset())
         uow.audit("SIGN_IN", "Staff", staff.id, f"{staff.username} signed in")
         await uow.commit()
     return SignedIn(token=token, expires_at=expires_at, staff=staff)
 
 
-async def load_viewer(session: AsyncSession, staff_id: int) -> Viewer | None:
-    """Roles, teams and windows straight from the database: revocations take effect at once."""
+async def load_viewer(
+    session: AsyncSession, staff_id: int, token_version: int | None = None
+) -> Viewer | None:
+    """Roles, teams and windows straight from the database: revocations take effect at once.
+    With `token_version`, None also when the account's tokens were revoked since."""
     staff = await session.get(Staff, staff_id)
     if staff is None or not staff.active:
+        return None
+    if token_version is not None and staff.token_version != token_version:
         return None
     roles = (await session.scalars(sa.select(StaffRole.role).where(StaffRole.staff_id == staff_id))).all()
     teams = (
@@ -142,8 +151,26 @@ async def load_viewer(session: AsyncSession, staff_id: int) -> Viewer | None:
 
 
 async def authenticate(ctx: AppContext, session: AsyncSession, token: str) -> Viewer:
-    staff_id = read_token(ctx.settings, token, ctx.clock.now())
-    viewer = await load_viewer(session, staff_id)
+    staff_id, version = read_token(ctx.settings, token, ctx.clock.now())
+    viewer = await load_viewer(session, staff_id, version)
     if viewer is None:
-        raise AuthenticationError("this account is disabled or no longer exists")
+        raise AuthenticationError(
+            "this token was revoked (signed out, password reset, account disabled or roles changed), "
+            "or the account no longer exists; sign in again"
+        )
     return viewer
+
+
+def revoke_tokens(staff: Staff) -> None:
+    """End every token issued to `staff` so far (the next sign-in gets a new one)."""
+    staff.token_version = (staff.token_version or 0) + 1
+
+
+async def sign_out(ctx: AppContext, viewer: Viewer) -> None:
+    """End every token of the viewer's account (on every device)."""
+    async with UnitOfWork(ctx, viewer) as uow:
+        staff = await uow.session.get(Staff, viewer.staff_id)
+        if staff is not None:
+            revoke_tokens(staff)
+            uow.audit("SIGN_OUT", "Staff", staff.id, f"{staff.username} signed out")
+        await uow.commit()

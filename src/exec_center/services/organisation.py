@@ -17,7 +17,7 @@ from ..db.models import Staff, StaffRole, Team, TeamMember, Window, WindowStaff
 from ..domain.access import Viewer, require_admin
 from ..domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from ..domain.organisation import Role, Unit
-from .auth import hash_password
+from .auth import hash_password, revoke_tokens
 from .unit_of_work import UnitOfWork
 from .work import locked, serialise
 
@@ -110,6 +110,7 @@ async def set_staff_active(ctx: AppContext, viewer: Viewer, staff_id: int, activ
         if staff.active != active:
             staff.active = active
             staff.disabled_at = None if active else uow.now
+            revoke_tokens(staff)  # re-enabling does not revive the tokens of before
             verb = "enabled" if active else "disabled"
             uow.audit(
                 "ENABLE_STAFF" if active else "DISABLE_STAFF", "Staff", staff.id, f"{verb} {staff.username}"
@@ -126,6 +127,7 @@ async def set_password(ctx: AppContext, viewer: Viewer, staff_id: int, password:
         await _admin_turn(uow, viewer, "resetting passwords")
         staff = await _staff(uow, staff_id)
         staff.password_hash = hash_password(password)
+        revoke_tokens(staff)
         uow.audit("RESET_PASSWORD", "Staff", staff.id, f"reset the password of {staff.username}")
         await uow.commit()
     return staff
@@ -141,9 +143,11 @@ async def set_role(ctx: AppContext, viewer: Viewer, staff_id: int, role: Role, g
         held = await uow.session.get(StaffRole, (staff_id, role))
         if granted and held is None:
             uow.session.add(StaffRole(staff_id=staff_id, role=role))
+            revoke_tokens(staff)
             uow.audit("GRANT_ROLE", "Staff", staff_id, f"granted {role.value} to {staff.username}")
         elif not granted and held is not None:
             await uow.session.delete(held)
+            revoke_tokens(staff)
             uow.audit("REVOKE_ROLE", "Staff", staff_id, f"revoked {role.value} from {staff.username}")
         await uow.commit()
     return staff
