@@ -104,6 +104,15 @@ _RID_EARLIEST_BIRTH = date(1900, 1, 1)
 _RID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
+def _plausible_birth_date(text: str, today: date) -> bool:
+    """Characters 7-14 of a GB 11643-shaped number are a real date from 1900 to today."""
+    try:
+        birth = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return False
+    return _RID_EARLIEST_BIRTH <= birth <= today
+
+
 def _rid_check_char(first17: str) -> str:
     total = sum(int(d) * w for d, w in zip(first17, _RID_WEIGHTS, strict=True))
     return _RID_CHECK_CHARS[total % 11]
@@ -135,11 +144,7 @@ def validate_resident_id(value: str, today: date | None = None) -> str:
     # Checked before the check digit: a typo inside the date is reported more usefully as
     # a bad date than as a wrong check digit.
     today = today if today is not None else date.today()
-    try:
-        birth = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        birth = None
-    if birth is None or not (_RID_EARLIEST_BIRTH <= birth <= today):
+    if not _plausible_birth_date(text, today):
         raise InvalidIdentifier(
             "birth_date",
             "居民身份证号码中的出生日期（第7-14位）无效：应为1900-01-01至今日之间的真实日期"
@@ -290,11 +295,7 @@ def _validate_foreign_permanent_residence(text: str, today: date) -> str:
             "15 characters (3 letters and 12 digits, cards issued before 2017) or 18 characters "
             "beginning with 9 (cards issued since 2023)",
         )
-    try:
-        birth = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        birth = None
-    if birth is None or not (_RID_EARLIEST_BIRTH <= birth <= today):
+    if not _plausible_birth_date(text, today):
         raise InvalidIdentifier(
             "birth_date",
             f"{what_zh}中的出生日期（第7-14位）无效"
