@@ -58,6 +58,16 @@ class Settings:
     preservation_reconsideration_case_type: str | None = None
     # The largest request body the API reads (bytes); larger ones are refused 413 unread.
     max_body_bytes: int = 1_048_576
+    # Sign-in throttling (domain/throttling.py), per user name and per client address: failures
+    # past the free ones double the wait before the next attempt (1 s up to the maximum); at the
+    # lock threshold the name or address is locked for the lock time; failures older than that
+    # are forgotten. An address gets more room: a court office shares one behind its NAT.
+    signin_free_failures: int = 3
+    signin_lock_after: int = 10
+    signin_address_free_failures: int = 10
+    signin_address_lock_after: int = 50
+    signin_lock_minutes: int = 15
+    signin_max_delay_seconds: int = 60
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -194,6 +204,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reconcile_seconds=_number(env, "RECONCILE_SECONDS", 15.0, float, 1),
         preservation_reconsideration_case_type=_reconsideration_case_type(env),
         max_body_bytes=int(_number(env, "MAX_BODY_BYTES", 1_048_576, int, 1024)),
+        signin_free_failures=int(_number(env, "SIGNIN_FREE_FAILURES", 3, int, 0)),
+        signin_lock_after=int(_number(env, "SIGNIN_LOCK_AFTER", 10, int, 1)),
+        signin_address_free_failures=int(_number(env, "SIGNIN_ADDRESS_FREE_FAILURES", 10, int, 0)),
+        signin_address_lock_after=int(_number(env, "SIGNIN_ADDRESS_LOCK_AFTER", 50, int, 1)),
+        signin_lock_minutes=int(_number(env, "SIGNIN_LOCK_MINUTES", 15, int, 1)),
+        signin_max_delay_seconds=int(_number(env, "SIGNIN_MAX_DELAY_SECONDS", 60, int, 1)),
     )
 
 

@@ -114,7 +114,10 @@ class AdminMutation:
 
         return await run_mutation(StaffPayload, act, _staff)
 
-    @strawberry.mutation(description="Set a new password for a staff member (ADMIN).")
+    @strawberry.mutation(
+        description="Set a new password for a staff member (ADMIN): ends their tokens and lifts "
+        "a sign-in lock on their user name."
+    )
     async def reset_staff_password(self, info: Info, input: ResetStaffPasswordInput) -> StaffPayload:
         ctx = info.context
 

@@ -26,6 +26,11 @@ class UserError:
     field: list[str] | None
     message: str
     code: UserErrorCode  # type: ignore[valid-type]
+    retry_after_seconds: int | None = strawberry.field(
+        default=None,
+        description="With TOO_MANY_ATTEMPTS and RATE_LIMITED: whole seconds to wait before "
+        "trying again.",
+    )
 
     @classmethod
     def of(cls, error: DomainError) -> UserError:
@@ -33,6 +38,7 @@ class UserError:
             field=["input", *error.field.split(".")] if error.field else None,
             message=error.message,
             code=error.code,
+            retry_after_seconds=error.retry_after,
         )
 
 

@@ -54,6 +54,10 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
         from .messages import visible_message
 
         return await visible_message(info, pk)
+    if type_name in ("Visit", "FirstContact", "Petition", "MaterialsReceipt"):
+        from .windows_api import visible_window_record
+
+        return await visible_window_record(info, type_name, pk)
     return await _case_objects(info, type_name, pk)
 
 

@@ -54,12 +54,18 @@ def _with_code(error: GraphQLError, code: str, message: str | None = None) -> Gr
     )
 
 
+# A refusal raised while reading (not a mutation's userError) as a top-level error code.
+_DOMAIN_CODES = {"FORBIDDEN": "FORBIDDEN", "NOT_FOUND": "NOT_FOUND"}
+
+
 def client_code(error: GraphQLError) -> str:
     """The `extensions.code` of an error the client caused (validation, coercion, bad arguments)."""
     code = (error.extensions or {}).get("code")
     if isinstance(code, str):
         return code
     original = error.original_error
+    if isinstance(original, DomainError):  # raised by a query's resolver
+        return _DOMAIN_CODES.get(original.code.value, "BAD_USER_INPUT")
     code = getattr(original, "extensions", None) and original.extensions.get("code")  # type: ignore[union-attr]
     if isinstance(code, str):
         return code

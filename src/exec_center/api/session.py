@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from starlette.requests import Request
 
 from ..services import auth
 from .common import UserError, run_mutation
 from .context import Info
 from .organisation import StaffType
+
+
+def client_address(request: Request | None) -> str | None:
+    """The peer's address as the server sees it (behind a reverse proxy, run uvicorn with
+    --proxy-headers and --forwarded-allow-ips so that it is the client's, not the proxy's)."""
+    return request.client.host if request is not None and request.client is not None else None
 
 
 @strawberry.input
@@ -30,13 +37,16 @@ class SignInPayload:
 class SessionMutation:
     @strawberry.mutation(
         description="Sign in with user name and password; the only operation "
-        "open without a token. Wrong credentials: INVALID_CREDENTIALS."
+        "open without a token. Wrong credentials: INVALID_CREDENTIALS. Failed sign-ins are "
+        "throttled per user name and per client address: past a few, each next attempt waits "
+        "longer, and at a threshold the name or address is locked for a while; a refused attempt "
+        "is TOO_MANY_ATTEMPTS with `retryAfterSeconds` (no password is checked then)."
     )
     async def sign_in(self, info: Info, input: SignInInput) -> SignInPayload:
         ctx = info.context
         return await run_mutation(
             SignInPayload,
-            lambda: auth.sign_in(ctx.app, input.username, input.password),
+            lambda: auth.sign_in(ctx.app, input.username, input.password, client_address(ctx.request)),
             lambda done: {
                 "token": done.token,
                 "expires_at": done.expires_at,

@@ -10,8 +10,16 @@ import sqlalchemy as sa
 import strawberry
 
 from ..clock import court_today
-from ..db.models import FirstContact, MaterialsReceipt, MaterialsTransfer, Petition, Visit
+from ..db.models import Case, FirstContact, MaterialsReceipt, MaterialsTransfer, Petition, Visit
 from ..domain import windows as rules
+from ..domain.access import (
+    CASE_READERS,
+    CaseAudience,
+    Viewer,
+    reads_every_window_record,
+    window_record_visible,
+)
+from ..domain.errors import Forbidden
 from ..domain.identifiers import IdType as IdTypeEnum
 from ..domain.masking import mask_id_number, mask_phone
 from ..services import windows as service
@@ -43,6 +51,50 @@ async def _staff(info: Info, staff_id: int | None) -> StaffType | None:
 def _sees_visitor_data(info: Info, row: Visit) -> bool:
     viewer = info.context.viewer
     return row.window_id in viewer.window_ids or row.received_by == viewer.staff_id
+
+
+_RECORDERS = {Visit: "received_by", FirstContact: "created_by", Petition: "created_by",
+              MaterialsReceipt: "received_by"}
+
+
+def window_records_readable(viewer: Viewer, model: type) -> sa.ColumnElement[bool] | None:
+    """The SQL form of `domain.access.window_record_visible` for a list of `model` rows (a test
+    checks that the two agree); None when the viewer reads them all."""
+    if reads_every_window_record(viewer):
+        return None
+    clauses: list[sa.ColumnElement[bool]] = [getattr(model, _RECORDERS[model]) == viewer.staff_id]
+    if viewer.window_ids:
+        clauses.append(model.window_id.in_(sorted(viewer.window_ids)))  # type: ignore[attr-defined]
+    case_id = getattr(model, "case_id", None)
+    if case_id is not None:
+        if viewer.roles & CASE_READERS:
+            clauses.append(case_id.is_not(None))
+        else:
+            theirs: list[sa.ColumnElement[bool]] = [Case.handler_id == viewer.staff_id]
+            if viewer.team_ids:
+                theirs.append(Case.team_id.in_(sorted(viewer.team_ids)))
+            clauses.append(case_id.in_(sa.select(Case.id).where(sa.or_(*theirs))))
+    return sa.or_(*clauses)
+
+
+async def visible_window_record(info: Info, type_name: str, pk: int) -> Node | None:
+    """`node(id:)` for Visit, FirstContact, Petition and MaterialsReceipt; None when absent or
+    not the viewer's to read."""
+    model, node_type = WINDOW_RECORD_TYPES[type_name]
+    session = info.context.session
+    row = await session.get(model, pk)
+    if row is None:
+        return None
+    case = None
+    case_id = getattr(row, "case_id", None)
+    if case_id is not None:
+        owners = sa.select(Case.team_id, Case.handler_id).where(Case.id == case_id)
+        found = (await session.execute(owners)).first()
+        case = CaseAudience(found.team_id, found.handler_id) if found else None
+    visible = window_record_visible(
+        info.context.viewer, window_id=row.window_id, recorded_by=getattr(row, _RECORDERS[model]), case=case
+    )
+    return node_type(row=row) if visible else None
 
 
 @strawberry.type(name="Visit")
@@ -242,6 +294,14 @@ class PetitionType(Node):
         return self.row.answer
 
 
+WINDOW_RECORD_TYPES: dict[str, tuple[type, type]] = {
+    "Visit": (Visit, VisitType),
+    "FirstContact": (FirstContact, FirstContactType),
+    "Petition": (Petition, PetitionType),
+    "MaterialsReceipt": (MaterialsReceipt, MaterialsReceiptType),
+}
+
+
 @strawberry.type(
     description="The answer to a verified case-status query: only `verified` and `message` when the "
     "identity document did not match a party of the case."
@@ -327,13 +387,24 @@ class WindowDayView:
 
 @strawberry.type
 class WindowQuery:
-    @strawberry.field(description="Visits by purpose and what is still open at a window (default: today).")
+    @strawberry.field(
+        description="Visits by purpose and what is still open at a window (default: today). For "
+        "the window's staff, the centre head, the bureau chief and the command centre (FORBIDDEN "
+        "otherwise)."
+    )
     async def window_day(
         self, info: Info, window_id: strawberry.ID, date: date | None = None
     ) -> WindowDayView:
-        info.context.viewer  # noqa: B018
+        pk = pk_of(window_id, "Window", "windowId")
+        viewer = info.context.viewer
+        if not (reads_every_window_record(viewer) or pk in viewer.window_ids):
+            raise Forbidden(
+                "a window's day is for its own staff, the centre head, the bureau chief and the "
+                "command centre",
+                field="windowId",
+            )
         day = date or court_today(info.context.app.clock, info.context.app.settings.tz)
-        result = await service.window_day(info.context.session, pk_of(window_id, "Window", "windowId"), day)
+        result = await service.window_day(info.context.session, pk, day)
         return WindowDayView(
             date=result.day,
             visits=result.visits,
@@ -348,21 +419,28 @@ class WindowQuery:
             ],
         )
 
-    @strawberry.field(description="A window's visits on a day (default: today), newest first.")
+    @strawberry.field(
+        description="A window's visits on a day (default: today), newest first. Window records "
+        "are read by the window's staff, the centre head, the bureau chief and the command centre; "
+        "anyone else sees only those they recorded or that name a case they may read."
+    )
     async def visits(self, info: Info, window_id: strawberry.ID, date: date | None = None) -> list[VisitType]:
         info.context.viewer  # noqa: B018
         day = date or court_today(info.context.app.clock, info.context.app.settings.tz)
-        rows = (
-            await info.context.session.scalars(
-                sa.select(Visit)
-                .where(Visit.window_id == pk_of(window_id, "Window", "windowId"), Visit.visited_on == day)
-                .order_by(Visit.id.desc())
-                .limit(500)
-            )
-        ).all()
+        query = sa.select(Visit).where(
+            Visit.window_id == pk_of(window_id, "Window", "windowId"), Visit.visited_on == day
+        )
+        readable = window_records_readable(info.context.viewer, Visit)
+        if readable is not None:
+            query = query.where(readable)
+        rows = (await info.context.session.scalars(query.order_by(Visit.id.desc()).limit(500))).all()
         return [VisitType(row=r) for r in rows]
 
-    @strawberry.field(description="First-contact matters at a window; open ones by default.")
+    @strawberry.field(
+        description="First-contact matters at a window; open ones by default. Read by the "
+        "window's staff, the centre head, the bureau chief and the command centre (and whoever "
+        "recorded one)."
+    )
     async def first_contacts(
         self, info: Info, window_id: strawberry.ID, open_only: bool = True
     ) -> list[FirstContactType]:
@@ -372,12 +450,14 @@ class WindowQuery:
         )
         if open_only:
             query = query.where(FirstContact.status == "OPEN")
+        readable = window_records_readable(info.context.viewer, FirstContact)
+        if readable is not None:
+            query = query.where(readable)
         rows = (await info.context.session.scalars(query.order_by(FirstContact.id.desc()).limit(500))).all()
         return [FirstContactType(row=r) for r in rows]
 
     @strawberry.field(description="Materials receipts of a case (Art. 8).")
     async def materials_receipts(self, info: Info, case_number: str) -> list[MaterialsReceiptType]:
-        from ..db.models import Case
         from ..domain.access import case_visible
 
         viewer = info.context.viewer

@@ -15,6 +15,7 @@ from ..domain.deadlines import DayCount, DeadlineKind, DeadlineStatus
 from ..domain.identifiers import PartyKind
 from ..domain.lifecycle import AdjudicationKind, CaseStage, ClosingMethod, MediationOutcome
 from ..domain.organisation import Channel, Role, TeamKind, Unit
+from ..domain.throttling import ThrottleScope
 from ..domain.windows import FirstContactReason, MessageClass, VisitPurpose
 from ..domain.work import WorkItemKind, WorkItemStatus
 from .types import BigIntFK, BigIntPK, UTCDateTime, enum_column
@@ -723,6 +724,27 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(sa.String(40))
     object_id: Mapped[int] = mapped_column(sa.BigInteger)
     summary: Mapped[str] = mapped_column(sa.String(500))
+
+
+class SignInThrottle(Base):
+    """Recent failed sign-ins of one user name or one client address (domain/throttling.py).
+
+    A row is deleted when its account signs in, and purged once it no longer counts.
+    """
+
+    __tablename__ = "sign_in_throttles"
+    __table_args__ = (
+        sa.UniqueConstraint("scope", "key", name="uq_sign_in_throttles_scope_key"),
+        sa.Index("ix_sign_in_throttles_last_attempt_at", "last_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    scope: Mapped[ThrottleScope] = mapped_column(enum_column(ThrottleScope))
+    # The user name as typed (case-folded), or the client's address.
+    key: Mapped[str] = mapped_column(sa.String(64))
+    failures: Mapped[int] = mapped_column(sa.Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class IdempotencyRecord(Base):

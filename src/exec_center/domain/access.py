@@ -96,3 +96,48 @@ def sees_personal_data(viewer: Viewer, *, team_id: int | None, handler_id: int |
         or handler_id == viewer.staff_id
         or (team_id is not None and team_id in viewer.team_ids)
     )
+
+
+# --- window records ------------------------------------------------------------------------
+# Visits, first contacts, petitions and materials receipts are what parties told a window: names,
+# documents, what they asked. Who reads them (issue 12, item 6):
+#
+# | reader                                      | records of            |
+# |---------------------------------------------|-----------------------|
+# | the window's own staff                      | their window          |
+# | the one who recorded it                     | what they recorded    |
+# | centre head, bureau chief, command centre   | every window          |
+# | whoever may read the case a record names    | that case's records   |
+# | anyone else (other teams, machine accounts,  | nothing               |
+# |  staff of other windows, the administrator) |                       |
+#
+# A record naming a case is part of that case's file, so a team reads the visits about its own
+# cases; a record naming none (a first contact: no case was accepted) stays with the windows.
+WINDOW_RECORD_READERS = frozenset({Role.CENTER_HEAD}) | SEE_ALL_ROLES
+
+
+@dataclass(frozen=True)
+class CaseAudience:
+    """Who a case belongs to, as far as reading it goes."""
+
+    team_id: int | None
+    handler_id: int | None
+
+
+def reads_every_window_record(viewer: Viewer) -> bool:
+    return bool(viewer.roles & WINDOW_RECORD_READERS)
+
+
+def window_record_visible(
+    viewer: Viewer,
+    *,
+    window_id: int | None,
+    recorded_by: int | None,
+    case: CaseAudience | None,
+) -> bool:
+    return (
+        reads_every_window_record(viewer)
+        or (window_id is not None and window_id in viewer.window_ids)
+        or (recorded_by is not None and recorded_by == viewer.staff_id)
+        or (case is not None and case_visible(viewer, team_id=case.team_id, handler_id=case.handler_id))
+    )

@@ -15,6 +15,7 @@ class ErrorCode(LabelledEnum):
     STALE = "STALE", "数据已被他人修改"
     NOT_ALLOWED = "NOT_ALLOWED", "当前状态不允许此操作"
     RATE_LIMITED = "RATE_LIMITED", "尝试次数过多"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS", "登录失败次数过多，请稍后再试"
     DUPLICATE = "DUPLICATE", "与未结案件重复"
 
 
@@ -22,12 +23,19 @@ class DomainError(Exception):
     """A business refusal: nothing is changed, the caller is told what is allowed."""
 
     def __init__(
-        self, message: str, *, field: str | None = None, code: ErrorCode = ErrorCode.INVALID
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: ErrorCode = ErrorCode.INVALID,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code
+        # Whole seconds before the same attempt may be made again (throttled refusals).
+        self.retry_after = retry_after
 
 
 class NotFound(DomainError):

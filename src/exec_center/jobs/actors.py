@@ -22,6 +22,15 @@ async def relay_outbox() -> None:
     await outbox.relay_missed(ctx)
 
 
+@dramatiq.actor(queue_name="default", max_retries=3, time_limit=60_000)
+async def purge_sign_in_throttles() -> None:
+    """Periodic: forget failed sign-ins that no longer count (past the lock time, not locked)."""
+    from ..services import throttling
+
+    ctx = await worker_context()
+    await throttling.purge(ctx)
+
+
 @dramatiq.actor(queue_name="default", max_retries=3, time_limit=300_000)
 async def escalate_deadlines() -> None:
     """Periodic (every minute): escalate deadlines whose next check has come."""

@@ -18,6 +18,7 @@ PERIODIC: dict[str, float] = {
     "poll_asset_queries": 5,
     "reconcile_cases": 15,
     "reconcile_replies": 60,
+    "purge_sign_in_throttles": 900,
 }
 
 

@@ -19,6 +19,7 @@ from ..context import AppContext
 from ..db.models import Staff, StaffRole, TeamMember, WindowStaff
 from ..domain.access import Viewer
 from ..domain.errors import DomainError, ErrorCode
+from . import throttling
 from .unit_of_work import UnitOfWork
 
 hasher = PasswordHasher()
@@ -98,26 +99,39 @@ def _verify(stored: str, password: str) -> bool:
         return False
 
 
-async def sign_in(ctx: AppContext, username: str, password: str) -> SignedIn:
+async def sign_in(ctx: AppContext, username: str, password: str, address: str | None = None) -> SignedIn:
+    """Check the password, throttled per user name and per client address (services/throttling)."""
     invalid = DomainError("user name or password is wrong", code=ErrorCode.INVALID_CREDENTIALS)
+    attempt = throttling.Attempt(username, address)
+    await throttling.admit_attempt(ctx, attempt)
     async with ctx.sessionmaker() as session:
         found = await session.scalar(sa.select(Staff).where(Staff.username == username.strip()))
         stored = found.password_hash if found else _DUMMY_HASH
     # argon2 takes tens of milliseconds of CPU by design: in a thread, so that the event loop
     # (every other request) goes on, and outside any write transaction (the writer gate).
-    if not await asyncio.to_thread(_verify, stored, password):
-        raise invalid
-    async with UnitOfWork(ctx) as uow:
-        staff = await uow.session.get(Staff, found.id) if found else None
-        if staff is None or not staff.active or staff.password_hash != stored:
-            raise invalid  # unknown, disabled, or its password changed meanwhile
-        if hasher.check_needs_rehash(staff.password_hash):
-            staff.password_hash = await asyncio.to_thread(hasher.hash, password)
-        token, expires_at = issue_token(ctx.settings, staff.id, uow.now, staff.token_version)
-        uow.actor = Viewer(staff.id, staff.username, staff.name, frozenset())
-        uow.audit("SIGN_IN", "Staff", staff.id, f"{staff.username} signed in")
-        await uow.commit()
-    return SignedIn(token=token, expires_at=expires_at, staff=staff)
+    if await asyncio.to_thread(_verify, stored, password):
+        async with UnitOfWork(ctx) as uow:
+            staff = await uow.session.get(Staff, found.id) if found else None
+            # Unknown, disabled, or its password changed meanwhile: a failure like a wrong password.
+            if staff is not None and staff.active and staff.password_hash == stored:
+                if hasher.check_needs_rehash(staff.password_hash):
+                    staff.password_hash = await asyncio.to_thread(hasher.hash, password)
+                token, expires_at = issue_token(ctx.settings, staff.id, uow.now, staff.token_version)
+                uow.actor = Viewer(staff.id, staff.username, staff.name, frozenset())
+                uow.audit("SIGN_IN", "Staff", staff.id, f"{staff.username} signed in")
+                await throttling.record_success(uow, attempt)
+                await uow.commit()
+                return SignedIn(token=token, expires_at=expires_at, staff=staff)
+    locked_for = await throttling.record_failure(ctx, attempt, found.id if found else None)
+    if locked_for:
+        raise DomainError(
+            f"user name or password is wrong; after too many failed sign-ins this user name is "
+            f"locked for {locked_for // 60} minutes",
+            field="username",
+            code=ErrorCode.TOO_MANY_ATTEMPTS,
+            retry_after=locked_for,
+        )
+    raise invalid
 
 
 async def load_viewer(

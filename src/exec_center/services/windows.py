@@ -8,6 +8,7 @@ closing a first contact locks it before its work items, as completing those item
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
@@ -491,7 +492,8 @@ async def _verify(
     if not guard.allowed:
         uow.audit("DISCLOSURE_REFUSED", "Window", window.id, f"{purpose} for {normalised}: {guard.message}")
         await uow.commit()
-        raise DomainError(guard.message, field="caseNumber", code=ErrorCode.RATE_LIMITED)
+        wait = guard.retry_after and max(1, math.ceil((guard.retry_after - uow.now).total_seconds()))
+        raise DomainError(guard.message, field="caseNumber", code=ErrorCode.RATE_LIMITED, retry_after=wait)
     case = await uow.session.scalar(sa.select(Case).where(Case.number == normalised))
     who: str | None = None
     if case is not None:
