@@ -170,12 +170,14 @@ async def test_a_malformed_request_is_answered_in_json_with_a_code(api: Api, bod
 
 
 async def test_every_graphql_error_carries_a_code(api: Api) -> None:
-    token = await api.token("affairs")
-    for query, code in [
-        ("{ me { name ", "GRAPHQL_PARSE_FAILED"),
-        ("{ me { nosuchfield } }", "GRAPHQL_VALIDATION_FAILED"),
-        ("{ cases(first: 500) { totalCount } }", "BAD_USER_INPUT"),
+    for query, code, user in [
+        ("{ me { name ", "GRAPHQL_PARSE_FAILED", "affairs"),
+        ("{ me { nosuchfield } }", "GRAPHQL_VALIDATION_FAILED", "affairs"),
+        ("{ cases(first: 500) { totalCount } }", "BAD_USER_INPUT", "center"),
+        ("{ cases(first: 5) { totalCount } }", "FORBIDDEN", "affairs"),  # a list for the centre
+        ('{ node(id: "bm90LWFuLWlk") { id } }', "NOT_FOUND", "affairs"),
     ]:
+        token = await api.token(user)
         response = await api.client.post(
             "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}
         )
