@@ -68,6 +68,8 @@ class Settings:
     signin_address_lock_after: int = 50
     signin_lock_minutes: int = 15
     signin_max_delay_seconds: int = 60
+    # Browser origins allowed to call the API from another origin (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -210,7 +212,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         signin_address_lock_after=int(_number(env, "SIGNIN_ADDRESS_LOCK_AFTER", 50, int, 1)),
         signin_lock_minutes=int(_number(env, "SIGNIN_LOCK_MINUTES", 15, int, 1)),
         signin_max_delay_seconds=int(_number(env, "SIGNIN_MAX_DELAY_SECONDS", 60, int, 1)),
+        cors_origins=_origins(env),
     )
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _origins(env: Mapping[str, str]) -> tuple[str, ...]:
+    """EXEC_CENTER_CORS_ORIGINS: comma-separated origins such as https://exec.court.example:8443."""
+    raw = _get(env, "CORS_ORIGINS") or ""
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if origin == "*" or not _ORIGIN.fullmatch(origin):
+            raise ConfigError(
+                f"{PREFIX}CORS_ORIGINS: {origin!r} is not an origin; list scheme://host[:port] "
+                "values separated by commas (no paths, no *)"
+            )
+    return origins
 
 
 # The case types a court may file preservation reconsiderations under (see Settings).

@@ -84,3 +84,13 @@ def test_the_worker_shutdown_time(tmp_path) -> None:
     assert load_settings({"EXEC_CENTER_VAR_DIR": str(tmp_path)}).worker_shutdown_seconds == 10
     settings = load_settings({"EXEC_CENTER_VAR_DIR": str(tmp_path), "EXEC_CENTER_WORKER_SHUTDOWN_SECONDS": "2.5"})
     assert settings.worker_shutdown_seconds == 2.5
+
+
+def test_cors_origins_are_an_allow_list_of_origins(tmp_path) -> None:
+    env = {"EXEC_CENTER_VAR_DIR": str(tmp_path)}
+    assert load_settings(env).cors_origins == ()
+    listed = load_settings({**env, "EXEC_CENTER_CORS_ORIGINS": "http://localhost:5173, https://exec.court.example:8443/"})
+    assert listed.cors_origins == ("http://localhost:5173", "https://exec.court.example:8443")
+    for bad in ("*", "exec.court.example", "https://a.example/path", "ftp://a.example"):
+        with pytest.raises(ConfigError, match="EXEC_CENTER_CORS_ORIGINS"):
+            load_settings({**env, "EXEC_CENTER_CORS_ORIGINS": bad})
