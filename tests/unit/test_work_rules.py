@@ -180,14 +180,23 @@ def test_only_the_holder_completes_or_releases() -> None:
 
 def test_reassign_within_the_team_or_the_centre() -> None:
     team_item = item(CLAIMED, role=Role.IMPLEMENTATION_OFFICER, team=TEAM1, assignee=IMPL1.staff_id)
-    check_reassign(LEAD1, team_item, to_team_ids=frozenset({TEAM1}), to_roles=frozenset())
+    check_reassign(LEAD1, team_item, to_team_ids=frozenset({TEAM1}), to_roles=frozenset({Role.IMPLEMENTATION_OFFICER}))
+    check_reassign(LEAD1, team_item, to_team_ids=frozenset({TEAM1}), to_roles=frozenset(),
+                   to_lead_team_ids=frozenset({TEAM1}))  # to the lead: supervises it
+    # Issue 13: only to someone whose role can do the item.
+    error = refusal(lambda: check_reassign(LEAD1, team_item, to_team_ids=frozenset({TEAM1}),
+                                           to_roles=frozenset({Role.ADJUDICATION_JUDGE})))
+    assert error.code is ErrorCode.NOT_ALLOWED and "IMPLEMENTATION_OFFICER" in error.message
     error = refusal(lambda: check_reassign(LEAD1, team_item, to_team_ids=frozenset({TEAM2}),
                                            to_roles=frozenset({Role.IMPLEMENTATION_OFFICER})))
     assert error.field == "assigneeId" and "within the team" in error.message
     assert refusal(lambda: check_reassign(IMPL1, team_item, to_team_ids=frozenset({TEAM1}),
                                           to_roles=frozenset())).code is ErrorCode.FORBIDDEN
     centre_item = item(role=Role.CENTER_OFFICER)
-    check_reassign(HEAD, centre_item, to_team_ids=frozenset(), to_roles=frozenset({Role.AFFAIRS_CLERK}))
+    check_reassign(HEAD, centre_item, to_team_ids=frozenset(), to_roles=frozenset({Role.CENTER_OFFICER}))
+    error = refusal(lambda: check_reassign(HEAD, centre_item, to_team_ids=frozenset(),
+                                           to_roles=frozenset({Role.AFFAIRS_CLERK})))
+    assert error.code is ErrorCode.NOT_ALLOWED and error.field == "assigneeId"
     error = refusal(lambda: check_reassign(HEAD, centre_item, to_team_ids=frozenset({TEAM1}),
                                            to_roles=frozenset({Role.IMPLEMENTATION_OFFICER})))
     assert "within the centre" in error.message

@@ -145,29 +145,55 @@ def check_holder(viewer: Viewer, item: ItemAudience, action: str) -> None:
         )
 
 
+def can_do(item: ItemAudience, *, roles: frozenset[Role], team_ids: frozenset[int],
+           lead_team_ids: frozenset[int]) -> bool:
+    """Whether a person with these roles and teams could take the item: they hold its role (in
+    its team), or they supervise it (its team's lead; the centre head for the centre's items)."""
+    if item.team_id is not None and item.team_id in lead_team_ids:
+        return True
+    if Role.CENTER_HEAD in roles and item.candidate_role in CENTER_ROLES:
+        return True
+    in_team = item.team_id is None or item.team_id in team_ids
+    return in_team and (item.candidate_role is None or item.candidate_role in roles)
+
+
 def check_reassign(
-    viewer: Viewer, item: ItemAudience, *, to_team_ids: frozenset[int], to_roles: frozenset[Role]
+    viewer: Viewer,
+    item: ItemAudience,
+    *,
+    to_team_ids: frozenset[int],
+    to_roles: frozenset[Role],
+    to_lead_team_ids: frozenset[int] = frozenset(),
 ) -> None:
-    """A lead reassigns within the team, the centre head within the centre."""
+    """A lead reassigns within the team, the centre head within the centre; always to someone
+    whose roles can do the item."""
     if item.status not in ACTIVE:
         raise DomainError(
             f"the work item is {item.status.value}; only open or claimed items can be reassigned",
             field="id",
             code=ErrorCode.NOT_ALLOWED,
         )
-    if item.team_id is not None and item.team_id in viewer.lead_team_ids:
-        if item.team_id not in to_team_ids:
-            raise DomainError(
-                "reassign within the team: the new holder must be a member of it", field="assigneeId"
-            )
-        return
-    if Role.CENTER_HEAD in viewer.roles and supervises(viewer, item):
-        if not to_roles & CENTER_ROLES:
-            raise DomainError(
-                "reassign within the centre: the new holder must hold a centre role", field="assigneeId"
-            )
-        return
-    raise Forbidden("only the team's lead or the centre head can reassign this work item")
+    leads_it = item.team_id is not None and item.team_id in viewer.lead_team_ids
+    heads_it = Role.CENTER_HEAD in viewer.roles and supervises(viewer, item)
+    if not (leads_it or heads_it):
+        raise Forbidden("only the team's lead or the centre head can reassign this work item")
+    if leads_it and item.team_id not in to_team_ids:
+        raise DomainError(
+            "reassign within the team: the new holder must be a member of it", field="assigneeId"
+        )
+    if not leads_it and not to_roles & CENTER_ROLES:
+        raise DomainError(
+            "reassign within the centre: the new holder must hold a centre role", field="assigneeId"
+        )
+    if not can_do(item, roles=to_roles, team_ids=to_team_ids, lead_team_ids=to_lead_team_ids):
+        role = item.candidate_role
+        raise DomainError(
+            f"the new holder cannot do this item: it needs the role {role.value} ({role.label})"
+            if role is not None
+            else "the new holder cannot do this item",
+            field="assigneeId",
+            code=ErrorCode.NOT_ALLOWED,
+        )
 
 
 def check_version(expected: int | None, actual: int) -> None:

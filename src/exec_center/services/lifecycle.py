@@ -62,7 +62,7 @@ from ..domain.lifecycle import (
 )
 from ..domain.organisation import Role, TeamKind
 from ..domain.transfer import TeamLoad, TransferStrategy, pick_team
-from ..domain.work import ACTIVE, WorkItemKind
+from ..domain.work import ACTIVE, OUTCOMES, WorkItemKind
 from . import deadlines as deadline_service
 from . import documents, measures, notifications, work
 from .cases import CENTER, advance, file_follow_on, load_case, new_case
@@ -107,7 +107,7 @@ async def finish_query_control(ctx: AppContext, viewer: Viewer, case_id: int) ->
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
         await complete_query_control(uow, case)
-        await work.cancel_for_case(uow, case.id, {WorkItemKind.ANALYSE_FINDINGS}, "(completed directly)")
+        await work.complete_for_case(uow, case.id, WorkItemKind.ANALYSE_FINDINGS, "QUERY_CONTROL_COMPLETED")
         await uow.commit()
     return case
 
@@ -454,7 +454,7 @@ async def record_mediation_outcome(
             await uow.commit()
             return case  # this outcome was just recorded: a repeat
         await _mediation_outcome(uow, case, outcome, note.strip())
-        await work.cancel_for_case(uow, case.id, {WorkItemKind.MEDIATE}, "(outcome recorded)")
+        await work.complete_for_case(uow, case.id, WorkItemKind.MEDIATE, outcome.value)
         await uow.commit()
     return case
 
@@ -756,6 +756,9 @@ async def close(uow: UnitOfWork, case: Case, method: ClosingMethod, field: str =
     uow.audit("CLOSE_CASE", "Case", case.id, f"closed: {method.label}")
     if method in RELEASES_MEASURES:
         await measures.end_measures_with_case(uow, case, f"closed: {method.label}")
+    for kind in (WorkItemKind.FAST_CLOSE, WorkItemKind.ENFORCE):  # the closing step's own item
+        if method.value in OUTCOMES[kind]:
+            await work.complete_for_case(uow, case.id, kind, method.value)
     await work.cancel_for_case(uow, case.id, None, "(case closed)")
     await work.create(
         uow,
@@ -819,7 +822,7 @@ async def archive_case(ctx: AppContext, viewer: Viewer, case_id: int) -> Case:
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
         await archive(uow, case)
-        await work.cancel_for_case(uow, case.id, {WorkItemKind.ARCHIVE}, "(archived directly)")
+        await work.complete_for_case(uow, case.id, WorkItemKind.ARCHIVE, "ARCHIVED")
         await uow.commit()
     return case
 

@@ -86,7 +86,10 @@ async def finish_active(
     value, and each item changed gets its audit event. Returns how many changed."""
     values: dict[str, Any] = {"status": status, "version": WorkItem.version + 1}
     if status is WorkItemStatus.DONE:
-        values |= {"completed_at": uow.now, "completed_by": uow.actor.staff_id if uow.actor else None}
+        actor = uow.actor.staff_id if uow.actor else None
+        values |= {"completed_at": uow.now, "completed_by": actor}
+        if actor is not None:  # done by the person who took the step, if nobody held it
+            values["assignee_id"] = sa.func.coalesce(WorkItem.assignee_id, actor)
     if outcome is not None:
         values["outcome"] = outcome
     rows = (
@@ -166,6 +169,19 @@ async def create(
     await uow.session.flush()
     uow.audit("CREATE_WORK_ITEM", "WorkItem", item.id, f"{kind.label}: {title[:200]}")
     return item
+
+
+async def complete_for_case(uow: UnitOfWork, case_id: int, kind: WorkItemKind, outcome: str) -> int:
+    """A step taken by its own mutation (closeCase, archiveCase, ...): the case's matching item is
+    DONE by the person who took it, with the step's outcome - one trace, as if they completed it."""
+    rules.check_outcome(kind, outcome)
+    return await finish_active(
+        uow,
+        WorkItem.case_id == case_id,
+        WorkItem.kind == kind,
+        outcome=outcome,
+        summary=lambda k: f"{k.label}: {outcome}",
+    )
 
 
 async def cancel_for_case(
@@ -362,19 +378,19 @@ async def reassign(
         target = await uow.session.get(Staff, assignee_id)
         if target is None or not target.active:
             raise NotFound("staff member", field="assigneeId")
-        teams = frozenset(
-            (
-                await uow.session.scalars(
-                    sa.select(TeamMember.team_id).where(TeamMember.staff_id == assignee_id)
-                )
-            ).all()
-        )
+        memberships = (
+            await uow.session.execute(
+                sa.select(TeamMember.team_id, TeamMember.is_lead).where(TeamMember.staff_id == assignee_id)
+            )
+        ).all()
+        teams = frozenset(team for team, _ in memberships)
+        leads = frozenset(team for team, lead in memberships if lead)
         roles = frozenset(
             (
                 await uow.session.scalars(sa.select(StaffRole.role).where(StaffRole.staff_id == assignee_id))
             ).all()
         )
-        rules.check_reassign(viewer, facts, to_team_ids=teams, to_roles=roles)
+        rules.check_reassign(viewer, facts, to_team_ids=teams, to_roles=roles, to_lead_team_ids=leads)
         won = await _conditional_update(
             uow,
             item,
