@@ -35,6 +35,7 @@ from .messages import MessageMutation, MessageQuery, OnlineMessageType
 from .organisation import StaffType, TeamType, WindowType
 from .parties import PartyMutation
 from .session import SessionMutation, SessionQuery, SignOutMutation
+from .text_input import RefuseControlCharacters
 from .windows_api import WindowMutation, WindowQuery
 from .worklist import WorkItemType, WorklistMutation, WorklistQuery
 
@@ -92,6 +93,7 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
     extensions = [
         # Factories, not instances: extensions keep per-request state.
         RequireSignIn,
+        RefuseControlCharacters,  # NUL and the like: a client error, before any statement
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         # The depth and alias limits as rule classes made once: the validation cache keys on the
         # rules, and QueryDepthLimiter/MaxAliasesLimiter would make new classes per request.
