@@ -1,4 +1,5 @@
-"""The ASGI application: `/graphql`, `/healthz`, `/readyz`."""
+"""The ASGI application: `/graphql`, `/healthz`, `/readyz`, `/documents/{id}` (and GraphiQL's
+files at `/graphiql-static/` with DEBUG)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,20 @@ import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
-from .api.headers import SecurityHeaders
+from .api.headers import CrossOrigin, SecurityHeaders
 from .api.idempotency import IdempotencyMiddleware
 from .api.limits import BodyLimit
 from .api.schema import build_schema
-from .api.view import GraphQLView, error_response, unavailable_response
+from .api.view import (
+    GRAPHIQL_ASSETS_PATH,
+    GraphQLMediaType,
+    GraphQLView,
+    error_response,
+    graphiql_assets,
+    unavailable_response,
+)
 from .clock import Clock
 from .config import Settings
 from .context import AppContext
@@ -129,12 +137,24 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/documents/{document_id}", document),
+            *([Mount(GRAPHIQL_ASSETS_PATH, graphiql_assets())] if settings.debug else []),
         ],
         lifespan=lifespan,
     )
     app.state.context = ctx
-    # Outermost: a body over the limit is refused before any route reads it.
+    # Middlewares, innermost first (each added one wraps the ones before it):
+    app.add_middleware(GraphQLMediaType)  # Accept: application/graphql-response+json on /graphql
+    # A body over the limit is refused before any route reads it.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Pages of the listed origins may call the API (bearer tokens, no cookies). Outside BodyLimit,
+    # so that a browser can read a 413 as it can a 401 or a 503; a preflight reaches no route.
+    app.add_middleware(
+        CrossOrigin,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        expose_headers=["Retry-After", "WWW-Authenticate", "Idempotent-Replayed"],
+        max_age=600,
+    )
     app.add_middleware(SecurityHeaders)  # added last: outermost, on every answer (413 too)
     return app
-

@@ -1,16 +1,29 @@
-"""The `/graphql` endpoint: Strawberry's ASGI view with our context, auth and orjson."""
+"""The `/graphql` endpoint: Strawberry's ASGI view with our context, auth and orjson.
+
+HTTP as the GraphQL-over-HTTP spec has it: queries by GET or POST, mutations by POST only (a
+mutation by GET is 405); `Accept: application/graphql-response+json` gets that media type and
+its status codes (400 for a document that cannot be parsed or validated, or variables that
+cannot be coerced), `application/json` (or no Accept) gets 200 with the errors as before.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from ..context import AppContext, on_write_release_reads
 from ..db.availability import is_unavailable
@@ -19,6 +32,14 @@ from .context import RequestContext
 from .errors import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, with_client_code, without_suggestions
 
 log = logging.getLogger(__name__)
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+STATIC = Path(__file__).resolve().parent / "static"
+# GraphiQL's scripts and styles (DEBUG only): shipped in the package, never from a CDN.
+GRAPHIQL_ASSETS_PATH = "/graphiql-static"
+# The page names each asset with a hash of its content, so an asset may be kept for a year.
+_ASSET_CACHE = "public, max-age=31536000, immutable"
 
 
 def error_response(
@@ -43,7 +64,7 @@ class GraphQLView(GraphQL):
         super().__init__(
             schema,
             graphql_ide="graphiql" if debug else None,
-            allow_queries_via_get=False,
+            allow_queries_via_get=True,  # queries only: a mutation by GET is refused 405
             multipart_uploads_enabled=False,
         )
         self.app_context = app_context
@@ -58,7 +79,10 @@ class GraphQLView(GraphQL):
         try:
             response = await self.run(request)
         except HTTPException as error:  # a malformed request: JSON like every other answer
-            response = error_response(error.status_code, error.reason, "BAD_REQUEST")
+            if error.status_code == 405:
+                response = error_response(405, error.reason, "METHOD_NOT_ALLOWED", headers={"Allow": "POST"})
+            else:
+                response = error_response(error.status_code, error.reason, "BAD_REQUEST")
         except AuthenticationError as error:
             # A forged, expired or revoked token: an authentication error and no data.
             challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -75,6 +99,18 @@ class GraphQLView(GraphQL):
             if ctx is not None:
                 await ctx.close()
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
+        return HTMLResponse(graphiql_page())
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except HTTPException as error:
+            # Only a query may come by GET (a GET must change nothing): the rest is 405 with Allow.
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, "only queries may be sent by GET; send mutations by POST") from error
+            raise
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         ctx = RequestContext(app=self.app_context, request=request, response=response)
@@ -99,7 +135,100 @@ class GraphQLView(GraphQL):
             result.errors = [with_client_code(error) for error in result.errors]
             if self.hide_schema:
                 result.errors = [without_suggestions(error) for error in result.errors]
-        return await super().process_result(request, result)
+        processed = await super().process_result(request, result)
+        if is_request_error(result) and wanted_media_type(request.headers.get("accept")) == GRAPHQL_RESPONSE:
+            # The request never ran (a document that does not parse or validate, variables that
+            # do not coerce): no `data` entry and 400, as the spec asks of this media type.
+            processed.pop("data", None)
+            if ctx is not None and ctx.response is not None and ctx.response.status_code is None:
+                ctx.response.status_code = 400  # unless refused already (401 by the guard, 503)
+        return processed
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
+
+
+def is_request_error(result: Any) -> bool:
+    """Did the operation never start? Errors of parsing, validation and variable coercion
+    carry no path; a field's error during execution always does."""
+    return result.data is None and bool(result.errors) and all(not error.path for error in result.errors)
+
+
+_MEDIA_RANGE = re.compile(r"^\s*([^;\s]+)\s*(.*)$")
+
+
+def wanted_media_type(accept: str | None) -> str:
+    """The media type of the answer: `application/graphql-response+json` when the client
+    prefers it, else `application/json` (also with no Accept or only `*/*`: legacy clients)."""
+    if not accept:
+        return JSON
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept.split(",")):
+        match = _MEDIA_RANGE.match(part)
+        if match is None:
+            continue
+        quality = 1.0
+        for parameter in match.group(2).split(";"):
+            name, _, value = parameter.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            ranked.append((-quality, index, match.group(1).lower()))
+    for _quality, _index, media_type in sorted(ranked):
+        if media_type == GRAPHQL_RESPONSE:
+            return GRAPHQL_RESPONSE
+        if media_type in (JSON, "application/*", "*/*"):
+            return JSON
+    return JSON
+
+
+@cache
+def graphiql_page() -> str:
+    """The GraphiQL page: each `{{file}}` becomes that asset's address with its content hash."""
+
+    def address(match: re.Match[str]) -> str:
+        name = match.group(1)
+        digest = hashlib.sha256((STATIC / "graphiql" / name).read_bytes()).hexdigest()[:16]
+        return f"{GRAPHIQL_ASSETS_PATH.lstrip('/')}/{name}?v={digest}"  # relative: works under a prefix
+
+    return re.sub(r"\{\{([\w.-]+)\}\}", address, (STATIC / "graphiql.html").read_text(encoding="utf-8"))
+
+
+class GraphQLMediaType:
+    """Labels `/graphql`'s JSON answers `application/graphql-response+json` for a client that
+    asked for it. A middleware outside the routes, so that the answer the Idempotency-Key
+    middleware keeps is plain JSON and a replay is labelled for the request that asks again."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].rstrip("/").endswith("/graphql"):
+            return await self.app(scope, receive, send)
+        accept = b", ".join(value for name, value in scope["headers"] if name == b"accept")
+        if wanted_media_type(accept.decode("latin-1")) != GRAPHQL_RESPONSE:
+            return await self.app(scope, receive, send)
+
+        async def labelled(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if headers.get("content-type", "").startswith(JSON):
+                    headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            await send(message)
+
+        await self.app(scope, receive, labelled)
+
+
+class _Assets(StaticFiles):
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = _ASSET_CACHE
+        return response
+
+
+def graphiql_assets() -> ASGIApp:
+    """The GraphiQL page's scripts and styles, to mount at `GRAPHIQL_ASSETS_PATH`."""
+    return _Assets(directory=STATIC / "graphiql")
