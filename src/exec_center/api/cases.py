@@ -3,7 +3,7 @@ every step of the preservation-case lifecycle."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -15,6 +15,7 @@ from ..clock import court_today
 from ..db.models import (
     AdjudicationApplication,
     AssetFinding,
+    AuditEvent,
     Case,
     CaseParty,
     CaseRecord,
@@ -128,6 +129,38 @@ async def _review_deadlines(ctx: RequestContext, keys: list[int]) -> list[list[D
         )
     ).all()
     return loaders._group(keys, [(r.owner_id, r) for r in rows])
+
+
+# The history entries that mark a case's transfer and archiving: the lifecycle step and the
+# service's own entry (either suffices, so the dates survive the two being merged into one).
+_TRANSFERRED = ("TRANSFER", "TRANSFER_CASE")
+_ARCHIVED = ("ARCHIVE", "ARCHIVE_CASE")
+
+
+async def _milestones(ctx: RequestContext, keys: list[int]) -> list[dict[str, date]]:
+    """When each case was first transferred and archived, as court dates, from its history
+    (no column holds them)."""
+    tz = ctx.app.settings.tz
+    rows = (
+        await ctx.session.execute(
+            sa.select(AuditEvent.object_id, AuditEvent.action, sa.func.min(AuditEvent.at))
+            .where(
+                AuditEvent.object_type == "Case",
+                AuditEvent.object_id.in_(keys),
+                AuditEvent.action.in_(_TRANSFERRED + _ARCHIVED),
+            )
+            .group_by(AuditEvent.object_id, AuditEvent.action)
+        )
+    ).all()
+    found: dict[int, dict[str, date]] = {key: {} for key in keys}
+    for case_id, action, at in rows:
+        name = "transferred" if action in _TRANSFERRED else "archived"
+        if at.tzinfo is None:  # SQLite hands back naive UTC
+            at = at.replace(tzinfo=UTC)
+        day = at.astimezone(tz).date()
+        milestones = found[case_id]
+        milestones[name] = min(day, milestones.get(name, day))
+    return [found[key] for key in keys]
 
 
 async def _related(ctx: RequestContext, keys: list[int]) -> list[list[Case]]:
@@ -529,6 +562,22 @@ class CaseType(Node):
     )
     def closed_on(self) -> date | None:
         return self.row.closed_on
+
+    @strawberry.field(
+        description="The court date the case was transferred to an implementation team (Art. 17); "
+        "for a 执 case converted from a 执保 case, the day its 执保 case was. Null until then."
+    )
+    async def transferred_on(self, info: Info) -> date | None:
+        milestones = loaders.loader(info.context, "caseMilestones", _milestones)
+        day = (await milestones.load(self.row.id)).get("transferred")
+        if day is None and self.row.case_type is CaseTypeEnum.ZHI and self.row.origin_case_id is not None:
+            day = (await milestones.load(self.row.origin_case_id)).get("transferred")
+        return day
+
+    @strawberry.field(description="The court date the case was archived (Art. 21); null until then.")
+    async def archived_on(self, info: Info) -> date | None:
+        milestones = loaders.loader(info.context, "caseMilestones", _milestones)
+        return (await milestones.load(self.row.id)).get("archived")
 
     @strawberry.field(
         description="On a 执保 case begun on a preservation ruling: the effective judgment (or other "

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import sqlalchemy as sa
 import strawberry
 
+from ..calendar import CourtCalendar
 from ..clock import court_today
 from ..db.models import (
+    AdjudicationApplication,
     CalendarEntry,
     CalendarYear,
     Deadline,
     DeadlineExtension,
     DeadlineRuleRow,
     Notification,
+    OnlineMessage,
 )
 from ..domain import deadlines as rules
 from ..domain.access import deadline_visible
@@ -37,6 +41,9 @@ from .context import Info
 from .history import HistoryEntry, history_connection
 from .ids import pk_of, to_global_id
 from .organisation import Node, Role, StaffType
+
+if TYPE_CHECKING:
+    from .cases import CaseType
 
 DeadlineKind = strawberry.enum(rules.DeadlineKind, description="Which time limit of the work rules.")
 DeadlineStatus = strawberry.enum(rules.DeadlineStatus)
@@ -94,10 +101,51 @@ class ExtensionType(Node):
     def to_due_on(self) -> date | None:
         return self.row.to_due_on
 
+    @strawberry.field(
+        description="While PENDING: the due date approving it would give (the rule's longer "
+        "period, counted in the court calendar as it stands now); null once decided (see toDueOn)."
+    )
+    async def proposed_due_on(self, info: Info) -> date | None:
+        if self.row.status != "PENDING":
+            return None
+        deadline = await info.context.session.get(Deadline, self.row.deadline_id)
+        if deadline is None or deadline.extendable_to is None:
+            return None
+        return service.extended_due_on(deadline, await _calendar(info))
+
     @strawberry.field
     async def deadline(self, info: Info) -> DeadlineType | None:
         row = await info.context.session.get(Deadline, self.row.deadline_id)
         return DeadlineType(row=row) if row and _visible(info, row) else None
+
+    @strawberry.field(
+        name="case", description="The case the deadline runs for; null if none or not the viewer's to read."
+    )
+    async def case_(self, info: Info) -> Annotated[CaseType, strawberry.lazy("exec_center.api.cases")] | None:
+        row = await info.context.session.get(Deadline, self.row.deadline_id)
+        return await _case_of(info, row) if row is not None else None
+
+
+async def _calendar(info: Info) -> CourtCalendar:
+    # Read each time, not once per request: a mutation's payload shows the calendar after it.
+    return await calendar_service.load_calendar(info.context.session)
+
+
+# Deadlines run for a case, or for something of a case's (its adjudication application, an online
+# message about it): the model whose case_id names the case, by owner type.
+_CASE_OWNERS = {"AdjudicationApplication": AdjudicationApplication, "OnlineMessage": OnlineMessage}
+
+
+async def _case_of(info: Info, deadline: Deadline) -> CaseType | None:
+    from .directory import linked_case
+
+    if deadline.owner_type == "Case":
+        return await linked_case(info, deadline.owner_id)
+    model = _CASE_OWNERS.get(deadline.owner_type)
+    if model is None:
+        return None
+    owner = await info.context.session.get(model, deadline.owner_id)
+    return await linked_case(info, owner.case_id) if owner is not None else None
 
 
 async def _staff(info: Info, staff_id: int | None) -> StaffType | None:
@@ -246,6 +294,14 @@ class DeadlineType(Node):
     async def holder(self, info: Info) -> StaffType | None:
         return await _staff(info, self.row.holder_id)
 
+    @strawberry.field(
+        name="case",
+        description="The case it runs for (directly, or through its adjudication application or "
+        "online message); null if none or not the viewer's to read.",
+    )
+    async def case_(self, info: Info) -> Annotated[CaseType, strawberry.lazy("exec_center.api.cases")] | None:
+        return await _case_of(info, self.row)
+
     @strawberry.field
     async def extension_requests(self, info: Info) -> list[ExtensionType]:
         rows = await loaders.loader(info.context, "extensionsOfDeadline", _extensions_by_deadline).load(
@@ -306,7 +362,12 @@ class NotificationType(Node):
     def subject_id(self) -> strawberry.ID | None:
         if self.row.object_type is None or self.row.object_id is None:
             return None
-        return to_global_id(self.row.object_type, self.row.object_id)
+        object_type = _RENAMED.get(self.row.object_type, self.row.object_type)
+        return to_global_id(object_type, self.row.object_id)
+
+
+# Notifications stored before their subject's type got its GraphQL name.
+_RENAMED = {"DeadlineExtension": service.EXTENSION_REQUEST}
 
 
 @strawberry.type
@@ -344,8 +405,15 @@ class CalendarEntryType(Node):
         return await _staff(info, self.row.created_by)
 
 
-@strawberry.type(description="One year of the court calendar.")
-class CalendarYearView:
+@strawberry.type(
+    name="CalendarYear",
+    description="One year of the court calendar (the subject of a CONFIRM_CALENDAR_YEAR work item).",
+)
+class CalendarYearView(Node):
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return to_global_id("CalendarYear", self.year)
+
     year: int
     confirmed: bool
     confirmed_note: str | None
@@ -353,6 +421,32 @@ class CalendarYearView:
     makeup_working_days: list[date]
     entries: list[CalendarEntryType]
     working_days: int
+
+
+async def calendar_year(info: Info, year: int) -> CalendarYearView:
+    """A year of the calendar the court counts in (`year` within the calendar's range)."""
+    session = info.context.session
+    cal = await _calendar(info)
+    schedule = cal.year_schedule(year)
+    entries = (
+        await session.scalars(
+            sa.select(CalendarEntry)
+            .where(CalendarEntry.day.between(date(year, 1, 1), date(year, 12, 31)))
+            .order_by(CalendarEntry.day)
+        )
+    ).all()
+    confirmation = await session.get(CalendarYear, year)
+    first_day = date(year, 1, 1)
+    working = cal.working_days_between(first_day, date(year, 12, 31)) + cal.is_working_day(first_day)
+    return CalendarYearView(
+        year=year,
+        confirmed=schedule.confirmed,
+        confirmed_note=confirmation.note if confirmation else None,
+        holidays=[Holiday(date=d, name=n) for d, n in schedule.holidays],
+        makeup_working_days=list(schedule.makeup_working_days),
+        entries=[CalendarEntryType(row=e) for e in entries],
+        working_days=working,
+    )
 
 
 @strawberry.type(
@@ -482,28 +576,7 @@ class DeadlineQuery:
             calendar_service.check_year(year)
         except DomainError as error:
             raise DomainError(error.message, field="year") from None
-        session = info.context.session
-        cal = await calendar_service.load_calendar(session)
-        schedule = cal.year_schedule(year)
-        entries = (
-            await session.scalars(
-                sa.select(CalendarEntry)
-                .where(CalendarEntry.day.between(date(year, 1, 1), date(year, 12, 31)))
-                .order_by(CalendarEntry.day)
-            )
-        ).all()
-        confirmation = await session.get(CalendarYear, year)
-        first_day = date(year, 1, 1)
-        working = cal.working_days_between(first_day, date(year, 12, 31)) + cal.is_working_day(first_day)
-        return CalendarYearView(
-            year=year,
-            confirmed=schedule.confirmed,
-            confirmed_note=confirmation.note if confirmation else None,
-            holidays=[Holiday(date=d, name=n) for d, n in schedule.holidays],
-            makeup_working_days=list(schedule.makeup_working_days),
-            entries=[CalendarEntryType(row=e) for e in entries],
-            working_days=working,
-        )
+        return await calendar_year(info, year)
 
     @strawberry.field(description="The time limits in force and their sources (Art. 22: rules are data).")
     async def deadline_rules(self, info: Info) -> list[DeadlineRuleView]:

@@ -32,7 +32,9 @@ def _require_person(info: Info) -> None:
 
 
 async def resolve_node(info: Info, global_id: str) -> Node | None:
-    """Fetch any object the viewer may see by its global id; None when absent or hidden."""
+    """Fetch any object the viewer may see by its global id; None when absent or hidden.
+
+    Every type implementing Node resolves here (tests/api/test_nodes.py walks the schema)."""
     type_name, pk = from_global_id(global_id)
     ctx = info.context
     ctx.viewer  # noqa: B018  (refuses anonymous callers)
@@ -58,47 +60,132 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
         from .windows_api import visible_window_record
 
         return await visible_window_record(info, type_name, pk)
+    if type_name in ("CalendarYear", "CalendarEntry", "Notification", "DeadlineExtensionRequest"):
+        return await _deadline_objects(info, type_name, pk)
     return await _case_objects(info, type_name, pk)
+
+
+async def _deadline_objects(info: Info, type_name: str, pk: int) -> Node | None:
+    """The calendar is every signed-in person's; a notification its recipient's; an extension
+    request is visible like its deadline."""
+    from ..db.models import CalendarEntry, DeadlineExtension, Notification
+    from ..services.calendar import FIRST_YEAR, LAST_YEAR
+    from . import deadlines as deadline_api
+
+    ctx = info.context
+    if type_name == "CalendarYear":
+        return await deadline_api.calendar_year(info, pk) if FIRST_YEAR <= pk <= LAST_YEAR else None
+    if type_name == "CalendarEntry":
+        entry = await ctx.session.get(CalendarEntry, pk)
+        return deadline_api.CalendarEntryType(row=entry) if entry else None
+    if type_name == "Notification":
+        note = await ctx.session.get(Notification, pk)
+        mine = note is not None and note.recipient_id == ctx.viewer.staff_id
+        return deadline_api.NotificationType(row=note) if mine else None
+    request = await ctx.session.get(DeadlineExtension, pk)
+    if request is None:
+        return None
+    deadline = await _visible_deadline(info, request.deadline_id)
+    return deadline_api.ExtensionType(row=request) if deadline is not None else None
+
+
+async def _visible_deadline(info: Info, pk: int):  # type: ignore[no-untyped-def]
+    from ..db.models import Deadline
+    from ..domain.access import deadline_visible
+
+    row = await info.context.session.get(Deadline, pk)
+    ok = row is not None and deadline_visible(
+        info.context.viewer, holder_id=row.holder_id, role=row.responsible_role, team_id=row.team_id
+    )
+    return row if ok else None
+
+
+async def visible_case_row(info: Info, case_id: int | None):  # type: ignore[no-untyped-def]
+    """The case if the viewer may read it: theirs to read, or archived into a case that is."""
+    from ..domain.access import case_visible
+    from .cases import case_by_id
+
+    if case_id is None:
+        return None
+    load = loaders.loader(info.context, "case", case_by_id).load
+    case = await load(case_id)
+    if case is None:
+        return None
+    owners = [case]
+    if case.archived_into_id is not None:
+        owners.append(await load(case.archived_into_id))
+    viewer = info.context.viewer
+    visible = any(
+        c is not None and case_visible(viewer, team_id=c.team_id, handler_id=c.handler_id) for c in owners
+    )
+    return case if visible else None
+
+
+async def linked_case(info: Info, case_id: int | None):  # type: ignore[no-untyped-def]
+    """A link to a case (`Deadline.case`, `Visit.case`, …): null if none or not the viewer's to
+    read, so a link is no side door to a case."""
+    from .cases import CaseType
+
+    case = await visible_case_row(info, case_id)
+    return CaseType(row=case) if case is not None else None
 
 
 async def _case_objects(info: Info, type_name: str, pk: int) -> Node | None:
     """Objects that belong to a case are visible exactly when their case is."""
-    from ..db.models import AdjudicationApplication, AssetFinding, Case, ControlMeasure, Deadline, Document
-    from ..domain.access import case_visible, deadline_visible
+    from ..db.models import (
+        AdjudicationApplication,
+        AssetFinding,
+        Case,
+        CaseAgent,
+        CaseParty,
+        ControlMeasure,
+        Document,
+    )
+    from ..domain.access import sees_personal_data
     from . import cases as case_api
     from .deadlines import DeadlineType
 
     ctx = info.context
-    viewer = ctx.viewer
     session = ctx.session
     if type_name == "Deadline":
-        row = await session.get(Deadline, pk)
-        ok = row is not None and deadline_visible(
-            viewer, holder_id=row.holder_id, role=row.responsible_role, team_id=row.team_id
-        )
-        return DeadlineType(row=row) if ok else None
+        row = await _visible_deadline(info, pk)
+        return DeadlineType(row=row) if row is not None else None
     models = {
-        "Case": (Case, case_api.CaseType),
-        "Finding": (AssetFinding, case_api.Finding),
-        "ControlMeasure": (ControlMeasure, case_api.ControlMeasureType),
-        "Document": (Document, case_api.DocumentType),
-        "AdjudicationApplication": (AdjudicationApplication, case_api.AdjudicationApplicationType),
+        "Case": Case,
+        "Finding": AssetFinding,
+        "ControlMeasure": ControlMeasure,
+        "Document": Document,
+        "AdjudicationApplication": AdjudicationApplication,
+        "Party": CaseParty,
+        "Agent": CaseAgent,
     }
     if type_name not in models:
         return None
-    model, gql_type = models[type_name]
+    model = models[type_name]
     row = await session.get(model, pk)
     if row is None:
         return None
-    case = row if model is Case else await session.get(Case, row.case_id)
-    owners = [case]
-    if case is not None and case.archived_into_id is not None:
-        owners.append(await session.get(Case, case.archived_into_id))
-    if not any(
-        c is not None and case_visible(viewer, team_id=c.team_id, handler_id=c.handler_id) for c in owners
-    ):
+    case = await visible_case_row(info, row.id if model is Case else row.case_id)
+    if case is None:
         return None
-    return gql_type(row=row)
+    if model in (CaseParty, CaseAgent):
+        # Masked as on the case's file; shown in full, it is audited as the file's parties are.
+        full = sees_personal_data(ctx.viewer, team_id=case.team_id, handler_id=case.handler_id)
+        if full:
+            ctx.disclosed.add(case.id)
+        if model is CaseAgent:
+            from .parties import Agent
+
+            return Agent(row=row, full=full)
+        return case_api.Party(row=row, full=full)
+    types = {
+        Case: case_api.CaseType,
+        AssetFinding: case_api.Finding,
+        ControlMeasure: case_api.ControlMeasureType,
+        Document: case_api.DocumentType,
+        AdjudicationApplication: case_api.AdjudicationApplicationType,
+    }
+    return types[model](row=row)
 
 
 @strawberry.type

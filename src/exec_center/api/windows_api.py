@@ -29,7 +29,7 @@ from .common import UserError, run_mutation
 from .context import Info
 from .deadlines import DeadlineType
 from .ids import pk_of, to_global_id
-from .organisation import Node, StaffType
+from .organisation import Node, StaffType, WindowType
 
 if TYPE_CHECKING:
     from .cases import CaseType
@@ -46,6 +46,25 @@ async def _staff(info: Info, staff_id: int | None) -> StaffType | None:
         return None
     row = await loaders.loader(info.context, "staff", loaders.staff_by_id).load(staff_id)
     return StaffType(row=row) if row else None
+
+
+async def _window(info: Info, window_id: int | None) -> WindowType | None:
+    # Nullable on every window record (a petition may come without one), so that fragments on
+    # several of them in one node(id:) query agree on the field's type.
+    if window_id is None:
+        return None
+    row = await loaders.loader(info.context, "window", loaders.window_by_id).load(window_id)
+    return WindowType(row=row) if row else None
+
+
+async def _case(info: Info, case_id: int | None) -> CaseType | None:
+    from .directory import linked_case
+
+    return await linked_case(info, case_id)
+
+
+CaseLink = Annotated["CaseType", strawberry.lazy("exec_center.api.cases")]
+CASE_LINK = "The case it concerns; null if none or not the viewer's to read."
 
 
 def _sees_visitor_data(info: Info, row: Visit) -> bool:
@@ -143,9 +162,25 @@ class VisitType(Node):
     def visited_on(self) -> date:
         return self.row.visited_on
 
+    @strawberry.field(description="When the visit was recorded.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def resolved_at(self) -> datetime | None:
+        return self.row.resolved_at
+
     @strawberry.field
     async def received_by(self, info: Info) -> StaffType | None:
         return await _staff(info, self.row.received_by)
+
+    @strawberry.field(description="The window the visitor came to.")
+    async def window(self, info: Info) -> WindowType | None:
+        return await _window(info, self.row.window_id)
+
+    @strawberry.field(name="case", description=CASE_LINK)
+    async def case_(self, info: Info) -> CaseLink | None:
+        return await _case(info, self.row.case_id)
 
 
 @strawberry.type(name="FirstContact", description="Art. 7: a filing not accepted, kept until closed.")
@@ -187,6 +222,14 @@ class FirstContactType(Node):
     @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
+
+    @strawberry.field
+    def closed_at(self) -> datetime | None:
+        return self.row.closed_at
+
+    @strawberry.field(description="The window that recorded it.")
+    async def window(self, info: Info) -> WindowType | None:
+        return await _window(info, self.row.window_id)
 
 
 @strawberry.type
@@ -257,6 +300,14 @@ class MaterialsReceiptType(Node):
         case = await loaders.loader(info.context, "case", case_by_id).load(self.row.case_id)
         return case.number if case else None
 
+    @strawberry.field(description="The window that received the materials.")
+    async def window(self, info: Info) -> WindowType | None:
+        return await _window(info, self.row.window_id)
+
+    @strawberry.field(name="case", description=CASE_LINK)
+    async def case_(self, info: Info) -> CaseLink | None:
+        return await _case(info, self.row.case_id)
+
     @strawberry.field
     async def transfers(self, info: Info) -> list[MaterialsTransferType]:
         rows = (
@@ -292,6 +343,18 @@ class PetitionType(Node):
     @strawberry.field
     def answer(self) -> str | None:
         return self.row.answer
+
+    @strawberry.field(description="When the petition was recorded.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="The window that recorded it; null if it came another way.")
+    async def window(self, info: Info) -> WindowType | None:
+        return await _window(info, self.row.window_id)
+
+    @strawberry.field(name="case", description=CASE_LINK)
+    async def case_(self, info: Info) -> CaseLink | None:
+        return await _case(info, self.row.case_id)
 
 
 WINDOW_RECORD_TYPES: dict[str, tuple[type, type]] = {

@@ -51,6 +51,10 @@ from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+# The owner type of an extension request's work item and notifications: the GraphQL type's name,
+# so their subjectId resolves through node(id:).
+EXTENSION_REQUEST = "DeadlineExtensionRequest"
+
 STEP_LABELS = {"WARNING": "即将到期", "DUE_SOON": "临近到期", "DUE_TODAY": "今日到期", "MISSED": "已超期"}
 
 # How an owner is named in notifications: owner type -> loader of {id: label}. Areas register
@@ -324,7 +328,7 @@ async def request_extension(
                     f"延期申请：{label} {deadline.kind.label}",
                     f"{viewer.name}申请延长{deadline.kind.label}（现{deadline.due_on}届满）："
                     f"{reason.strip()[:300]}",
-                    "DeadlineExtension",
+                    EXTENSION_REQUEST,
                     request.id,
                     f"extension:{request.id}:chief:{chief}",
                 )
@@ -332,87 +336,148 @@ async def request_extension(
             ],
             uow.now,
         )
+        await _ask_the_chief(uow, request, deadline, label)
         await uow.commit()
     return request
+
+
+async def _ask_the_chief(uow: UnitOfWork, request: DeadlineExtension, deadline: Deadline, label: str) -> None:
+    """Put the request on the bureau chief's worklist, due when the deadline falls due. Its owner
+    is the request, not the case: the case moving on (transfer, closing) leaves the chief's
+    decision pending, so it must not cancel the item with the case's other work."""
+    from ..domain.work import WorkItemKind
+    from . import work
+
+    await work.create(
+        uow,
+        kind=WorkItemKind.DECIDE_EXTENSION,
+        owner_type=EXTENSION_REQUEST,
+        owner_id=request.id,
+        candidate_role=Role.BUREAU_CHIEF,
+        due_on=deadline.due_on,
+        title=f"审批延期申请：{label} {deadline.kind.label}（现{deadline.due_on}届满）",
+    )
+
+
+def extended_due_on(deadline: Deadline, calendar: CourtCalendar) -> date:
+    """The due date approving an extension of `deadline` gives (Art. 16: the longer period)."""
+    assert deadline.extendable_to is not None
+    return compute_due(deadline.day_count, deadline.extendable_to, deadline.starts_on, calendar)
 
 
 async def decide_extension(
     ctx: AppContext, viewer: Viewer, request_id: int, approve: bool, note: str | None
 ) -> DeadlineExtension:
+    async with UnitOfWork(ctx, viewer) as uow:
+        request = await _decide(uow, viewer, request_id, approve, note)
+        await uow.commit()
+    return request
+
+
+async def _decide(
+    uow: UnitOfWork, viewer: Viewer, request_id: int, approve: bool, note: str | None
+) -> DeadlineExtension:
+    """Approve or refuse a pending request, and finish the chief's work item for it (done by
+    whoever decided, with the decision as its outcome)."""
     require_role(viewer, Role.BUREAU_CHIEF, action="deciding an extension request")
     note = (note or "").strip()
     if not approve and not note:
         raise DomainError("say why the extension is refused", field="note")
     if len(note) > 1000:
         raise DomainError("the note may be at most 1000 characters", field="note")
-    async with UnitOfWork(ctx, viewer) as uow:
-        request = await uow.session.get(DeadlineExtension, request_id, with_for_update=True)
-        if request is None:
-            raise NotFound("extension request", field="requestId")
-        if request.status != "PENDING":
-            raise DomainError(
-                f"the request was already decided ({request.status})",
-                field="requestId",
-                code=ErrorCode.NOT_ALLOWED,
-            )
-        deadline = await uow.session.get(Deadline, request.deadline_id)
-        assert deadline is not None
-        # The owner before the deadline, as completing the owner's work items does (they may
-        # close the deadline; approving moves their due dates): neither waits for the other.
-        from .work import OWNERS, locked
+    request = await uow.session.get(DeadlineExtension, request_id, with_for_update=True)
+    if request is None:
+        raise NotFound("extension request", field="requestId")
+    if request.status != "PENDING":
+        raise DomainError(
+            f"the request was already decided ({request.status})",
+            field="requestId",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    deadline = await uow.session.get(Deadline, request.deadline_id)
+    assert deadline is not None
+    # The owner before the deadline, as completing the owner's work items does (they may
+    # close the deadline; approving moves their due dates): neither waits for the other.
+    from .work import OWNERS, finish_active, locked
 
-        owner = OWNERS.get(deadline.owner_type)
-        if owner is not None:
-            await locked(uow, owner, deadline.owner_id)
-        deadline = await locked(uow, Deadline, deadline.id)
-        if approve and deadline.status is not DeadlineStatus.OPEN:
-            raise DomainError(
-                f"the deadline is already {deadline.status.value}; there is nothing to "
-                "extend — refuse the request instead",
-                field="requestId",
-                code=ErrorCode.NOT_ALLOWED,
-            )
-        request.status = "APPROVED" if approve else "REFUSED"
-        request.decided_by, request.decided_at, request.decision_note = viewer.staff_id, uow.now, note or None
-        if approve:
-            engine = await Engine.load(uow)
-            assert deadline.extendable_to is not None
-            old = deadline.due_on
-            deadline.due_on = compute_due(
-                deadline.day_count, deadline.extendable_to, deadline.starts_on, engine.calendar
-            )
-            deadline.extended = True
-            deadline.provisional = engine.calendar.is_provisional(deadline.due_on)
-            await _rewind_ladder(deadline, engine, uow)
-            request.to_due_on = deadline.due_on
-            uow.audit(
-                "EXTEND_DEADLINE",
+    owner = OWNERS.get(deadline.owner_type)
+    if owner is not None:
+        await locked(uow, owner, deadline.owner_id)
+    deadline = await locked(uow, Deadline, deadline.id)
+    if approve and deadline.status is not DeadlineStatus.OPEN:
+        raise DomainError(
+            f"the deadline is already {deadline.status.value}; there is nothing to "
+            "extend — refuse the request instead",
+            field="requestId",
+            code=ErrorCode.NOT_ALLOWED,
+        )
+    request.status = "APPROVED" if approve else "REFUSED"
+    request.decided_by, request.decided_at, request.decision_note = viewer.staff_id, uow.now, note or None
+    if approve:
+        engine = await Engine.load(uow)
+        old = deadline.due_on
+        deadline.due_on = extended_due_on(deadline, engine.calendar)
+        deadline.extended = True
+        deadline.provisional = engine.calendar.is_provisional(deadline.due_on)
+        await _rewind_ladder(deadline, engine, uow)
+        request.to_due_on = deadline.due_on
+        uow.audit(
+            "EXTEND_DEADLINE",
+            "Deadline",
+            deadline.id,
+            f"extended to {deadline.extendable_to}{deadline.day_count.label}: due {old} → "
+            f"{deadline.due_on}",
+        )
+    else:
+        uow.audit("REFUSE_EXTENSION", "Deadline", deadline.id, f"extension refused: {note[:200]}")
+    from ..db.models import WorkItem
+    from ..domain.work import WorkItemKind
+
+    await finish_active(
+        uow,
+        WorkItem.kind == WorkItemKind.DECIDE_EXTENSION,
+        WorkItem.owner_type == EXTENSION_REQUEST,
+        WorkItem.owner_id == request.id,
+        outcome=request.status,
+        summary=lambda kind: f"{kind.label}: {request.status}",
+    )
+    verdict = "批准" if approve else "不予批准"
+    await notifications.send(
+        uow.session,
+        [
+            notifications.Message(
+                request.requested_by,
+                "EXTENSION_DECIDED",
+                f"延期申请{verdict}：{deadline.kind.label}",
+                f"{viewer.name}{verdict}延期申请"
+                + (f"，新届满日{deadline.due_on}" if approve else f"：{note}"),
                 "Deadline",
                 deadline.id,
-                f"extended to {deadline.extendable_to}{deadline.day_count.label}: due {old} → "
-                f"{deadline.due_on}",
+                f"extension:{request.id}:decided",
             )
-        else:
-            uow.audit("REFUSE_EXTENSION", "Deadline", deadline.id, f"extension refused: {note[:200]}")
-        verdict = "批准" if approve else "不予批准"
-        await notifications.send(
-            uow.session,
-            [
-                notifications.Message(
-                    request.requested_by,
-                    "EXTENSION_DECIDED",
-                    f"延期申请{verdict}：{deadline.kind.label}",
-                    f"{viewer.name}{verdict}延期申请"
-                    + (f"，新届满日{deadline.due_on}" if approve else f"：{note}"),
-                    "Deadline",
-                    deadline.id,
-                    f"extension:{request.id}:decided",
-                )
-            ],
-            uow.now,
-        )
-        await uow.commit()
+        ],
+        uow.now,
+    )
     return request
+
+
+def register_completion() -> None:
+    """Completing the chief's DECIDE_EXTENSION item decides the request, as the decide mutation
+    does (one step, one trace). Called once the work module is loaded (it imports this one)."""
+    from ..domain.work import WorkItemKind
+    from . import work
+
+    work.OWNERS[EXTENSION_REQUEST] = DeadlineExtension
+
+    @work.completes(WorkItemKind.DECIDE_EXTENSION)
+    async def _decided(uow: UnitOfWork, item, done) -> None:  # type: ignore[no-untyped-def]
+        assert uow.actor is not None
+        try:
+            await _decide(uow, uow.actor, item.owner_id, done.outcome == "APPROVED", done.note)
+        except DomainError as error:
+            if error.field == "requestId":  # the item's outcome is what asked for it here
+                error.field = "outcome"
+            raise
 
 
 async def _rewind_ladder(deadline: Deadline, engine: Engine, uow: UnitOfWork) -> None:
