@@ -90,3 +90,17 @@ def _case_id(pk: int) -> str:
     from exec_center.api.ids import to_global_id
 
     return to_global_id("Case", pk)
+
+
+async def test_one_history_entry_per_change_of_stage(api) -> None:
+    from .test_windows import transferred_case
+
+    case = await transferred_case(api)
+    data = await api.gql("""query($n: String!) { case(number: $n) { transferredOn
+      history(first: 50) { edges { node { action summary } } } } }""", {"n": case.number}, as_="center")
+    actions = [e["node"]["action"] for e in data["case"]["history"]["edges"]]
+    assert actions.count("TRANSFER_CASE") == 1 and "TRANSFER" not in actions, actions
+    [transfer] = [e["node"]["summary"] for e in data["case"]["history"]["edges"]
+                  if e["node"]["action"] == "TRANSFER_CASE"]
+    assert transfer.startswith(f"{case.number}：") and "→" in transfer and "移交" in transfer
+    assert data["case"]["transferredOn"] is not None

@@ -272,13 +272,19 @@ async def load_case(
     return case
 
 
-def advance(uow: UnitOfWork, case: Case, step: CaseStep) -> CaseStage:
-    """Take `step` per the lifecycle table (the only place that decides a case's next stage)."""
+def advance(
+    uow: UnitOfWork, case: Case, step: CaseStep, *, action: str | None = None, detail: str | None = None
+) -> CaseStage:
+    """Take `step` per the lifecycle table (the only place that decides a case's next stage).
+
+    One history entry for the step: `action` names it where the service has a more specific
+    name (TRANSFER_CASE, CLOSE_CASE, ...), `detail` says what else the step did."""
     before = case.stage
     case.stage = next_stage(case.stage, step)
     case.version += 1
-    if case.stage is not before:
-        uow.audit(step.value, "Case", case.id, f"{case.number}: {before.label} → {case.stage.label}")
+    if case.stage is not before or detail:
+        summary = f"{case.number}：{before.label} → {case.stage.label}" + (f"；{detail}" if detail else "")
+        uow.audit(action or step.value, "Case", case.id, summary)
     return case.stage
 
 

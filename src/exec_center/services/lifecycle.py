@@ -162,8 +162,8 @@ async def transfer(ctx: AppContext, case_id: int) -> int | None:
         )
         team = next(t for t in teams if t.id == chosen)
         case.team_id = team.id
-        advance(uow, case, CaseStep.TRANSFER)
-        uow.audit("TRANSFER_CASE", "Case", case.id, f"transferred to {team.name} ({strategy.label})")
+        advance(uow, case, CaseStep.TRANSFER, action="TRANSFER_CASE",
+                detail=f"移交{team.name}（{strategy.label}）")
         await work.cancel_for_case(uow, case.id, None, "(transferred)")
         await work.create(
             uow,
@@ -577,8 +577,7 @@ async def convert(uow: UnitOfWork, case: Case) -> Case:
         converted.title_document_number, converted.title_kind = case.effective_title_number, title_kind.value
     converted.controlled_total, converted.fully_controlled = case.controlled_total, case.fully_controlled
     converted.mediation_outcome = case.mediation_outcome
-    advance(uow, case, CaseStep.CONVERT)
-    uow.audit("CONVERT_CASE", "Case", case.id, f"converted to {converted.number}")
+    advance(uow, case, CaseStep.CONVERT, action="CONVERT_CASE", detail=f"转为{converted.number}")
     # The 执保 case closes with the conversion (法发〔2014〕26号), by what was controlled.
     method = preservation_closing_method(case.controlled_total, case.fully_controlled)
     check_closing_method(case.case_type, method)
@@ -743,7 +742,7 @@ async def close(uow: UnitOfWork, case: Case, method: ClosingMethod, field: str =
         return  # closed so already: no second archiving item
     next_stage(case.stage, CaseStep.CLOSE)  # an illegal step is refused as such first
     check_closing_conditions(method, await closing_facts(uow, case), field=field)
-    advance(uow, case, CaseStep.CLOSE)
+    advance(uow, case, CaseStep.CLOSE, action="CLOSE_CASE", detail=f"结案方式：{method.label}")
     case.closing_method, case.closed_on = method, uow.today
     for kind in (
         DeadlineKind.FAST_CLOSE_SETTLED,
@@ -753,7 +752,6 @@ async def close(uow: UnitOfWork, case: Case, method: ClosingMethod, field: str =
         deadline = await _open_deadline(uow, case.id, kind)
         if deadline is not None:
             deadline_service.close_deadline(uow, deadline, uow.today)
-    uow.audit("CLOSE_CASE", "Case", case.id, f"closed: {method.label}")
     if method in RELEASES_MEASURES:
         await measures.end_measures_with_case(uow, case, f"closed: {method.label}")
     for kind in (WorkItemKind.FAST_CLOSE, WorkItemKind.ENFORCE):  # the closing step's own item
@@ -806,7 +804,7 @@ work.completes(WorkItemKind.ENFORCE)(_close_item)
 async def archive(uow: UnitOfWork, case: Case) -> None:
     if case.stage is CaseStage.ARCHIVED:
         return  # archived already
-    advance(uow, case, CaseStep.ARCHIVE)
+    advance(uow, case, CaseStep.ARCHIVE, action="ARCHIVE_CASE")
     if case.case_type is CaseType.ZHI_BAO and case.archived_into_id is None:
         into = await uow.session.scalar(
             sa.select(Case).where(Case.origin_case_id == case.id, Case.case_type == CaseType.ZHI)
@@ -814,7 +812,6 @@ async def archive(uow: UnitOfWork, case: Case) -> None:
         if into is not None:
             case.archived_into_id = into.id
             uow.audit("ARCHIVE_INTO", "Case", into.id, f"{case.number}'s materials archived into this file")
-    uow.audit("ARCHIVE_CASE", "Case", case.id, "archived")
 
 
 async def archive_case(ctx: AppContext, viewer: Viewer, case_id: int) -> Case:
