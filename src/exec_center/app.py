@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from .api.headers import CrossOrigin, SecurityHeaders
 from .api.idempotency import IdempotencyMiddleware
 from .api.limits import BodyLimit
+from .api.live import LiveGraphQLView
 from .api.schema import build_schema
 from .api.view import (
     GRAPHIQL_ASSETS_PATH,
@@ -30,6 +31,7 @@ from .clock import Clock
 from .config import Settings
 from .context import AppContext
 from .db.availability import is_unavailable
+from .services import live
 from .services.auth import AuthenticationError, authenticate
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # The live-updates hub first (the embedded workers publish into it), stopped last.
+        await live.start(settings)
         workers = None
         if run_workers:
             from .jobs.embedded import EmbeddedWorkers
@@ -66,6 +70,7 @@ def create_app(
         finally:
             if workers is not None:
                 workers.stop()
+            await live.stop()
             if context is None:
                 await ctx.close()
 
@@ -127,13 +132,16 @@ def create_app(
         log.error("unexpected error at %s", request.url.path, exc_info=error)
         return error_response(500, "Unexpected error.", "INTERNAL_SERVER_ERROR")
 
-    view = GraphQLView(build_schema(debug=settings.debug), ctx, debug=settings.debug)
+    schema = build_schema(debug=settings.debug)
+    view = GraphQLView(schema, ctx, debug=settings.debug)
     app = Starlette(
         debug=False,
         exception_handlers={Exception: fault},
         routes=[
             # Idempotency-Key: a repeated mutation returns the first answer and changes nothing.
             Route("/graphql", IdempotencyMiddleware(view, ctx), methods=["GET", "POST"]),
+            # Subscriptions (worklistChanged) over graphql-transport-ws.
+            WebSocketRoute("/graphql", LiveGraphQLView(schema, ctx, debug=settings.debug)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/documents/{document_id}", document),

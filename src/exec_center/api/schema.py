@@ -30,6 +30,7 @@ from .deadlines import (
 from .directory import DirectoryQuery
 from .errors import ClientFacingErrors, log_errors
 from .guard import RequireSignIn
+from .live import LiveSubscription, OnlySubscriptionsOverWebSocket
 from .measures import MeasureMutation
 from .messages import MessageMutation, MessageQuery, OnlineMessageType
 from .organisation import StaffType, TeamType, WindowType
@@ -81,6 +82,9 @@ Mutation = merge_types(
     ),
 )
 
+# Live updates over graphql-transport-ws (api/live.py).
+Subscription = merge_types("Subscription", (LiveSubscription,))
+
 
 class CourtSchema(strawberry.Schema):
     def process_errors(
@@ -94,6 +98,7 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         # Factories, not instances: extensions keep per-request state.
         RequireSignIn,
         RefuseControlCharacters,  # NUL and the like: a client error, before any statement
+        OnlySubscriptionsOverWebSocket,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         # The depth and alias limits as rule classes made once: the validation cache keys on the
         # rules, and QueryDepthLimiter/MaxAliasesLimiter would make new classes per request.
@@ -107,6 +112,7 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
     return CourtSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[
             StaffType,
             TeamType,
