@@ -366,7 +366,9 @@ class MessageMutation:
     @strawberry.mutation(
         description="The consultation clerk classifies a message: PROCEDURAL and LEGAL_QUESTION are "
         "answered by the window; SUBSTANTIVE and CASE_SPECIFIC go to the case's handler (or team, "
-        "or the centre officers) to settle the reply's content."
+        "or the centre officers) to settle the reply's content. A misclassified message is "
+        "reclassified the same way until its reply is sent: what was routed for the old class is "
+        "cancelled and a reply already settled is discarded."
     )
     async def classify_online_message(
         self, info: Info, input: ClassifyOnlineMessageInput

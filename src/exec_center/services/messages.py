@@ -34,7 +34,7 @@ from ..domain.identifiers import InvalidIdentifier, validate_mobile_phone
 from ..domain.labels import LabelledEnum
 from ..domain.organisation import MACHINE_ROLES, ONLINE_CHANNELS, Channel, Role
 from ..domain.windows import WINDOW_ANSWERS, MessageClass, suggest_class
-from ..domain.work import WorkItemKind
+from ..domain.work import WorkItemKind, WorkItemStatus
 from ..integrations.channels import ChannelUnavailable, channel_for, set_channel
 from . import deadlines as deadline_service
 from . import notifications, work
@@ -393,14 +393,34 @@ async def classify(
     async with UnitOfWork(ctx, viewer) as uow:
         message = await _load(uow, message_id, lock=True)
         await _require_clerk(uow, viewer, message, "classifying an online message")
-        if _status(message) is not _S.NEW:
+        status = _status(message)
+        if status in (_S.SENDING, _S.DELIVERED):
             assert message.message_class is not None
             raise DomainError(
-                f"the message is already classified {message.message_class.value} "
-                f"({message.message_class.label}); only NEW messages are classified",
+                f"the reply to this {message.message_class.value} ({message.message_class.label}) "
+                "message was sent; a message can be reclassified only until its reply is sent",
                 field="id",
                 code=ErrorCode.NOT_ALLOWED,
             )
+        reclassified, previous = status is not _S.NEW, message.message_class
+        if reclassified:
+            same_case = not (case_number and case_number.strip()) or (
+                message.case_id is not None
+                and (await _case_by_number(uow, case_number or "")).id == message.case_id
+            )
+            if message.message_class is message_class and same_case:
+                await uow.commit()
+                return message  # so classified already: a repeat
+            # Misclassified: what was routed for the old class goes, and so does a settled reply.
+            await work.finish_active(
+                uow,
+                WorkItem.owner_type == MESSAGE,
+                WorkItem.owner_id == message.id,
+                WorkItem.kind.in_({WorkItemKind.DRAFT_REPLY, WorkItemKind.SEND_REPLY}),
+                status=WorkItemStatus.CANCELLED,
+                summary=lambda kind: f"{kind.label}: 留言已重新分类",
+            )
+            message.reply_content, message.reply_settled_by = None, None
         case = None
         if case_number is not None and case_number.strip():
             case = await _case_by_number(uow, case_number)
@@ -429,10 +449,12 @@ async def classify(
                 else "content from the centre officers"
             )
         uow.audit(
-            "CLASSIFY_ONLINE_MESSAGE",
+            "RECLASSIFY_ONLINE_MESSAGE" if reclassified else "CLASSIFY_ONLINE_MESSAGE",
             MESSAGE,
             message.id,
-            f"classified {message_class.value} (suggested {message.suggested_class.value}); {route}"
+            (f"reclassified {previous.value} → {message_class.value}" if reclassified and previous
+             else f"classified {message_class.value}")
+            + f" (suggested {message.suggested_class.value}); {route}"
             + (f"; about {case.number}" if case else ""),
         )
         await uow.commit()
