@@ -366,9 +366,8 @@ class MessageMutation:
     @strawberry.mutation(
         description="The consultation clerk classifies a message: PROCEDURAL and LEGAL_QUESTION are "
         "answered by the window; SUBSTANTIVE and CASE_SPECIFIC go to the case's handler (or team, "
-        "or the centre officers) to settle the reply's content. A misclassified message is "
-        "reclassified the same way until its reply is sent: what was routed for the old class is "
-        "cancelled and a reply already settled is discarded."
+        "or the centre officers) to settle the reply's content. Only NEW messages "
+        "(reclassifyOnlineMessage corrects a class)."
     )
     async def classify_online_message(
         self, info: Info, input: ClassifyOnlineMessageInput
@@ -382,6 +381,28 @@ class MessageMutation:
                 pk_of(input.id, "OnlineMessage"),
                 window_rules.MessageClass(input.message_class),
                 input.case_number,
+            ),
+            _message,
+        )
+
+    @strawberry.mutation(
+        description="The window corrects a misclassified message until its reply is sent: what was "
+        "routed for the old class is cancelled, a reply already settled is discarded, and the "
+        "message is routed as its new class. The same class again changes nothing."
+    )
+    async def reclassify_online_message(
+        self, info: Info, input: ClassifyOnlineMessageInput
+    ) -> OnlineMessagePayload:
+        ctx = info.context
+        return await run_mutation(
+            OnlineMessagePayload,
+            lambda: service.classify(
+                ctx.app,
+                ctx.viewer,
+                pk_of(input.id, "OnlineMessage"),
+                window_rules.MessageClass(input.message_class),
+                input.case_number,
+                reclassify=True,
             ),
             _message,
         )

@@ -640,6 +640,9 @@ class DisclosureAttempt(Base):
     verified: Mapped[bool] = mapped_column(sa.Boolean)
     staff_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Who tried, as a keyed hash (HMAC with the server's secret) of the document shown: the guard
+    # counts a visitor's failures on a case without keeping the number.
+    visitor_key: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class Petition(Base):

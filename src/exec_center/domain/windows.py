@@ -104,13 +104,16 @@ class FirstContactReason(LabelledEnum):
     OTHER = "OTHER", "其他法定事由"
 
 
-# Brute-force protection for verified disclosure (Art. 10(2)): after SLOW_AFTER failures in the
-# window of WINDOW_MINUTES (per window or per case) each further attempt waits SLOW_SECONDS;
-# after BLOCK_AFTER failures attempts are refused until the window has passed.
+# Brute-force protection for verified disclosure (Art. 10(2)), counted per case and visitor (the
+# document shown), so one visitor's mistakes hold up nobody else: after SLOW_AFTER failures in
+# WINDOW_MINUTES each further attempt of that visitor on that case waits SLOW_SECONDS; after
+# BLOCK_AFTER they are refused until the window has passed. Guessing documents against one case
+# is stopped across visitors: CASE_BLOCK_AFTER failures on a case refuse every attempt on it.
 WINDOW_MINUTES = 15
 SLOW_AFTER = 3
 SLOW_SECONDS = 30
 BLOCK_AFTER = 5
+CASE_BLOCK_AFTER = 10
 
 
 # --- pure checks ------------------------------------------------------------------------
@@ -138,15 +141,30 @@ class GuardDecision:
     message: str = ""
 
 
-def disclosure_guard(failures: int, last_failure: datetime | None, now: datetime) -> GuardDecision:
-    """Brute-force protection: `failures` is the larger of the failed attempts in the last
-    WINDOW_MINUTES from this window and for this case."""
+def disclosure_guard(
+    failures: int,
+    last_failure: datetime | None,
+    now: datetime,
+    *,
+    case_failures: int = 0,
+    case_last_failure: datetime | None = None,
+) -> GuardDecision:
+    """Brute-force protection: `failures` are this visitor's failed attempts on this case in the
+    last WINDOW_MINUTES, `case_failures` everyone's on this case."""
+    if case_failures >= CASE_BLOCK_AFTER and case_last_failure is not None:
+        until = case_last_failure + timedelta(minutes=WINDOW_MINUTES)
+        return GuardDecision(
+            False,
+            until,
+            f"too many failed verifications for this case; "
+            f"verification is refused until {until.isoformat(timespec='minutes')}",
+        )
     if failures >= BLOCK_AFTER and last_failure is not None:
         until = last_failure + timedelta(minutes=WINDOW_MINUTES)
         return GuardDecision(
             False,
             until,
-            f"too many failed verifications for this case or at this window; "
+            f"too many failed verifications by this visitor for this case; "
             f"verification is refused until {until.isoformat(timespec='minutes')}",
         )
     if failures >= SLOW_AFTER and last_failure is not None:

@@ -389,11 +389,24 @@ async def classify(
     message_id: int,
     message_class: MessageClass,
     case_number: str | None = None,
+    *,
+    reclassify: bool = False,
 ) -> OnlineMessage:
+    """Classify a NEW message; with `reclassify`, also one already classified whose reply is not
+    yet sent (a distinct intent: two clerks classifying at once still hear NOT_ALLOWED)."""
     async with UnitOfWork(ctx, viewer) as uow:
         message = await _load(uow, message_id, lock=True)
         await _require_clerk(uow, viewer, message, "classifying an online message")
         status = _status(message)
+        if status is not _S.NEW and not reclassify:
+            assert message.message_class is not None
+            raise DomainError(
+                f"the message is already classified {message.message_class.value} "
+                f"({message.message_class.label}); only NEW messages are classified - "
+                "reclassifyOnlineMessage corrects a class until the reply is sent",
+                field="id",
+                code=ErrorCode.NOT_ALLOWED,
+            )
         if status in (_S.SENDING, _S.DELIVERED):
             assert message.message_class is not None
             raise DomainError(

@@ -8,9 +8,11 @@ closing a first contact locks it before its work items, as completing those item
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -464,31 +466,28 @@ async def _verify(
         normalised = str(CaseNumber.parse(case_number))
     except InvalidCaseNumber as error:
         raise DomainError(str(error), field="caseNumber") from None
-    # Count and record in one go per window and per case: a burst of attempts is counted one by
-    # one, so it cannot all pass on the same low count (window first, then case: no lock cycle).
-    await work.serialise(uow, "disclosure-window", window.id)
+    # Count and record in one go per case (the visitor's count is within it): a burst of attempts
+    # is counted one by one, so it cannot all pass on the same low count.
     await work.serialise(uow, "disclosure-case", normalised)
+    visitor = visitor_key(uow.ctx.settings.secret_key, identity)
     since = uow.now - timedelta(minutes=WINDOW_MINUTES)
-    failed = sa.and_(DisclosureAttempt.verified.is_(False), DisclosureAttempt.at >= since)
-    by_window = (
-        await uow.session.execute(
-            sa.select(sa.func.count(), sa.func.max(DisclosureAttempt.at)).where(
-                failed, DisclosureAttempt.window_id == window.id
-            )
-        )
+    failed = sa.and_(
+        DisclosureAttempt.verified.is_(False),
+        DisclosureAttempt.at >= since,
+        DisclosureAttempt.case_number == normalised,
+    )
+    counted = (sa.func.count(), sa.func.max(DisclosureAttempt.at))
+    by_visitor = (
+        await uow.session.execute(sa.select(*counted).where(failed, DisclosureAttempt.visitor_key == visitor))
     ).one()
-    by_case = (
-        await uow.session.execute(
-            sa.select(sa.func.count(), sa.func.max(DisclosureAttempt.at)).where(
-                failed, DisclosureAttempt.case_number == normalised
-            )
-        )
-    ).one()
-    failures = max(by_window[0], by_case[0])
-    last = max((t for t in (by_window[1], by_case[1]) if t is not None), default=None)
-    if last is not None and last.tzinfo is None:  # SQLite hands the aggregate back naive
-        last = last.replace(tzinfo=UTC)
-    guard = disclosure_guard(failures, last, uow.now)
+    by_case = (await uow.session.execute(sa.select(*counted).where(failed))).one()
+    guard = disclosure_guard(
+        by_visitor[0],
+        _aware(by_visitor[1]),
+        uow.now,
+        case_failures=by_case[0],
+        case_last_failure=_aware(by_case[1]),
+    )
     if not guard.allowed:
         uow.audit("DISCLOSURE_REFUSED", "Window", window.id, f"{purpose} for {normalised}: {guard.message}")
         await uow.commit()
@@ -507,6 +506,7 @@ async def _verify(
             verified=verified,
             staff_id=viewer.staff_id,
             at=uow.now,
+            visitor_key=visitor,
         )
     )
     uow.audit(
@@ -518,6 +518,16 @@ async def _verify(
     return Verification(
         verified, case if verified else None, "verified" if verified else "not verified", who
     )
+
+
+def visitor_key(secret: str, identity: str) -> str:
+    """Who tried, without the number: an HMAC of the document under the server's secret."""
+    return hmac.new(secret.encode(), identity.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands an aggregate of times back naive (they are UTC)."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 async def _verified_as(
