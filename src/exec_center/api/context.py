@@ -72,20 +72,16 @@ class RequestContext:
         return self._session  # type: ignore[return-value]  (an AsyncSession that queues its calls)
 
     async def record_disclosures(self) -> None:
-        """Personal data shown in full is audited: one event per case and request."""
+        """Personal data shown in full is audited: one event per case, viewer and day."""
         if not self.disclosed or self.viewer_or_none is None:
             return
-        from ..services.unit_of_work import UnitOfWork
+        from ..services.disclosures import audit_disclosures
 
-        async with UnitOfWork(self.app, self.viewer_or_none) as uow:
-            for case_id in sorted(self.disclosed):
-                uow.audit(
-                    "DISCLOSE_PERSONAL_DATA",
-                    "Case",
-                    case_id,
-                    f"{self.viewer_or_none.username} was shown the parties' ID numbers and phones in full",
-                )
-            await uow.commit()
+        viewer = self.viewer_or_none
+        await audit_disclosures(
+            self.app, viewer, "Case", self.disclosed,
+            f"{viewer.username} was shown the parties' ID numbers and phones in full",
+        )
         self.disclosed.clear()
 
     async def close(self) -> None:

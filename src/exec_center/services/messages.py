@@ -752,16 +752,12 @@ def sees_phone(viewer: Viewer, case: Case | None) -> bool:
 
 
 async def record_disclosure(ctx: AppContext, viewer: Viewer, message_ids: list[int]) -> None:
-    """A sender's phone was shown in full: one audit event per message and request."""
-    async with UnitOfWork(ctx, viewer) as uow:
-        for message_id in sorted(set(message_ids)):
-            uow.audit(
-                "DISCLOSE_PERSONAL_DATA",
-                MESSAGE,
-                message_id,
-                f"{viewer.username} was shown the sender's phone in full",
-            )
-        await uow.commit()
+    """A sender's phone was shown in full: one audit event per message, viewer and day."""
+    from .disclosures import audit_disclosures
+
+    await audit_disclosures(
+        ctx, viewer, MESSAGE, message_ids, f"{viewer.username} was shown the sender's phone in full"
+    )
 
 
 async def message_labels(session: AsyncSession, ids: list[int]) -> dict[int, str]:
