@@ -3,7 +3,7 @@ every step of the preservation-case lifecycle."""
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -22,6 +22,7 @@ from ..db.models import (
     ControlMeasure,
     Deadline,
     Document,
+    TransferStrategyRow,
 )
 from ..domain import assets as asset_rules
 from ..domain import lifecycle as stages
@@ -37,6 +38,7 @@ from ..domain.intake import IntakeData, PartyData
 from ..domain.intake import TitleKind as TitleKindEnum
 from ..domain.masking import mask_party_identifier, mask_phone
 from ..domain.organisation import Role as RoleEnum
+from ..domain.transfer import DEFAULT_STRATEGY
 from ..domain.transfer import TransferStrategy as TransferStrategyEnum
 from ..services import asset_queries, lifecycle, measures
 from ..services import cases as case_service
@@ -718,6 +720,9 @@ def _visible(info: Info, case: Case | None) -> Case | None:
     )
 
 
+SEARCH_MAX = 50
+
+
 @strawberry.input
 class CaseFilter:
     stage: list[CaseStage] | None = None  # type: ignore[valid-type]
@@ -726,6 +731,16 @@ class CaseFilter:
     received_from: date | None = None
     received_to: date | None = None
     overdue: bool | None = strawberry.field(default=None, description="Has an open deadline past due.")
+    mine: bool | None = strawberry.field(
+        default=None,
+        description="True: the cases the viewer handles (承办); false: those they do not handle.",
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description=f"1 to {SEARCH_MAX} characters found in a party's name (an applicant or a "
+        "respondent) or in the case number, e.g. 陈某, 执保12, 2024 or （2024）粤5322执1; Latin "
+        "letters in either case, ( ) as （ ）.",
+    )
 
 
 SUPERVISORS = (
@@ -735,10 +750,115 @@ SUPERVISORS = (
     RoleEnum.IMPLEMENTATION_LEAD,
     RoleEnum.CENTER_OFFICER,
 )
+# Who may list cases: the supervisors and the centre, and the implementation teams (their own
+# teams' cases and those they handle, exactly what `case_visible` lets them open).
+CASE_LISTERS = (*SUPERVISORS, RoleEnum.IMPLEMENTATION_OFFICER)
+# Roles whose list is every case; anyone else lists their teams' cases and those they handle.
+LIST_EVERY_CASE = (
+    RoleEnum.BUREAU_CHIEF,
+    RoleEnum.COMMAND_CENTER,
+    RoleEnum.CENTER_HEAD,
+    RoleEnum.CENTER_OFFICER,
+)
+_LIKE_ESCAPE = "/"
+
+
+def _search_text(search: str) -> str:
+    text = search.strip()
+    if not 1 <= len(text) <= SEARCH_MAX:
+        raise DomainError(
+            f"filter.search must be 1 to {SEARCH_MAX} characters; got {len(text)}", field="filter.search"
+        )
+    return text
+
+
+def _contains(column, text: str):  # type: ignore[no-untyped-def]
+    """`column` contains `text` as typed (LIKE's wildcards in it taken literally), Latin letters in
+    either case: ILIKE on PostgreSQL, lower() LIKE lower() on SQLite; both match CJK as stored."""
+    escaped = text.replace(_LIKE_ESCAPE, 2 * _LIKE_ESCAPE).replace("%", _LIKE_ESCAPE + "%")
+    escaped = escaped.replace("_", _LIKE_ESCAPE + "_")
+    return column.ilike(f"%{escaped}%", escape=_LIKE_ESCAPE)
+
+
+def _matching(search: str):  # type: ignore[no-untyped-def]
+    text = _search_text(search)
+    # Case numbers are stored with full-width brackets; people type either.
+    number = text.replace("(", "（").replace(")", "）")
+    party = sa.exists().where(
+        CaseParty.case_id == Case.id,
+        CaseParty.side.in_(("APPLICANT", "RESPONDENT")),
+        _contains(CaseParty.name, text),
+    )
+    return sa.or_(_contains(Case.number, number), party)  # EXISTS: a case once however many match
+
+
+@strawberry.type(description="The transfer strategy in force today (Art. 17) and who set it.")
+class TransferStrategySetting:
+    strategy: TransferStrategy  # type: ignore[valid-type]
+    label: str = strawberry.field(description="In Chinese, e.g. 按在办案件数最少分配.")
+    is_default: bool = strawberry.field(description="No decision set it: the built-in default.")
+    effective_from: date | None = strawberry.field(description="The day the decision took effect.")
+    note: str | None = strawberry.field(description="The decision that set it.")
+    set_at: datetime | None = strawberry.field(description="When it was set; null if not recorded.")
+    set_by_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who set it; null if not recorded.")
+    async def set_by(self, info: Info) -> StaffType | None:
+        if self.set_by_id is None:
+            return None
+        staff = await loaders.loader(info.context, "staff", loaders.staff_by_id).load(self.set_by_id)
+        return StaffType(row=staff) if staff else None
+
+
+async def _strategy_in_force(info: Info) -> TransferStrategySetting:
+    """As the transfer reads it (services.lifecycle.current_strategy): the latest decision in
+    effect today; who set it and when come from its SET_TRANSFER_STRATEGY history entry."""
+    session = info.context.session
+    today = court_today(info.context.app.clock, info.context.app.settings.tz)
+    row = await session.scalar(
+        sa.select(TransferStrategyRow)
+        .where(TransferStrategyRow.effective_from <= today)
+        .order_by(TransferStrategyRow.effective_from.desc())
+        .limit(1)
+    )
+    if row is None:
+        return TransferStrategySetting(
+            strategy=DEFAULT_STRATEGY, label=DEFAULT_STRATEGY.label, is_default=True,
+            effective_from=None, note=None, set_at=None, set_by_id=None,
+        )
+    strategy = TransferStrategyEnum(row.strategy)
+    event = (
+        await session.execute(
+            sa.select(AuditEvent.at, AuditEvent.actor_id)
+            .where(
+                AuditEvent.action == "SET_TRANSFER_STRATEGY",
+                AuditEvent.object_type == "TransferStrategy",
+                # The summary the service writes; a later decision for the same date replaced it.
+                AuditEvent.summary == lifecycle.strategy_summary(strategy, row.effective_from),
+            )
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(1)
+        )
+    ).first()
+    set_at = event.at if event else None
+    if set_at is not None and set_at.tzinfo is None:  # SQLite hands back naive UTC
+        set_at = set_at.replace(tzinfo=UTC)
+    return TransferStrategySetting(
+        strategy=strategy, label=strategy.label, is_default=False, effective_from=row.effective_from,
+        note=row.note, set_at=set_at, set_by_id=event.actor_id if event else None,
+    )
 
 
 @strawberry.type
 class CaseQuery:
+    @strawberry.field(
+        description="How the automated transfer picks a team today (Art. 17), for every signed-in "
+        "person; set with setTransferStrategy."
+    )
+    async def transfer_strategy(self, info: Info) -> TransferStrategySetting:
+        info.context.viewer  # noqa: B018 -- signed in
+        return await _strategy_in_force(info)
+
     @strawberry.field(name="case", description="A case by its number, e.g. （2024）粤5322执保1号.")
     async def case_(self, info: Info, number: str) -> CaseType | None:
         info.context.viewer  # noqa: B018
@@ -750,18 +870,35 @@ class CaseQuery:
         visible = _visible(info, row)
         return CaseType(row=visible) if visible else None
 
-    @strawberry.field(description="Cases for supervisors, newest first.")
+    @strawberry.field(
+        description="Cases, newest first. The bureau chief, the command centre and the centre list "
+        "every case; implementation officers and team leads the cases of their teams and those "
+        "they handle (no other team's). Others open a case by its number."
+    )
     async def cases(
         self, info: Info, first: int | None = 50, after: str | None = None, filter: CaseFilter | None = None
     ) -> Connection[CaseType]:
         viewer = info.context.viewer
-        if not viewer.has(*SUPERVISORS):
-            raise Forbidden("the case list is for supervisors and the centre; open a case by its number")
+        if not viewer.has(*CASE_LISTERS):
+            raise Forbidden(
+                "the case list is for supervisors, the centre and the implementation teams; "
+                "open a case by its number"
+            )
         size = check_first(first)
         query = sa.select(Case)
-        if not (viewer.sees_everything or viewer.has(RoleEnum.CENTER_HEAD, RoleEnum.CENTER_OFFICER)):
-            query = query.where(Case.team_id.in_(list(viewer.lead_team_ids) or [-1]))
+        if not viewer.has(*LIST_EVERY_CASE):
+            # What case_visible lets a team member open: the teams' cases and those they handle.
+            query = query.where(
+                sa.or_(Case.team_id.in_(list(viewer.team_ids) or [-1]), Case.handler_id == viewer.staff_id)
+            )
         if filter is not None:
+            if filter.mine is not None:
+                handled = Case.handler_id == viewer.staff_id
+                query = query.where(
+                    handled if filter.mine else sa.or_(Case.handler_id.is_(None), ~handled)
+                )
+            if filter.search is not None:
+                query = query.where(_matching(filter.search))
             if filter.stage:
                 query = query.where(Case.stage.in_([stages.CaseStage(s) for s in filter.stage]))
             if filter.type:

@@ -532,6 +532,35 @@ class DeadlineQuery:
             has_previous=after is not None,
         )
 
+    @strawberry.field(
+        description="Deadline extension requests awaiting the bureau chief's decision (Art. 16), "
+        "oldest first: for the bureau chief, and the command centre to read."
+    )
+    async def pending_extension_requests(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> Connection[ExtensionType]:
+        viewer = info.context.viewer
+        if not viewer.has(RoleEnum.BUREAU_CHIEF, RoleEnum.COMMAND_CENTER):
+            raise Forbidden(
+                "pending extension requests are for the bureau chief and the command centre; "
+                "each deadline shows its own requests"
+            )
+        size = check_first(first)
+        query = sa.select(DeadlineExtension).where(DeadlineExtension.status == "PENDING")
+        session = info.context.session
+        total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        if after:
+            query = query.where(DeadlineExtension.id > decode_id_cursor(after))
+        # Ids rise with requestedAt: ordering by id is oldest first and keeps the cursor one number.
+        rows = (await session.scalars(query.order_by(DeadlineExtension.id).limit(size + 1))).all()
+        return connection(
+            [ExtensionType(row=r) for r in rows],
+            first=size,
+            total=total or 0,
+            key=lambda e: [e.row.id],
+            has_previous=after is not None,
+        )
+
     @strawberry.field(description="The signed-in staff member's notifications, newest first.")
     async def notifications(
         self, info: Info, first: int | None = 20, after: str | None = None, unread_only: bool = False

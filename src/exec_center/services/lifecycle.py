@@ -224,6 +224,11 @@ async def transfer(ctx: AppContext, case_id: int) -> int | None:
         return team.id
 
 
+def strategy_summary(strategy: TransferStrategy, effective_from: date) -> str:
+    """The history's words for a strategy decision (the transferStrategy query finds it by them)."""
+    return f"{strategy.label} from {effective_from}"
+
+
 async def set_transfer_strategy(
     ctx: AppContext, viewer: Viewer, strategy: TransferStrategy, effective_from: date, note: str
 ) -> TransferStrategy:
@@ -242,7 +247,7 @@ async def set_transfer_strategy(
             .values(**values)
             .on_conflict_do_update(index_elements=["effective_from"], set_=values)
         )
-        uow.audit("SET_TRANSFER_STRATEGY", "TransferStrategy", 0, f"{strategy.label} from {effective_from}")
+        uow.audit("SET_TRANSFER_STRATEGY", "TransferStrategy", 0, strategy_summary(strategy, effective_from))
         await uow.commit()
     return strategy
 
