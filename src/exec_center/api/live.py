@@ -40,7 +40,7 @@ from ..domain import work as rules
 from ..domain.access import Viewer
 from ..domain.labels import LabelledEnum
 from ..domain.organisation import Unit
-from ..services import live
+from ..services import live, work
 from ..services.auth import AuthenticationError, authenticate, read_token
 from .context import Info, RequestContext
 from .errors import ClientError, Unauthenticated, with_client_code, without_suggestions
@@ -106,14 +106,7 @@ async def _shared_rows(app: AppContext, event: live.Changed) -> dict[int, Any]:
 
 
 def _audience(row: Any) -> rules.ItemAudience:
-    return rules.ItemAudience(
-        status=row.status,
-        candidate_role=row.candidate_role,
-        team_id=row.team_id,
-        window_id=row.window_id,
-        assignee_id=row.assignee_id,
-        center_window=bool(row.center_window),
-    )
+    return work.audience(row, bool(row.center_window))  # a row with the item's columns
 
 
 @dataclass

@@ -337,6 +337,24 @@ def _message(message: OnlineMessage) -> dict:
     return {"message": OnlineMessageType(row=message)}
 
 
+async def _classify(
+    info: Info, input: ClassifyOnlineMessageInput, *, reclassify: bool
+) -> OnlineMessagePayload:
+    ctx = info.context
+    return await run_mutation(
+        OnlineMessagePayload,
+        lambda: service.classify(
+            ctx.app,
+            ctx.viewer,
+            pk_of(input.id, "OnlineMessage"),
+            window_rules.MessageClass(input.message_class),
+            input.case_number,
+            reclassify=reclassify,
+        ),
+        _message,
+    )
+
+
 @strawberry.type
 class MessageMutation:
     @strawberry.mutation(
@@ -372,18 +390,7 @@ class MessageMutation:
     async def classify_online_message(
         self, info: Info, input: ClassifyOnlineMessageInput
     ) -> OnlineMessagePayload:
-        ctx = info.context
-        return await run_mutation(
-            OnlineMessagePayload,
-            lambda: service.classify(
-                ctx.app,
-                ctx.viewer,
-                pk_of(input.id, "OnlineMessage"),
-                window_rules.MessageClass(input.message_class),
-                input.case_number,
-            ),
-            _message,
-        )
+        return await _classify(info, input, reclassify=False)
 
     @strawberry.mutation(
         description="The window corrects a misclassified message until its reply is sent: what was "
@@ -393,19 +400,7 @@ class MessageMutation:
     async def reclassify_online_message(
         self, info: Info, input: ClassifyOnlineMessageInput
     ) -> OnlineMessagePayload:
-        ctx = info.context
-        return await run_mutation(
-            OnlineMessagePayload,
-            lambda: service.classify(
-                ctx.app,
-                ctx.viewer,
-                pk_of(input.id, "OnlineMessage"),
-                window_rules.MessageClass(input.message_class),
-                input.case_number,
-                reclassify=True,
-            ),
-            _message,
-        )
+        return await _classify(info, input, reclassify=True)
 
     @strawberry.mutation(
         description="Settle (or revise, until it is sent) the reply's content: the clerk for "
