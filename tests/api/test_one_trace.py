@@ -28,18 +28,24 @@ async def items_of(ctx, case_id: int, kind: WorkItemKind) -> list[WorkItem]:
             sa.select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.kind == kind))).all())
 
 
+async def enforcing_case(ctx, team: int):
+    """A 执 case of `team` in compulsory execution."""
+    from exec_center.db.models import Case
+    from exec_center.domain.lifecycle import CaseStage
+
+    case = await new_case(ctx, team=team)
+    async with ctx.sessionmaker() as session:
+        await session.execute(sa.update(Case).where(Case.id == case.id)
+                              .values(stage=CaseStage.ENFORCING, case_type=CaseType.ZHI))
+        await session.commit()
+    return case
+
+
 async def test_archiving_directly_completes_the_archive_item_by_that_person(api, ctx, org) -> None:  # noqa: F811
     from exec_center.domain.lifecycle import ClosingMethod
     from exec_center.services import lifecycle
 
-    case = await new_case(ctx, team=org.teams["impl-1"])
-    async with ctx.sessionmaker() as session:
-        from exec_center.db.models import Case
-        from exec_center.domain.lifecycle import CaseStage
-
-        await session.execute(sa.update(Case).where(Case.id == case.id).values(stage=CaseStage.ENFORCING,
-                                                                                   case_type=CaseType.ZHI))
-        await session.commit()
+    case = await enforcing_case(ctx, org.teams["impl-1"])
     await lifecycle.close_case(ctx, await viewer(ctx, "impl1"), case.id, ClosingMethod.CANCELLED)
     [archive] = await items_of(ctx, case.id, WorkItemKind.ARCHIVE)
     assert archive.status is WorkItemStatus.OPEN
@@ -53,14 +59,7 @@ async def test_archiving_directly_completes_the_archive_item_by_that_person(api,
 
 
 async def test_closing_directly_completes_the_enforcement_item_with_the_closing_method(api, ctx, org) -> None:  # noqa: F811
-    from exec_center.db.models import Case
-    from exec_center.domain.lifecycle import CaseStage
-
-    case = await new_case(ctx, team=org.teams["impl-1"])
-    async with ctx.sessionmaker() as session:
-        await session.execute(sa.update(Case).where(Case.id == case.id).values(stage=CaseStage.ENFORCING,
-                                                                                   case_type=CaseType.ZHI))
-        await session.commit()
+    case = await enforcing_case(ctx, org.teams["impl-1"])
     await new_item(ctx, kind=WorkItemKind.ENFORCE, case=case, team_id=org.teams["impl-1"],
                    candidate_role=Role.IMPLEMENTATION_OFFICER)
     other = await new_item(ctx, kind=WorkItemKind.INVESTIGATE, case=case, team_id=org.teams["impl-1"],

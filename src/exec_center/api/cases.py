@@ -3,7 +3,7 @@ every step of the preservation-case lifecycle."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -24,6 +24,7 @@ from ..db.models import (
     Document,
     TransferStrategyRow,
 )
+from ..db.types import as_utc
 from ..domain import assets as asset_rules
 from ..domain import lifecycle as stages
 from ..domain.access import case_visible, sees_personal_data
@@ -157,9 +158,7 @@ async def _milestones(ctx: RequestContext, keys: list[int]) -> list[dict[str, da
     found: dict[int, dict[str, date]] = {key: {} for key in keys}
     for case_id, action, at in rows:
         name = "transferred" if action in _TRANSFERRED else "archived"
-        if at.tzinfo is None:  # SQLite hands back naive UTC
-            at = at.replace(tzinfo=UTC)
-        day = at.astimezone(tz).date()
+        day = as_utc(at).astimezone(tz).date()
         milestones = found[case_id]
         milestones[name] = min(day, milestones.get(name, day))
     return [found[key] for key in keys]
@@ -840,9 +839,7 @@ async def _strategy_in_force(info: Info) -> TransferStrategySetting:
             .limit(1)
         )
     ).first()
-    set_at = event.at if event else None
-    if set_at is not None and set_at.tzinfo is None:  # SQLite hands back naive UTC
-        set_at = set_at.replace(tzinfo=UTC)
+    set_at = as_utc(event.at) if event else None
     return TransferStrategySetting(
         strategy=strategy, label=strategy.label, is_default=False, effective_from=row.effective_from,
         note=row.note, set_at=set_at, set_by_id=event.actor_id if event else None,

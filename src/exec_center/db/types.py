@@ -33,6 +33,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """A time read outside a UTCDateTime column's processing (an aggregate, a raw row) as aware
+    UTC: SQLite hands those back naive."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 def enum_column(enum: type[Enum], length: int = 40) -> sa.Enum:
     """Stored as its identifier string, no database enum type: enums grow with the rules."""
     return sa.Enum(

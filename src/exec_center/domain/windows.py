@@ -151,22 +151,19 @@ def disclosure_guard(
 ) -> GuardDecision:
     """Brute-force protection: `failures` are this visitor's failed attempts on this case in the
     last WINDOW_MINUTES, `case_failures` everyone's on this case."""
+    def blocked(last: datetime, whose: str) -> GuardDecision:
+        until = last + timedelta(minutes=WINDOW_MINUTES)
+        return GuardDecision(
+            False,
+            until,
+            f"too many failed verifications {whose}; "
+            f"verification is refused until {until.isoformat(timespec='minutes')}",
+        )
+
     if case_failures >= CASE_BLOCK_AFTER and case_last_failure is not None:
-        until = case_last_failure + timedelta(minutes=WINDOW_MINUTES)
-        return GuardDecision(
-            False,
-            until,
-            f"too many failed verifications for this case; "
-            f"verification is refused until {until.isoformat(timespec='minutes')}",
-        )
+        return blocked(case_last_failure, "for this case")
     if failures >= BLOCK_AFTER and last_failure is not None:
-        until = last_failure + timedelta(minutes=WINDOW_MINUTES)
-        return GuardDecision(
-            False,
-            until,
-            f"too many failed verifications by this visitor for this case; "
-            f"verification is refused until {until.isoformat(timespec='minutes')}",
-        )
+        return blocked(last_failure, "by this visitor for this case")
     if failures >= SLOW_AFTER and last_failure is not None:
         until = last_failure + timedelta(seconds=SLOW_SECONDS)
         if now < until:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -63,11 +63,7 @@ class Attempt:
 
 
 def _record(row: SignInThrottle) -> AttemptRecord:
-    return AttemptRecord(row.failures, _aware(row.last_attempt_at), _aware(row.locked_until))
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+    return AttemptRecord(row.failures, row.last_attempt_at, row.locked_until)  # aware (UTCDateTime)
 
 
 def _store(row: SignInThrottle, record: AttemptRecord) -> None:

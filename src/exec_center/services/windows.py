@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,6 +36,7 @@ from ..db.models import (
     Window,
     WorkItem,
 )
+from ..db.types import as_utc
 from ..domain.access import Viewer
 from ..domain.case_numbers import CaseNumber, CaseType, InvalidCaseNumber
 from ..domain.deadlines import DeadlineKind, DeadlineStatus
@@ -483,10 +484,10 @@ async def _verify(
     by_case = (await uow.session.execute(sa.select(*counted).where(failed))).one()
     guard = disclosure_guard(
         by_visitor[0],
-        _aware(by_visitor[1]),
+        as_utc(by_visitor[1]),
         uow.now,
         case_failures=by_case[0],
-        case_last_failure=_aware(by_case[1]),
+        case_last_failure=as_utc(by_case[1]),
     )
     if not guard.allowed:
         uow.audit("DISCLOSURE_REFUSED", "Window", window.id, f"{purpose} for {normalised}: {guard.message}")
@@ -523,11 +524,6 @@ async def _verify(
 def visitor_key(secret: str, identity: str) -> str:
     """Who tried, without the number: an HMAC of the document under the server's secret."""
     return hmac.new(secret.encode(), identity.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands an aggregate of times back naive (they are UTC)."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 async def _verified_as(
