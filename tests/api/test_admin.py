@@ -7,13 +7,13 @@ import sqlalchemy as sa
 from exec_center.db.models import AuditEvent, Staff
 
 CREATE = """mutation($input: CreateStaffInput!) { createStaff(input: $input) {
-  staff { id username name roles unit active } userErrors { field message code } } }"""
+  staff { id username name roles unit active } userErrors { field message: messageEn code } } }"""
 GRANT = """mutation($id: ID!, $role: Role!) { grantRole(input: {staffId: $id, role: $role}) {
-  staff { roles } userErrors { field message code } } }"""
+  staff { roles } userErrors { field message: messageEn code } } }"""
 REVOKE = """mutation($id: ID!, $role: Role!) { revokeRole(input: {staffId: $id, role: $role}) {
-  staff { roles } userErrors { field message code } } }"""
+  staff { roles } userErrors { field message: messageEn code } } }"""
 DISABLE = """mutation($id: ID!) { disableStaff(input: {staffId: $id}) {
-  staff { active } userErrors { field message code } } }"""
+  staff { active } userErrors { field message: messageEn code } } }"""
 NEW = {"username": "clerk2", "name": "新同事", "password": "s3cret-enough", "unit": "AFFAIRS_CENTER",
        "roles": ["AFFAIRS_CLERK"]}
 

@@ -104,7 +104,7 @@ async def test_one_case_from_intake_to_archive(api, workers, clock) -> None:
     decided = (await api.gql(
         """mutation($input: DecideControlMeasuresInput!) { decideControlMeasures(input: $input) {
           case { controlledTotal fullyControlled controlMeasures { measure expiresOn } deadlines { kind variant dueOn } }
-          userErrors { field message code } } }""",
+          userErrors { field message: messageEn code } } }""",
         {"input": {"caseId": file["id"], "measures": measures}}, as_="center"))["decideControlMeasures"]
     assert decided["userErrors"] == []
     assert {m["expiresOn"] for m in decided["case"]["controlMeasures"]} == {"2025-02-07"}
@@ -129,7 +129,7 @@ async def test_one_case_from_intake_to_archive(api, workers, clock) -> None:
     await take_and_complete(api, member, "INVESTIGATE", number, "INVESTIGATED", "走访被执行人经营场所")
     started = (await api.gql(
         """mutation($id: ID!) { startMediation(input: {caseId: $id, note: "传唤双方到庭调解"}) {
-          case { stage handler { username } } userErrors { code message } } }""",
+          case { stage handler { username } } userErrors { code message: messageEn } } }""",
         {"id": file["id"]}, as_=member))["startMediation"]
     assert started["userErrors"] == [] and started["case"]["stage"] == "MEDIATING"
     assert started["case"]["handler"]["username"] == member
@@ -154,7 +154,7 @@ async def test_one_case_from_intake_to_archive(api, workers, clock) -> None:
 
     refused = (await api.gql(
         """mutation($id: ID!) { closeCase(input: {caseId: $id, method: PRESERVATION_COMPLETED}) {
-          userErrors { field message code } } }""", {"id": zhi_file["id"]}, as_="center"))["closeCase"]
+          userErrors { field message: messageEn code } } }""", {"id": zhi_file["id"]}, as_="center"))["closeCase"]
     assert refused["userErrors"][0]["field"] == ["input", "method"]
     closed = await take_and_complete(api, "center", "FAST_CLOSE", zhi, "FULLY_EXECUTED")
     assert closed["case"]["stage"] == "CLOSED"

@@ -42,29 +42,29 @@ DETAIL = """query($n: String!) { case(number: $n) {
 
 DECIDE = """mutation($input: DecideControlMeasuresInput!) { decideControlMeasures(input: $input) {
   case { stage controlledTotal fullyControlled controlMeasures { measure amount } }
-  userErrors { field message code } } }"""
+  userErrors { field message: messageEn code } } }"""
 
 CONVERT = """mutation($id: ID!) { convertCase(input: {caseId: $id}) {
   case { id number type stage } preservationCase { number stage }
-  userErrors { field message code } } }"""
+  userErrors { field message: messageEn code } } }"""
 
 START_MEDIATION = """mutation($id: ID!) { startMediation(input: {caseId: $id, note: "传唤双方到庭调解"}) {
-  case { stage } userErrors { field message code } } }"""
+  case { stage } userErrors { field message: messageEn code } } }"""
 
 SEND_TAX_LETTER = """mutation($input: SendTaxLetterInput!) { sendTaxLetter(input: $input) {
-  case { stage documents { kind title } } userErrors { field message code } } }"""
+  case { stage documents { kind title } } userErrors { field message: messageEn code } } }"""
 
 FILE_APPLICATION = """mutation($input: FileAdjudicationApplicationInput!) {
   fileAdjudicationApplication(input: $input) {
     application { kind status }
     case { number stage relatedCases { number type stage } }
-    userErrors { field message code } } }"""
+    userErrors { field message: messageEn code } } }"""
 
 RECORD_FINDINGS = """mutation($input: RecordAssetFindingsInput!) { recordAssetFindings(input: $input) {
-  case { stage } userErrors { field message code } } }"""
+  case { stage } userErrors { field message: messageEn code } } }"""
 
 SET_STRATEGY = """mutation($input: SetTransferStrategyInput!) { setTransferStrategy(input: $input) {
-  strategy userErrors { field message code } } }"""
+  strategy userErrors { field message: messageEn code } } }"""
 
 
 # --- helpers -------------------------------------------------------------------------------

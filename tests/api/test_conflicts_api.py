@@ -28,7 +28,7 @@ from exec_center.integrations.channels import SimulatedReplyChannel, set_channel
 from exec_center.services import deadlines
 from exec_center.services.unit_of_work import UnitOfWork
 
-ERRORS = "userErrors { field message code }"
+ERRORS = "userErrors { field message: messageEn code }"
 REQUEST = f"""mutation($input: RequestDeadlineExtensionInput!) {{ requestDeadlineExtension(input: $input) {{
   extensionRequest {{ id status }} {ERRORS} }} }}"""
 DECIDE = f"""mutation($input: DecideDeadlineExtensionInput!) {{ decideDeadlineExtension(input: $input) {{

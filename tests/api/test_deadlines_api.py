@@ -12,11 +12,11 @@ from exec_center.services.unit_of_work import UnitOfWork
 DEADLINE = "id kind kindLabel startsOn dueOn status statusLabel provisional extended overdue extendableTo"
 REQUEST = f"""mutation($input: RequestDeadlineExtensionInput!) {{ requestDeadlineExtension(input: $input) {{
   extensionRequest {{ id status statusLabel reason requestedBy {{ username }} }}
-  deadline {{ {DEADLINE} }} userErrors {{ field message code }} }} }}"""
+  deadline {{ {DEADLINE} }} userErrors {{ field message: messageEn code }} }} }}"""
 DECIDE = f"""mutation($input: DecideDeadlineExtensionInput!) {{ decideDeadlineExtension(input: $input) {{
   extensionRequest {{ status toDueOn decidedBy {{ username }} }}
   deadline {{ {DEADLINE} history {{ edges {{ node {{ action summary actor {{ username }} }} }} }} }}
-  userErrors {{ field message code }} }} }}"""
+  userErrors {{ field message: messageEn code }} }} }}"""
 
 
 async def _deadline(api, kind=DeadlineKind.QUERY_CONTROL, starts_on=date(2024, 2, 8)) -> str:
@@ -109,7 +109,7 @@ async def test_calendar_year_and_admin_entries(api) -> None:
     assert {"date": "2024-10-01", "name": "国庆节"} in year["holidays"]
 
     add = """mutation($input: AddCalendarEntryInput!) { addCalendarEntry(input: $input) {
-      entry { id date working note createdBy { username } } userErrors { field message code } } }"""
+      entry { id date working note createdBy { username } } userErrors { field message: messageEn code } } }"""
     entry = {"date": "2024-03-05", "working": False, "note": "郁南县停工通知"}
     refused = (await api.gql(add, {"input": entry}, as_="center"))["addCalendarEntry"]
     assert refused["userErrors"][0]["code"] == "FORBIDDEN"
@@ -127,7 +127,7 @@ async def test_calendar_year_and_admin_entries(api) -> None:
     assert removed["userErrors"] == []
 
     confirm = """mutation($y: Int!) { confirmCalendarYear(input: {year: $y, note: "国办发明电〔2035〕1号"}) {
-      year userErrors { field code message } } }"""
+      year userErrors { field code message: messageEn } } }"""
     assert (await api.gql(confirm, {"y": 2035}, as_="admin"))["confirmCalendarYear"] == {
         "year": 2035, "userErrors": []}
     assert (await api.gql("{ calendar(year: 2035) { confirmed confirmedNote } }", as_="center"))["calendar"] == {

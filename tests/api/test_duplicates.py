@@ -25,9 +25,9 @@ from .test_case_paths import (
 
 FIRST, SECOND = "（2024）粤5322执保1号", "（2024）粤5322执保2号"
 CLOSE = """mutation($id: ID!) { closeCase(input: {caseId: $id, method: CANCELLED}) {
-  case { stage } userErrors { field message code } } }"""
+  case { stage } userErrors { field message: messageEn code } } }"""
 LETTER = """mutation($input: SendTaxLetterInput!) { sendTaxLetter(input: $input) {
-  letter { id kind } case { documents { id kind } } userErrors { field message code } } }"""
+  letter { id kind } case { documents { id kind } } userErrors { field message: messageEn code } } }"""
 
 
 def filing(**changes) -> dict:

@@ -19,7 +19,7 @@ RECEIVE_CASE = (OPERATIONS / "ReceiveCase.graphql").read_text()
 FIRST = "（2024）粤5322执保1号"
 
 CLOSE = """mutation($id: ID!, $method: ClosingMethod!) { closeCase(input: {caseId: $id, method: $method}) {
-  case { stage } userErrors { field message code } } }"""
+  case { stage } userErrors { field message: messageEn code } } }"""
 
 
 async def snapshot(ctx) -> dict[str, int]:
@@ -255,15 +255,15 @@ async def test_a_step_out_of_order_is_refused_naming_what_the_stage_allows(api, 
 
     steps = {
         "completeQueryControl": ("mutation($id: ID!) { completeQueryControl(input: {caseId: $id}) {"
-                                 " userErrors { field message code } } }", "center"),
+                                 " userErrors { field message: messageEn code } } }", "center"),
         "recordAssetFindings": ("mutation($id: ID!) { recordAssetFindings(input: {caseId: $id, findings: "
                                 "[{category: BANK_DEPOSIT, institution: \"中国银行郁南支行\", description: "
-                                "\"活期（尾号0001）\", value: \"10.00\"}]}) { userErrors { field message code } } }",
+                                "\"活期（尾号0001）\", value: \"10.00\"}]}) { userErrors { field message: messageEn code } } }",
                                 "center"),
         "startMediation": ("mutation($id: ID!) { startMediation(input: {caseId: $id, note: \"传唤\"}) {"
-                           " userErrors { field message code } } }", "center-head"),
+                           " userErrors { field message: messageEn code } } }", "center-head"),
         "archiveCase": ("mutation($id: ID!) { archiveCase(input: {caseId: $id}) {"
-                        " userErrors { field message code } } }", "center"),
+                        " userErrors { field message: messageEn code } } }", "center"),
     }
     for name, (mutation, user) in steps.items():
         [error] = (await api.gql(mutation, {"id": case["id"]}, as_=user))[name]["userErrors"]
@@ -295,7 +295,7 @@ async def test_bad_findings_and_a_wrong_tax_letter_are_refused(api, ctx, workers
     file = await analysing(api, workers, deposit("100.00"))
     before = await snapshot(ctx)
     record = """mutation($input: RecordAssetFindingsInput!) { recordAssetFindings(input: $input) {
-      userErrors { field message code } } }"""
+      userErrors { field message: messageEn code } } }"""
     good = {"category": "VEHICLE", "institution": "车管所", "description": "粤W·12345", "value": "50000.00"}
     for bad, field in (({"value": "-1.00"}, "value"), ({"value": "1.001"}, "value"),
                        ({"institution": " "}, "institution"), ({"description": ""}, "description")):
@@ -310,7 +310,7 @@ async def test_bad_findings_and_a_wrong_tax_letter_are_refused(api, ctx, workers
     member = {"执行实施一团队": "impl1", "执行实施二团队": "impl2", "执行实施三团队": "impl3"}[file["team"]["name"]]
     before = await snapshot(ctx)
     letter = """mutation($input: SendTaxLetterInput!) { sendTaxLetter(input: $input) {
-      userErrors { field message code } } }"""
+      userErrors { field message: messageEn code } } }"""
     [error] = (await api.gql(letter, {"input": {"caseId": file["id"], "findingIds": [
         finding(file, "BANK_DEPOSIT")["id"]]}}, as_=member))["sendTaxLetter"]["userErrors"]
     assert error["field"] == ["input", "findingIds", "0"] and "real estate" in error["message"]

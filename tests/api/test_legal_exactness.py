@@ -37,11 +37,11 @@ FILE = """query($n: String!) { case(number: $n) {
 } }"""
 
 RECORD_TITLE = """mutation($input: RecordEffectiveTitleInput!) { recordEffectiveTitle(input: $input) {
-  case { number effectiveTitleDocumentNumber effectiveTitleKind } userErrors { field message code } } }"""
+  case { number effectiveTitleDocumentNumber effectiveTitleKind } userErrors { field message: messageEn code } } }"""
 
 DECIDE_WITH_REASON = """mutation($input: DecideControlMeasuresInput!) { decideControlMeasures(input: $input) {
   case { controlledTotal fullyControlled controlMeasures { measure amount excessReason } }
-  userErrors { field message code } } }"""
+  userErrors { field message: messageEn code } } }"""
 
 
 async def file_of(api, number: str) -> dict:
@@ -232,10 +232,10 @@ async def test_a_converted_preservation_case_is_closed_by_what_was_controlled(ap
 # --- item 1: 终本 only on its conditions ------------------------------------------------------
 
 CLOSE = """mutation($input: CloseCaseInput!) { closeCase(input: $input) {
-  case { stage closingMethod closedOn } userErrors { field message code } } }"""
+  case { stage closingMethod closedOn } userErrors { field message: messageEn code } } }"""
 
 TEAM_WORK = """mutation($input: RecordTeamWorkInput!) { recordTeamWork(input: $input) {
-  case { stage } userErrors { field message code } } }"""
+  case { stage } userErrors { field message: messageEn code } } }"""
 
 
 def day(d: date) -> datetime:
@@ -301,10 +301,10 @@ async def test_terminating_the_current_procedure_is_not_a_fast_closing_outcome(a
 
 APPLY = """mutation($input: FileAdjudicationApplicationInput!) { fileAdjudicationApplication(input: $input) {
   application { id kind status reviewDeadline { kind variant dueOn status } }
-  case { number relatedCases { number type } } userErrors { field message code } } }"""
+  case { number relatedCases { number type } } userErrors { field message: messageEn code } } }"""
 
 REVIEW_NUMBER = """mutation($input: RecordReviewCaseNumberInput!) { recordReviewCaseNumber(input: $input) {
-  application { kind status reviewCaseNumber } userErrors { field message code } } }"""
+  application { kind status reviewCaseNumber } userErrors { field message: messageEn code } } }"""
 
 
 async def apply(api, case_id: str, kind: str) -> dict:
@@ -396,7 +396,7 @@ async def test_the_higher_courts_zhi_fu_number_is_recorded_on_the_ruling(api, wo
 # --- Arts. 18 and 19: the execution plan, the benchmark price, the team's 3-day limit ----------
 
 TEAM_RECORD = """mutation($input: RecordTeamWorkInput!) { recordTeamWork(input: $input) {
-  case { records { kind note amount } } userErrors { field message code } } }"""
+  case { records { kind note amount } } userErrors { field message: messageEn code } } }"""
 
 
 async def test_the_team_records_its_plan_and_the_benchmark_price_and_holds_the_3_day_limit(api, workers) -> None:

@@ -40,10 +40,10 @@ PROTOCOL = "graphql-transport-ws"
 
 WORKLIST_CHANGED = """subscription { worklistChanged {
   kind kindLabel workItemId workItem { id status assignee { username } } } }"""
-CLAIM = """mutation($id: ID!) { claimWorkItem(input: {id: $id}) { userErrors { code message } } }"""
-UNCLAIM = """mutation($id: ID!) { unclaimWorkItem(input: {id: $id}) { userErrors { code message } } }"""
+CLAIM = """mutation($id: ID!) { claimWorkItem(input: {id: $id}) { userErrors { code message: messageEn } } }"""
+UNCLAIM = """mutation($id: ID!) { unclaimWorkItem(input: {id: $id}) { userErrors { code message: messageEn } } }"""
 COMPLETE = """mutation($id: ID!) { completeWorkItem(input: {id: $id, outcome: "DONE"}) {
-  userErrors { code message } } }"""
+  userErrors { code message: messageEn } } }"""
 
 
 # --- the server: the app with the WebSocket route, as app.py wires it ----------------------------

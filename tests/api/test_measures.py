@@ -29,16 +29,16 @@ FILE = """query($n: String!) { case(number: $n) {
 
 DECIDE = """mutation($input: DecideControlMeasuresInput!) { decideControlMeasures(input: $input) {
   case { controlledTotal controlMeasures { startsOn expiresOn status } deadlines { kind startsOn dueOn status } }
-  userErrors { field message code } } }"""
+  userErrors { field message: messageEn code } } }"""
 
 RENEW = """mutation($input: RenewControlMeasureInput!) { renewControlMeasure(input: $input) {
   case { number controlledTotal fullyControlled
          controlMeasures { id startsOn expiresOn status endedOn renewedFromId documentId } }
-  userErrors { field message code } } }"""
+  userErrors { field message: messageEn code } } }"""
 
 RELEASE = """mutation($input: ReleaseControlMeasureInput!) { releaseControlMeasure(input: $input) {
   case { controlledTotal fullyControlled controlMeasures { id status endedOn endReason documentId } }
-  userErrors { field message code } } }"""
+  userErrors { field message: messageEn code } } }"""
 
 
 def at(clock, day: date) -> None:

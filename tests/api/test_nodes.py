@@ -26,7 +26,7 @@ from .test_windows import transferred_case, window_id
 
 SDL = (Path(__file__).resolve().parents[2] / "schema" / "schema.graphql").read_text()
 NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
-ERRORS = "userErrors { field message code }"
+ERRORS = "userErrors { field message: messageEn code }"
 REQUEST = f"""mutation($input: RequestDeadlineExtensionInput!) {{ requestDeadlineExtension(input: $input) {{
   extensionRequest {{ id status proposedDueOn }} {ERRORS} }} }}"""
 DECIDE = f"""mutation($input: DecideDeadlineExtensionInput!) {{ decideDeadlineExtension(input: $input) {{
@@ -77,7 +77,7 @@ async def graph(api, workers) -> dict[str, tuple[str, str, str | None]]:
     file = await analysing(api, workers, deposit("125000.00"))
     case_id, number = file["id"], file["number"]
     decided = await ok(api, """mutation($input: DecideControlMeasuresInput!) { decideControlMeasures(input: $input) {
-      case { controlMeasures { id } } userErrors { field message code } } }""", "decideControlMeasures",
+      case { controlMeasures { id } } userErrors { field message: messageEn code } } }""", "decideControlMeasures",
                        {"caseId": case_id, "measures": [{"findingId": file["findings"][0]["id"],
                                                         "measure": "FREEZE", "amount": "125000.00"}]},
                        "center")
@@ -86,42 +86,42 @@ async def graph(api, workers) -> dict[str, tuple[str, str, str | None]]:
       findings { id } deadlines { id kind } } }""", {"n": number}, as_="center"))["case"]
     party = parts["applicants"][0]["id"]
     agent = (await ok(api, """mutation($input: RegisterAgentInput!) { registerAgent(input: $input) {
-      agent { id } userErrors { field message code } } }""", "registerAgent",
+      agent { id } userErrors { field message: messageEn code } } }""", "registerAgent",
                       {"partyId": party, "kind": "NEAR_RELATIVE", "name": "陈某某", "idNumber": "445322198503120010"},
                       "center"))["agent"]["id"]
     deadline = next(d["id"] for d in parts["deadlines"] if d["kind"] == "QUERY_CONTROL")
     request = (await request_extension(api, deadline))["id"]
     application = (await ok(api, """mutation($input: FileAdjudicationApplicationInput!) {
-      fileAdjudicationApplication(input: $input) { application { id } userErrors { field message code } } }""",
+      fileAdjudicationApplication(input: $input) { application { id } userErrors { field message: messageEn code } } }""",
                             "fileAdjudicationApplication",
                             {"caseId": case_id, "kind": "OBJECTION", "applicantName": "郁南县某建材有限公司",
                              "summary": "被执行人对冻结提出异议"}, "affairs"))["application"]["id"]
     affairs = await window_id(api, "affairs-handling")
     consult = await window_id(api, "consultation-disclosure")
     visit = (await ok(api, """mutation($input: RecordVisitInput!) { recordVisit(input: $input) {
-      visit { id } userErrors { field message code } } }""", "recordVisit",
+      visit { id } userErrors { field message: messageEn code } } }""", "recordVisit",
                       {"windowId": affairs, "visitor": {"name": "陈某"}, "purpose": "MATERIALS",
                        "request": "补交财产线索", "caseNumber": number}, "affairs"))["visit"]["id"]
     first_contact = (await ok(api, """mutation($input: RecordFirstContactInput!) { recordFirstContact(input: $input) {
-      firstContact { id } userErrors { field message code } } }""", "recordFirstContact",
+      firstContact { id } userErrors { field message: messageEn code } } }""", "recordFirstContact",
                               {"windowId": affairs, "applicantName": "赵某", "reason": "TITLE_NOT_EFFECTIVE",
                                "legalBasis": "民事诉讼法第二百四十三条", "told": "判决生效后再申请执行"},
                               "affairs"))["firstContact"]["id"]
     receipt = (await ok(api, """mutation($input: ReceiveMaterialsInput!) { receiveMaterials(input: $input) {
-      receipt { id } userErrors { field message code } } }""", "receiveMaterials",
+      receipt { id } userErrors { field message: messageEn code } } }""", "receiveMaterials",
                         {"windowId": affairs, "submittedBy": "陈某", "caseNumber": number,
                          "items": [{"name": "财产线索材料"}]}, "affairs"))["receipt"]["id"]
     petition = (await ok(api, """mutation($input: RecordPetitionInput!) { recordPetition(input: $input) {
-      petition { id } userErrors { field message code } } }""", "recordPetition",
+      petition { id } userErrors { field message: messageEn code } } }""", "recordPetition",
                          {"windowId": consult, "petitionerName": "陈某", "caseNumber": number,
                           "content": "反映执行进度缓慢"}, "consult"))["petition"]["id"]
     message = (await ok(api, """mutation($input: IngestOnlineMessageInput!) { ingestOnlineMessage(input: $input) {
-      message { id } userErrors { field message code } } }""", "ingestOnlineMessage",
+      message { id } userErrors { field message: messageEn code } } }""", "ingestOnlineMessage",
                         {"channel": "ONLINE_12368", "externalId": "12368-0001", "senderName": "陈某",
                          "content": "请问案件进展", "receivedAt": "2024-02-08T08:30:00+08:00"},
                         "gateway"))["message"]["id"]
     entry = (await ok(api, """mutation($input: AddCalendarEntryInput!) { addCalendarEntry(input: $input) {
-      entry { id } userErrors { field message code } } }""", "addCalendarEntry",
+      entry { id } userErrors { field message: messageEn code } } }""", "addCalendarEntry",
                       {"date": "2024-03-05", "working": False, "note": "郁南县停工通知"}, "admin"))["entry"]["id"]
     year = (await api.gql("{ calendar(year: 2024) { id } }", as_="center"))["calendar"]["id"]
     notification = (await api.gql("{ notifications { edges { node { id kind } } } }", as_="chief"))
@@ -260,7 +260,7 @@ async def test_a_link_is_no_side_door_to_a_case(api) -> None:
     case = await transferred_case(api)
     affairs = await window_id(api, "affairs-handling")
     visit = (await ok(api, """mutation($input: RecordVisitInput!) { recordVisit(input: $input) {
-      visit { id } userErrors { field message code } } }""", "recordVisit",
+      visit { id } userErrors { field message: messageEn code } } }""", "recordVisit",
                       {"windowId": affairs, "visitor": {"name": "陈某"}, "purpose": "MATERIALS",
                        "request": "补交财产线索", "caseNumber": case.number}, "affairs"))["visit"]["id"]
     query = "query($id: ID!) { node(id: $id) { ... on Visit { window { code } case { number } } } }"
@@ -282,7 +282,7 @@ async def test_a_case_shows_when_it_was_transferred_closed_and_archived(api, clo
     clock.advance(days=1)
     converted = (await api.gql("""mutation($id: ID!) { convertCase(input: {caseId: $id}) {
       preservationCase { stage closedOn } case { number transferredOn archivedOn }
-      userErrors { field message code } } }""", {"id": file["id"]}, as_="affairs"))["convertCase"]
+      userErrors { field message: messageEn code } } }""", {"id": file["id"]}, as_="affairs"))["convertCase"]
     assert converted["userErrors"] == [], converted
     assert converted["preservationCase"] == {"stage": "CONVERTED", "closedOn": "2024-02-09"}
     # The 执 case stays with the team its 执保 case was transferred to.
@@ -290,7 +290,7 @@ async def test_a_case_shows_when_it_was_transferred_closed_and_archived(api, clo
     assert converted["case"]["archivedOn"] is None
     clock.advance(days=1)
     archived = (await api.gql("""mutation($id: ID!) { archiveCase(input: {caseId: $id}) {
-      case { stage archivedOn transferredOn } userErrors { field message code } } }""",
+      case { stage archivedOn transferredOn } userErrors { field message: messageEn code } } }""",
                               {"id": file["id"]}, as_="center"))["archiveCase"]
     assert archived["userErrors"] == [], archived
     assert archived["case"] == {"stage": "ARCHIVED", "archivedOn": "2024-02-10", "transferredOn": "2024-02-08"}

@@ -50,7 +50,7 @@ async def test_archiving_directly_completes_the_archive_item_by_that_person(api,
     [archive] = await items_of(ctx, case.id, WorkItemKind.ARCHIVE)
     assert archive.status is WorkItemStatus.OPEN
     done = (await api.gql("""mutation($id: ID!) { archiveCase(input: {caseId: $id}) {
-      case { stage } userErrors { code message } } }""", {"id": _case_id(case.id)}, as_="center"))["archiveCase"]
+      case { stage } userErrors { code message: messageEn } } }""", {"id": _case_id(case.id)}, as_="center"))["archiveCase"]
     assert done["userErrors"] == [] and done["case"]["stage"] == "ARCHIVED"
     [archive] = await items_of(ctx, case.id, WorkItemKind.ARCHIVE)
     center = await viewer(ctx, "center")
@@ -65,7 +65,7 @@ async def test_closing_directly_completes_the_enforcement_item_with_the_closing_
     other = await new_item(ctx, kind=WorkItemKind.INVESTIGATE, case=case, team_id=org.teams["impl-1"],
                            candidate_role=Role.IMPLEMENTATION_OFFICER)
     closed = (await api.gql("""mutation($id: ID!) { closeCase(input: {caseId: $id, method: CANCELLED}) {
-      userErrors { code message } } }""", {"id": _case_id(case.id)}, as_="impl1"))["closeCase"]
+      userErrors { code message: messageEn } } }""", {"id": _case_id(case.id)}, as_="impl1"))["closeCase"]
     assert closed["userErrors"] == []
     [enforce] = await items_of(ctx, case.id, WorkItemKind.ENFORCE)
     impl1 = await viewer(ctx, "impl1")

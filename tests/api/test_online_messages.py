@@ -26,7 +26,7 @@ FIELDS = """id channel channelLabel externalId senderName senderPhone unmasked c
   suggestedClass suggestedClassLabel messageClass messageClassLabel answeredByWindow status statusLabel
   replyContent sentAt deliveredAt deliveryAttempts deliveryError case { number }
   deadline { kind startsOn dueOn status closedOn }"""
-ERRORS = "userErrors { field message code }"
+ERRORS = "userErrors { field message: messageEn code }"
 INGEST = f"""mutation($input: IngestOnlineMessageInput!) {{ ingestOnlineMessage(input: $input) {{
   message {{ {FIELDS} }} duplicate {ERRORS} }} }}"""
 CLASSIFY = f"""mutation($input: ClassifyOnlineMessageInput!) {{ classifyOnlineMessage(input: $input) {{
@@ -288,7 +288,7 @@ async def transferred_case(api, workers) -> tuple[dict, str, str]:
     case = (await api.op("ReceiveCase", copy.deepcopy(RECEIVE_VARIABLES), as_="affairs"))["receiveCase"]["case"]
     await workers.drain()
     done = await api.gql("""mutation($id: ID!) { completeQueryControl(input: {caseId: $id}) {
-      userErrors { message } } }""", {"id": case["id"]}, as_="center")
+      userErrors { message: messageEn } } }""", {"id": case["id"]}, as_="center")
     assert done["completeQueryControl"]["userErrors"] == []
     await workers.drain()
     file = (await api.gql("query($n: String!) { case(number: $n) { id number stage team { code } } }",
@@ -319,7 +319,7 @@ async def test_a_case_specific_message_goes_to_the_team_then_the_handler(api, wo
 
     # The team records its investigation: the officer becomes the handler.
     recorded = await api.gql("""mutation($id: ID!) { recordTeamWork(input: {caseId: $id, kind: INVESTIGATION,
-      note: "走访被执行人经营场所"}) { userErrors { message } } }""", {"id": case["id"]}, as_=member)
+      note: "走访被执行人经营场所"}) { userErrors { message: messageEn } } }""", {"id": case["id"]}, as_=member)
     assert recorded["recordTeamWork"]["userErrors"] == []
 
     second = (await ingest(api, message_input("12368-0101", content=f"{number}为什么还没有执行款？")))["message"]

@@ -13,7 +13,7 @@ from .test_case_lifecycle import RECEIVE_VARIABLES, receive
 from .test_intake_bad_input import snapshot
 
 RECEIVE = """mutation($input: ReceiveCaseInput!) { receiveCase(input: $input) {
-  case { id number } userErrors { field message code } } }"""
+  case { id number } userErrors { field message: messageEn code } } }"""
 PARTIES = """query($n: String!) { case(number: $n) {
   applicants { id name idType idTypeLabel idNumber unmasked
     agents { name kind kindLabel idType idNumber phone lawFirm licenceNumber specialAuthority } }
@@ -22,7 +22,7 @@ PARTIES = """query($n: String!) { case(number: $n) {
 REGISTER = """mutation($input: RegisterAgentInput!) { registerAgent(input: $input) {
   agent { id partyId name kind kindLabel idType idTypeLabel idNumber phone lawFirm licenceNumber
           specialAuthority unmasked }
-  userErrors { field message code } } }"""
+  userErrors { field message: messageEn code } } }"""
 
 RESIDENCE_PERMIT_TW = "830000198503120022"  # 台湾居民居住证 (GB 11643 form, 830000)
 FOREIGN_PR_2023 = "944840198001010011"  # 外国人永久居留身份证 (2023, starts with 9)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .test_online_messages import CLASSIFY, FIELDS, classify, ingest, items, message_input, read, settle
 
 RECLASSIFY = f"""mutation($input: ClassifyOnlineMessageInput!) {{ reclassifyOnlineMessage(input: $input) {{
-  message {{ {FIELDS} }} userErrors {{ field message code }} }} }}"""
+  message {{ {FIELDS} }} userErrors {{ field message: messageEn code }} }} }}"""
 
 
 async def reclassify(api, message_id: str, message_class: str, as_: str = "consult") -> dict:

@@ -15,7 +15,7 @@ SIGN_IN = """
 mutation SignIn($username: String!, $password: String!) {
   signIn(input: {username: $username, password: $password}) {
     token
-    userErrors { field code message retryAfterSeconds }
+    userErrors { field code message: messageEn retryAfterSeconds }
   }
 }
 """

@@ -198,9 +198,9 @@ PENDING = """query($first: Int, $after: String) { pendingExtensionRequests(first
   totalCount pageInfo { hasNextPage endCursor }
   edges { node { id status reason requestedBy { username } deadline { kind dueOn } proposedDueOn } } } }"""
 REQUEST = """mutation($input: RequestDeadlineExtensionInput!) { requestDeadlineExtension(input: $input) {
-  extensionRequest { id } userErrors { field message code } } }"""
+  extensionRequest { id } userErrors { field message: messageEn code } } }"""
 DECIDE = """mutation($input: DecideDeadlineExtensionInput!) { decideDeadlineExtension(input: $input) {
-  userErrors { field message code } } }"""
+  userErrors { field message: messageEn code } } }"""
 
 
 async def _requested(api, reason: str) -> str:
@@ -253,7 +253,7 @@ async def test_pending_requests_are_the_chiefs(api, user) -> None:
 
 STRATEGY = "{ transferStrategy { strategy label isDefault effectiveFrom note setAt setBy { username } } }"
 SET_STRATEGY = """mutation($input: SetTransferStrategyInput!) { setTransferStrategy(input: $input) {
-  strategy userErrors { field message code } } }"""
+  strategy userErrors { field message: messageEn code } } }"""
 
 
 async def test_the_strategy_in_force_and_who_set_it(api, clock) -> None:

@@ -48,9 +48,9 @@ async def records(api):
     affairs = await window_id(api, "affairs-handling")
     consult = await window_id(api, "consultation-disclosure")
     visit = """mutation($input: RecordVisitInput!) { recordVisit(input: $input) {
-      visit { id } userErrors { message } } }"""
+      visit { id } userErrors { message: messageEn } } }"""
     petition = """mutation($input: RecordPetitionInput!) { recordPetition(input: $input) {
-      petition { id } userErrors { message } } }"""
+      petition { id } userErrors { message: messageEn } } }"""
     ids = {
         "visit_on_case": await record(api, visit, "recordVisit", "visit", {
             "windowId": affairs, "visitor": {"name": "陈某", "phone": "13800138000"},
@@ -61,7 +61,7 @@ async def records(api):
         "first_contact": await record(
             api,
             """mutation($input: RecordFirstContactInput!) { recordFirstContact(input: $input) {
-              firstContact { id } userErrors { message } } }""",
+              firstContact { id } userErrors { message: messageEn } } }""",
             "recordFirstContact", "firstContact",
             {"windowId": affairs, "applicantName": "赵某", "reason": "TITLE_NOT_EFFECTIVE",
              "legalBasis": "民事诉讼法第二百四十三条", "told": "判决生效后再申请执行"}, "affairs"),
@@ -73,7 +73,7 @@ async def records(api):
         "materials": await record(
             api,
             """mutation($input: ReceiveMaterialsInput!) { receiveMaterials(input: $input) {
-              receipt { id } userErrors { message } } }""",
+              receipt { id } userErrors { message: messageEn } } }""",
             "receiveMaterials", "receipt",
             {"windowId": affairs, "submittedBy": "陈某", "caseNumber": case.number,
              "items": [{"name": "财产线索材料"}]}, "affairs"),

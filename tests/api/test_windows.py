@@ -52,10 +52,10 @@ async def window_id(api, code: str) -> str:
 
 
 VISIT = """mutation($input: RecordVisitInput!) { recordVisit(input: $input) {
-  visit { id purpose purposeLabel resolved visitorIdNumber } userErrors { field message code } } }"""
+  visit { id purpose purposeLabel resolved visitorIdNumber } userErrors { field message: messageEn code } } }"""
 DISCLOSE = """mutation($input: VerifiedRequestInput!) { discloseCaseStatus(input: $input) {
   disclosure { verified message caseNumber stage stageLabel handlerName openDeadlines { kind dueOn } }
-  userErrors { field message code } } }"""
+  userErrors { field message: messageEn code } } }"""
 
 
 async def test_visits_by_purpose_and_the_day_at_a_glance(api) -> None:
@@ -159,7 +159,7 @@ async def test_first_contact_stays_on_the_worklist_until_closed(api) -> None:
         await api.gql(
             """mutation($w: ID!) { recordFirstContact(input: {windowId: $w, applicantName: "赵某",
         reason: TITLE_NOT_EFFECTIVE, legalBasis: "民事诉讼法第二百四十三条", told: "判决尚在上诉期内，待生效后再申请执行"}) {
-        firstContact { id status reasonLabel } userErrors { field message } } }""",
+        firstContact { id status reasonLabel } userErrors { field message: messageEn } } }""",
             {"w": affairs},
             as_="affairs",
         )
@@ -174,7 +174,7 @@ async def test_first_contact_stays_on_the_worklist_until_closed(api) -> None:
     wrong = (
         await api.gql(
             """mutation($w: ID!) { recordFirstContact(input: {windowId: $w, applicantName: "x",
-        reason: OTHER, legalBasis: "x", told: "x"}) { userErrors { field message } } }""",
+        reason: OTHER, legalBasis: "x", told: "x"}) { userErrors { field message: messageEn } } }""",
             {"w": consult_window},
             as_="consult",
         )
@@ -183,7 +183,7 @@ async def test_first_contact_stays_on_the_worklist_until_closed(api) -> None:
     closed = (
         await api.gql(
             """mutation($id: ID!) { closeFirstContact(input: {id: $id, note: "申请人已知悉，自行离开"}) {
-        firstContact { status closingNote } userErrors { message } } }""",
+        firstContact { status closingNote } userErrors { message: messageEn } } }""",
             {"id": created["firstContact"]["id"]},
             as_="affairs",
         )
@@ -200,7 +200,7 @@ async def test_materials_receipt_and_transfer_visible_from_the_case(api) -> None
     receipt = (
         await api.gql(
             """mutation($input: ReceiveMaterialsInput!) { receiveMaterials(input: $input) {
-        receipt { id number items { name copies } holder { username } } userErrors { field message } } }""",
+        receipt { id number items { name copies } holder { username } } userErrors { field message: messageEn } } }""",
             {
                 "input": {
                     "windowId": affairs,
@@ -221,7 +221,7 @@ async def test_materials_receipt_and_transfer_visible_from_the_case(api) -> None
     handed = (
         await api.gql(
             """mutation($r: ID!, $to: ID!) { transferMaterials(input: {receiptId: $r, toStaffId: $to,
-        note: "转承办团队"}) { receipt { holder { username } transfers { toStaff { username } } } userErrors { message } } }""",
+        note: "转承办团队"}) { receipt { holder { username } transfers { toStaff { username } } } userErrors { message: messageEn } } }""",
             {"r": receipt["receipt"]["id"], "to": await api.id_of("impl1-lead")},
             as_="affairs",
         )
@@ -337,7 +337,7 @@ async def test_judge_contact_gives_the_office_phone_and_tells_the_handler(api) -
     result = (
         await api.gql(
             """mutation($input: ContactJudgeInput!) { contactJudge(input: $input) {
-        result { verified message judgeName officePhone } userErrors { field message } } }""",
+        result { verified message judgeName officePhone } userErrors { field message: messageEn } } }""",
             {
                 "input": {
                     "windowId": consult,
@@ -362,7 +362,7 @@ async def test_resumption_opens_a_linked_zhi_hui_case(api) -> None:
     case = await transferred_case(api)
     consult = await window_id(api, "consultation-disclosure")
     resume = """mutation($input: ResumeExecutionInput!) { applyResumeExecution(input: $input) {
-        verified case { number type stage relatedCases { number } } userErrors { field message code } } }"""
+        verified case { number type stage relatedCases { number } } userErrors { field message: messageEn code } } }"""
     refused = (
         await api.gql(
             resume,
@@ -452,7 +452,7 @@ async def test_a_petition_lands_with_the_team_lead_and_the_centre_head(api) -> N
     petition = (
         await api.gql(
             """mutation($input: RecordPetitionInput!) { recordPetition(input: $input) {
-        petition { id status } userErrors { message } } }""",
+        petition { id status } userErrors { message: messageEn } } }""",
             {
                 "input": {
                     "windowId": consult,

@@ -25,9 +25,9 @@ LAWYER_ID = "445322198503120010"
 DISCLOSE = """mutation($input: VerifiedRequestInput!) { discloseCaseStatus(input: $input) {
   disclosure { verified verifiedAs stage openDeadlines { kind }
                contact { name officePhone capacity capacityLabel } }
-  userErrors { field message code } } }"""
+  userErrors { field message: messageEn code } } }"""
 CONTACT_JUDGE = """mutation($input: ContactJudgeInput!) { contactJudge(input: $input) {
-  result { verified judgeName officePhone capacity } userErrors { field message code } } }"""
+  result { verified judgeName officePhone capacity } userErrors { field message: messageEn code } } }"""
 
 
 async def disclose(api, number: str, document: str, document_type: str | None = None) -> dict:
@@ -121,7 +121,7 @@ async def test_the_contact_while_at_the_centre_and_after_transfer(api, workers) 
 
     # Controlled and transferred: the team's lead until a handler takes it.
     await control(api, file, ("BANK_DEPOSIT", "FREEZE", "50000.00"))
-    await api.gql("""mutation($id: ID!) { unclaimWorkItem(input: {id: $id}) { userErrors { message } } }""",
+    await api.gql("""mutation($id: ID!) { unclaimWorkItem(input: {id: $id}) { userErrors { message: messageEn } } }""",
                   {"id": item["id"]}, as_="center")
     team_file, _ = await transferred(api, workers, file["number"])
     after = (await disclose(api, file["number"], APPLICANT_ID))["disclosure"]
@@ -146,7 +146,7 @@ async def test_the_courts_renewal_reminders_are_not_disclosed(api, workers) -> N
 
 
 RESUME = """mutation($input: ResumeExecutionInput!) { applyResumeExecution(input: $input) {
-  verified case { number respondents { name idType idNumber } } userErrors { field message code } } }"""
+  verified case { number respondents { name idType idNumber } } userErrors { field message: messageEn code } } }"""
 
 
 async def test_an_agent_counts_as_the_side_they_act_for(api) -> None:
@@ -210,7 +210,7 @@ async def test_a_settlement_not_performed_resumes_a_case_closed_by_termination(a
         if ground:
             data["ground"] = ground
         return (await api.gql("""mutation($input: ResumeExecutionInput!) { applyResumeExecution(input: $input) {
-          verified case { number resumptionGround } userErrors { field message code } } }""",
+          verified case { number resumptionGround } userErrors { field message: messageEn code } } }""",
                               {"input": data}, as_="consult"))["applyResumeExecution"]
 
     refused = await resume(None)  # PROPERTY_FOUND: for a case closed 终本, not this one

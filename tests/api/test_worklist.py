@@ -50,11 +50,11 @@ CASE = (OPERATIONS / "CaseByNumber.graphql").read_text()
 WINDOWS_OP = (OPERATIONS / "Windows.graphql").read_text()
 
 CLAIM_V = """mutation($input: ClaimWorkItemInput!) { claimWorkItem(input: $input) {
-  workItem { id status version assignee { username } } userErrors { field message code } } }"""
+  workItem { id status version assignee { username } } userErrors { field message: messageEn code } } }"""
 UNCLAIM = """mutation($input: ClaimWorkItemInput!) { unclaimWorkItem(input: $input) {
-  workItem { id status version assignee { username } } userErrors { field message code } } }"""
+  workItem { id status version assignee { username } } userErrors { field message: messageEn code } } }"""
 REASSIGN = """mutation($input: ReassignWorkItemInput!) { reassignWorkItem(input: $input) {
-  workItem { id status version assignee { username } } userErrors { field message code } } }"""
+  workItem { id status version assignee { username } } userErrors { field message: messageEn code } } }"""
 IDS_ONLY = """query($first: Int, $after: String, $filter: WorkItemFilter, $orderBy: WorkItemOrder) {
   worklist(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
     totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }"""

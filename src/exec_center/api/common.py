@@ -9,13 +9,20 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from ..domain.errors import DomainError, ErrorCode
+from ..domain.errors import ERROR_CODE_MEANINGS, DomainError, ErrorCode
 from .errors import ClientError
 
 T = TypeVar("T")
 MAX_PAGE = 100
 
-UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode", description="Why a mutation was refused.")
+UserErrorCode = strawberry.enum(
+    ErrorCode,
+    name="UserErrorCode",
+    description="Why a mutation was refused; the README's error table says what a screen does with "
+    "each.",
+)
+for _code, _meaning in ERROR_CODE_MEANINGS.items():  # each value's meaning in the schema
+    UserErrorCode.__strawberry_definition__.values[list(ErrorCode).index(_code)].description = _meaning
 
 
 @strawberry.type(
@@ -23,8 +30,12 @@ UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode", description="Wh
     "and what is allowed. A refused mutation changes nothing."
 )
 class UserError:
-    field: list[str] | None
-    message: str
+    field: list[str] | None = strawberry.field(
+        description="The input field at fault, as a path from the mutation's arguments "
+        '(["input", "respondents", "0", "idNumber"]); null when the refusal is not about one field.'
+    )
+    message: str = strawberry.field(description="What is wrong and what is allowed, in zh-CN for the clerk.")
+    message_en: str = strawberry.field(description="The same in English, for developers and logs.")
     code: UserErrorCode  # type: ignore[valid-type]
     retry_after_seconds: int | None = strawberry.field(
         default=None,
@@ -36,7 +47,8 @@ class UserError:
     def of(cls, error: DomainError) -> UserError:
         return cls(
             field=["input", *error.field.split(".")] if error.field else None,
-            message=error.message,
+            message=error.zh,
+            message_en=error.message,
             code=error.code,
             retry_after_seconds=error.retry_after,
         )

@@ -126,6 +126,15 @@ class ClientFacingErrors(MaskErrors):
                 processed.append(_with_code(error, "UNAVAILABLE", UNAVAILABLE_MESSAGE))
             elif should_mask(error):
                 processed.append(_with_code(error, "INTERNAL_SERVER_ERROR", self.error_message))
+            elif isinstance(error.original_error, DomainError):
+                # A query's refusal: the clerk's text, the English beside it for developers.
+                refusal = error.original_error
+                processed.append(GraphQLError(
+                    message=refusal.zh, nodes=error.nodes, source=error.source, positions=error.positions,
+                    path=error.path, original_error=refusal,
+                    extensions={**(error.extensions or {}), "code": client_code(error),
+                                "messageEn": refusal.message, "userErrorCode": refusal.code.value},
+                ))
             else:
                 processed.append(_with_code(error, client_code(error)))
         return processed

@@ -37,6 +37,7 @@ from .organisation import StaffType, TeamType, WindowType
 from .parties import PartyMutation
 from .session import SessionMutation, SessionQuery, SignOutMutation
 from .text_input import RefuseControlCharacters
+from .typed_input import SCALAR_OVERRIDES, read_typed_input_on
 from .windows_api import WindowMutation, WindowQuery
 from .worklist import WorkItemType, WorklistMutation, WorklistQuery
 
@@ -82,6 +83,9 @@ Mutation = merge_types(
     ),
 )
 
+# Amounts and dates that cannot be read are a userError on their field (api/typed_input.py).
+read_typed_input_on(Query, Mutation)
+
 # Live updates over graphql-transport-ws (api/live.py).
 Subscription = merge_types("Subscription", (LiveSubscription,))
 
@@ -126,4 +130,5 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         ],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides=SCALAR_OVERRIDES,
     )
