@@ -129,4 +129,4 @@ async def test_every_admin_change_is_audited(api) -> None:
         rows = (await session.execute(sa.select(AuditEvent.action, AuditEvent.summary)
                                       .order_by(AuditEvent.id).offset(before))).all()
     assert [r.action for r in rows] == ["CREATE_STAFF", "GRANT_ROLE"]
-    assert rows[1].summary == "granted CENTER_HEAD to center"
+    assert rows[1].summary == "授予center“事务中心负责人”角色"

@@ -29,7 +29,7 @@ ZHI_1 = "（2024）粤5322执1号"
 MEMBER = {"执行实施一团队": "impl1", "执行实施二团队": "impl2", "执行实施三团队": "impl3"}
 
 DETAIL = """query($n: String!) { case(number: $n) {
-  id number type stage allowedSteps controlledTotal fullyControlled mediationOutcome closingMethod township
+  id number type stage allowedSteps { step allowed } controlledTotal fullyControlled mediationOutcome closingMethod township
   team { name } handler { username }
   deadlines { kind variant startsOn dueOn status }
   findings { id category value disposable firstSeal }

@@ -95,7 +95,7 @@ async def test_two_extension_requests_sent_together_leave_one_pending(api) -> No
     won, lost = split(await at_once(api, *[(REQUEST, {"input": {"deadlineId": deadline, "reason": "查控反馈延迟"}},
                                             "center")] * 2))
     assert len(won) == 1 and won[0]["extensionRequest"]["status"] == "PENDING"
-    assert lost == [{"field": ["input", "deadlineId"], "code": "NOT_ALLOWED",
+    assert lost == [{"field": ["input", "deadlineId"], "code": "ALREADY_DONE",
                      "message": "an extension request for this deadline is already waiting for a decision"}]
     assert await count(api, DeadlineExtension) == 1
     assert (await api.gql("{ unreadNotificationCount }", as_="chief"))["unreadNotificationCount"] == 1
@@ -109,7 +109,7 @@ async def test_an_approval_and_a_refusal_sent_together_make_one_decision(api, ap
     approve = (DECIDE, {"input": {"requestId": request, "approve": True}}, "chief")
     refuse = (DECIDE, {"input": {"requestId": request, "approve": False, "note": "期限内可完成"}}, "chief")
     won, lost = split(await at_once(api, *((approve, refuse) if approve_first else (refuse, approve))))
-    assert len(won) == 1 and len(lost) == 1 and lost[0]["code"] == "NOT_ALLOWED"
+    assert len(won) == 1 and len(lost) == 1 and lost[0]["code"] == "ALREADY_DONE"
     assert "already decided" in lost[0]["message"]
     status = won[0]["extensionRequest"]["status"]
     assert won[0]["deadline"] == ({"dueOn": "2024-02-23", "extended": True} if status == "APPROVED"
@@ -142,7 +142,7 @@ async def test_complete_pressed_twice_and_the_visit_resolved_at_once_apply_once(
                              (RESOLVE, {"input": {"id": visit, "outcome": "当场解答"}}, "affairs"))
     won, lost = split(payloads)
     assert len(won) == 1 and len(lost) == 2
-    assert all(e["code"] == "NOT_ALLOWED" and e["field"] == ["input", "id"] for e in lost), lost
+    assert all(e["code"] == "ALREADY_DONE" and e["field"] == ["input", "id"] for e in lost), lost
     _, visit_pk = from_global_id(visit)
     _, item_pk = from_global_id(item)
     async with api.ctx.sessionmaker() as session:
@@ -199,7 +199,7 @@ async def test_a_message_through_its_steps_with_every_step_sent_twice(api, reply
 
     won, lost = split(await at_once(api, (CLASSIFY, {"input": {"id": message, "messageClass": "PROCEDURAL"}}, "consult"),
                                     (CLASSIFY, {"input": {"id": message, "messageClass": "LEGAL_QUESTION"}}, "consult")))
-    assert len(won) == 1 and len(lost) == 1 and lost[0]["code"] == "NOT_ALLOWED"
+    assert len(won) == 1 and len(lost) == 1 and lost[0]["code"] == "ALREADY_DONE"
     assert await count(api, WorkItem, WorkItem.kind == "SEND_REPLY") == 1
 
     settle = (SETTLE, {"input": {"id": message, "content": "请携带申请书和生效法律文书。"}}, "consult")
@@ -208,7 +208,7 @@ async def test_a_message_through_its_steps_with_every_step_sent_twice(api, reply
     api.ctx.publish_after_commit = False  # the delivery job is counted, not run
     won, lost = split(await at_once(api, *[(SEND, {"id": message}, "consult")] * 2))
     assert len(won) == 1 and won[0]["message"]["status"] == "SENDING"
-    assert len(lost) == 1 and lost[0]["code"] == "NOT_ALLOWED" and "already sent" in lost[0]["message"]
+    assert len(lost) == 1 and lost[0]["code"] == "ALREADY_DONE" and "already sent" in lost[0]["message"]
     assert await count(api, OutboxMessage, OutboxMessage.actor_name == "deliver_reply") == 1
     _, message_pk = from_global_id(message)
     assert await count(api, AuditEvent, AuditEvent.action == "SEND_REPLY", AuditEvent.object_id == message_pk) == 1

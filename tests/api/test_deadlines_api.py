@@ -56,7 +56,7 @@ async def test_request_and_approve_an_extension(api) -> None:
 async def test_extension_bad_input_is_refused_and_changes_nothing(api) -> None:
     deadline_id = await _deadline(api)
     cases = [
-        ({"deadlineId": deadline_id, "reason": " "}, "center", ["input", "reason"], "INVALID"),
+        ({"deadlineId": deadline_id, "reason": " "}, "center", ["input", "reason"], "REQUIRED"),
         ({"deadlineId": "bogus", "reason": "x"}, "center", ["input", "deadlineId"], "NOT_FOUND"),
         ({"deadlineId": deadline_id, "reason": "x"}, "command", None, "FORBIDDEN"),
         ({"deadlineId": deadline_id, "reason": "x"}, "impl2", ["input", "deadlineId"], "NOT_FOUND"),
@@ -79,7 +79,7 @@ async def test_deciding_twice_is_refused(api) -> None:
     await api.gql(DECIDE, {"input": {"requestId": request_id, "approve": False, "note": "不同意"}}, as_="chief")
     payload = (await api.gql(DECIDE, {"input": {"requestId": request_id, "approve": True}},
                              as_="chief"))["decideDeadlineExtension"]
-    assert payload["userErrors"][0]["code"] == "NOT_ALLOWED"
+    assert payload["userErrors"][0]["code"] == "ALREADY_DONE"
     assert "already decided" in payload["userErrors"][0]["message"]
 
 
@@ -98,7 +98,7 @@ async def test_deadlines_list_is_for_supervisors(api, clock) -> None:
     lead = (await api.gql(query, as_="impl1-lead"))["deadlines"]
     assert lead["totalCount"] == 0  # not their team's
     body = await api.gql(query, as_="affairs", expect_errors=True)
-    assert "for the bureau chief" in body["errors"][0]["message"]
+    assert "for the bureau chief" in body["errors"][0]["extensions"]["messageEn"]
 
 
 async def test_calendar_year_and_admin_entries(api) -> None:
@@ -135,7 +135,7 @@ async def test_calendar_year_and_admin_entries(api) -> None:
     out = (await api.gql(confirm, {"y": 2200}, as_="admin"))["confirmCalendarYear"]
     assert out["userErrors"][0]["field"] == ["input", "year"] and "2001 to 2100" in out["userErrors"][0]["message"]
     body = await api.gql("{ calendar(year: 1999) { year } }", as_="center", expect_errors=True)
-    assert "2001 to 2100" in body["errors"][0]["message"]
+    assert "2001 to 2100" in body["errors"][0]["extensions"]["messageEn"]
 
 
 async def test_notifications_are_marked_read(api, clock) -> None:
@@ -154,7 +154,7 @@ async def test_deadline_rules_are_listed_with_their_sources(api) -> None:
     rules = (await api.gql("{ deadlineRules { kind variant dayCount count extendableTo effectiveFrom source } }",
                            as_="center"))["deadlineRules"]
     query_control = next(r for r in rules if r["kind"] == "QUERY_CONTROL")
-    assert query_control == {"kind": "QUERY_CONTROL", "variant": "", "dayCount": "WORKING_DAYS", "count": 5,
+    assert query_control == {"kind": "QUERY_CONTROL", "variant": None, "dayCount": "WORKING_DAYS", "count": 5,
                              "extendableTo": 7, "effectiveFrom": "2024-01-01", "source": "郁法发〔2024〕1号 第十六条"}
     assert {r["variant"] for r in rules if r["kind"] == "MEASURE_RENEWAL"} == {
         "BANK_DEPOSIT", "MOVABLES", "REAL_ESTATE_OR_RIGHTS"}

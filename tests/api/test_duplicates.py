@@ -51,7 +51,7 @@ async def test_the_same_title_and_respondent_again_is_refused_naming_the_open_ca
     assert again["case"] is None
     [error] = again["userErrors"]
     assert (error["field"], error["code"]) == (["input", "title", "documentNumber"], "DUPLICATE")
-    assert FIRST in error["message"] and "duplicateOf" in error["message"]
+    assert FIRST in error["message"] and "重复申请" in error["message"]  # the clerk's text
     # Spelled with half-width brackets and spaces, it is the same number.
     spelled = filing(title={"documentNumber": " (2023) 粤5322民初1024号", "kind": "JUDGMENT"})
     assert (await receive(api, spelled))["userErrors"][0]["code"] == "DUPLICATE"

@@ -191,7 +191,7 @@ async def test_a_preservation_ruling_is_converted_only_after_the_judgment_is_rec
     assert origin["titleDocumentNumber"] == "（2024）粤5322财保7号"  # the 执保 case keeps its own
     # After conversion the title cannot change any more.
     refused = await record(JUDGMENT | {"documentNumber": "（2024）粤5322民初89号"})
-    assert refused["userErrors"][0]["code"] == "NOT_ALLOWED"
+    assert refused["userErrors"][0]["code"] == "NOT_ALLOWED_IN_STAGE"
 
 
 # --- item 6: the 执保 case closes with its conversion ------------------------------------------

@@ -42,7 +42,7 @@ WORKLIST_CHANGED = """subscription { worklistChanged {
   kind kindLabel workItemId workItem { id status assignee { username } } } }"""
 CLAIM = """mutation($id: ID!) { claimWorkItem(input: {id: $id}) { userErrors { code message: messageEn } } }"""
 UNCLAIM = """mutation($id: ID!) { unclaimWorkItem(input: {id: $id}) { userErrors { code message: messageEn } } }"""
-COMPLETE = """mutation($id: ID!) { completeWorkItem(input: {id: $id, outcome: "DONE"}) {
+COMPLETE = """mutation($id: ID!) { completeWorkItem(input: {id: $id, outcome: DONE}) {
   userErrors { code message: messageEn } } }"""
 
 

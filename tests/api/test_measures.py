@@ -144,7 +144,7 @@ async def test_a_freeze_is_renewed_on_its_last_day_for_at_most_a_year(api, ctx, 
     assert "RENEW_CONTROL_MEASURE" in actions
     # Renewed once, it is no longer in force: a second renewal is of the new measure.
     [error] = (await renew(api, old["id"]))["userErrors"]
-    assert error["code"] == "NOT_ALLOWED" and "RENEWED" in error["message"]
+    assert error["code"] == "NOT_ALLOWED_IN_STAGE" and "RENEWED" in error["message"]
 
 
 
@@ -213,7 +213,7 @@ async def test_a_released_measure_no_longer_counts(api, ctx, workers) -> None:
     assert renewal_deadlines(file)[0]["status"] == "CANCELLED"
     assert any(d["kind"] == "MEASURE_RELEASE_NOTICE" for d in file["documents"])
     [error] = (await release(api, measure["id"], reason="再次解除"))["userErrors"]
-    assert error["code"] == "NOT_ALLOWED" and "RELEASED" in error["message"]
+    assert error["code"] == "NOT_ALLOWED_IN_STAGE" and "RELEASED" in error["message"]
     # With the funds released, the same account can be frozen again within the claim.
     again = (await api.gql(DECIDE, {"input": {"caseId": file["id"], "measures": [
         {"findingId": (await analysing_finding(api, file)), "measure": "FREEZE", "amount": "125000.00"}]}},

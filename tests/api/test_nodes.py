@@ -333,4 +333,4 @@ async def test_completing_the_chiefs_item_decides_the_request(api, graph) -> Non
     assert request["deadline"] == {"dueOn": request["toDueOn"], "extended": True}
     again = (await api.gql(DECIDE, {"input": {"requestId": request_id, "approve": True}},
                            as_="chief"))["decideDeadlineExtension"]
-    assert again["userErrors"][0]["code"] == "NOT_ALLOWED"
+    assert again["userErrors"][0]["code"] == "ALREADY_DONE"

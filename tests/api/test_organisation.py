@@ -109,7 +109,7 @@ async def test_node_fetches_staff_teams_and_windows(api) -> None:
 async def test_machine_accounts_cannot_read_the_staff_directory(api) -> None:
     body = await api.gql("{ staff { totalCount } }", as_="gateway", expect_errors=True)
     assert body["data"] is None
-    assert "machine accounts" in body["errors"][0]["message"]
+    assert "machine accounts" in body["errors"][0]["extensions"]["messageEn"]
 
 
 async def test_machine_accounts_do_not_see_window_staff(api) -> None:

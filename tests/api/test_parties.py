@@ -85,7 +85,7 @@ async def test_the_documents_a_court_receives_every_day(api) -> None:
 BAD = [
     ("a Home Return Permit with a letter too many",
      {"kind": "PERSON", "name": "陈大文", "idType": "HK_MACAO_PERMIT", "idNumber": "HK1234567"},
-     "idNumber", "H或M加8位数字"),
+     "idNumber", "H or M and 8 digits"),
     ("a Taiwan permit of 9 digits",
      {"kind": "PERSON", "name": "林志明", "idType": "TAIWAN_PERMIT", "idNumber": "012345678"},
      "idNumber", "8 digits"),

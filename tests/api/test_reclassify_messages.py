@@ -25,7 +25,7 @@ async def test_a_substantive_message_reclassified_as_procedural_goes_back_to_the
 
     refused = (await api.gql(CLASSIFY, {"input": {"id": message["id"], "messageClass": "PROCEDURAL"}},
                              as_="consult"))["classifyOnlineMessage"]
-    assert refused["userErrors"][0]["code"] == "NOT_ALLOWED"  # classifying is for NEW messages
+    assert refused["userErrors"][0]["code"] == "ALREADY_DONE"  # classifying is for NEW messages
     again = await reclassify(api, message["id"], "PROCEDURAL")
     assert again["messageClass"] == "PROCEDURAL" and again["status"] == "DRAFTING"
     assert await items(api, "center", "DRAFT_REPLY") == []  # the old route is cancelled

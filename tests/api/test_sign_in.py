@@ -29,8 +29,7 @@ async def test_sign_in_gives_a_token_that_opens_the_api(api) -> None:
 async def test_wrong_credentials_give_no_hint_which_part_was_wrong(api, username, password) -> None:
     payload = (await api.gql(SIGN_IN, {"username": username, "password": password}))["signIn"]
     assert payload["token"] is None and payload["staff"] is None
-    assert payload["userErrors"] == [{"field": None, "code": "INVALID_CREDENTIALS",
-                                      "message": "user name or password is wrong"}]
+    assert payload["userErrors"] == [{"field": None, "code": "INVALID_CREDENTIALS", "message": "用户名或密码错误"}]
 
 
 async def test_every_demo_account_can_sign_in(api) -> None:
@@ -115,7 +114,7 @@ async def test_sign_in_is_audited(api) -> None:
     async with api.ctx.sessionmaker() as session:
         actions = (await session.scalars(sa.select(AuditEvent.summary).where(
             AuditEvent.action == "SIGN_IN"))).all()
-    assert actions == ["chief signed in"]
+    assert actions == ["chief登录"]
 
 
 async def test_at_most_one_sign_in_per_request(api) -> None:

@@ -71,7 +71,7 @@ async def test_failures_slow_the_next_attempt_progressively_then_lock_the_user_n
     # Every failure and the lock are in the audit trail; refused attempts are not failures.
     assert len(await audit(api, "SIGN_IN_FAILED")) == 10
     assert await audit(api, "SIGN_IN_LOCKED") == [
-        "user name 'admin' locked for 15 minutes after 10 failed sign-ins"]
+        "用户名“admin”连续登录失败10次，锁定15分钟"]
 
 
 async def test_a_success_resets_the_count(api, clock) -> None:
@@ -102,7 +102,7 @@ async def test_unknown_user_names_are_throttled_like_known_ones(api, clock) -> N
             "field": ["input", "username"], "code": "TOO_MANY_ATTEMPTS", "retryAfterSeconds": 1,
             "message": "too many failed sign-ins for this user name; try again in 1 seconds"}]
     failed = await audit(api, "SIGN_IN_FAILED")
-    assert len(failed) == 6 and sum("'nobody'" in line for line in failed) == 3
+    assert len(failed) == 6 and sum("“nobody”" in line for line in failed) == 3
 
 
 async def test_parallel_guesses_are_counted_one_by_one(api) -> None:

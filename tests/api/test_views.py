@@ -174,7 +174,7 @@ async def test_a_search_too_short_or_too_long_is_refused(api, five, text) -> Non
     body = await api.gql(CASES, {"filter": {"search": text}}, as_="center", expect_errors=True)
     [error] = body["errors"]
     assert error["extensions"]["code"] not in ("INTERNAL_SERVER_ERROR", "FORBIDDEN")
-    assert "filter.search" in error["message"]
+    assert "filter.search" in error["extensions"]["messageEn"]
 
 
 async def test_fifty_characters_are_searched(api, five) -> None:

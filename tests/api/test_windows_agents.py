@@ -70,10 +70,10 @@ async def test_an_agent_is_verified_like_the_party_they_act_for(api) -> None:
     assert (by_party["disclosure"]["verified"], by_party["disclosure"]["verifiedAs"]) == (True, "PARTY")
     audited = await verifications(api)
     assert audited == [
-        "CASE_STATUS_QUERY at consultation-disclosure: verified (agent)",
-        "CASE_STATUS_QUERY at consultation-disclosure: verified (agent)",
-        "CASE_STATUS_QUERY at consultation-disclosure: not verified",
-        "CASE_STATUS_QUERY at consultation-disclosure: verified (party)",
+        "查询案件进展（执行事务中心·咨询公开岗）：核验通过（代理人）",
+        "查询案件进展（执行事务中心·咨询公开岗）：核验通过（代理人）",
+        "查询案件进展（执行事务中心·咨询公开岗）：核验未通过",
+        "查询案件进展（执行事务中心·咨询公开岗）：核验通过（当事人）",
     ]
     assert not any(n in s for s in audited for n in (LAWYER_ID, "M87654321", APPLICANT_ID))
 

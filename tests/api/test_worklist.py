@@ -44,8 +44,10 @@ TZ = ZoneInfo("Asia/Shanghai")
 _titles = itertools.count(1024)  # each filing its own title: a second one would be a DUPLICATE
 USERS = [a.username for a in ACCOUNTS]
 WORKLIST = (OPERATIONS / "Worklist.graphql").read_text()
-CLAIM = (OPERATIONS / "ClaimWorkItem.graphql").read_text()
-COMPLETE = (OPERATIONS / "CompleteWorkItem.graphql").read_text()
+# The operations ask for the clerk's text; these tests read the English beside it.
+_EN = ("userErrors { field message code }", "userErrors { field message: messageEn code }")
+CLAIM = (OPERATIONS / "ClaimWorkItem.graphql").read_text().replace(*_EN)
+COMPLETE = (OPERATIONS / "CompleteWorkItem.graphql").read_text().replace(*_EN)
 CASE = (OPERATIONS / "CaseByNumber.graphql").read_text()
 WINDOWS_OP = (OPERATIONS / "Windows.graphql").read_text()
 
@@ -169,7 +171,7 @@ async def nodes(api, user: str, ids: dict[str, str]) -> set[str]:
 
 def errors_of(body: dict) -> list[str]:
     assert "errors" in body, body
-    return [e["message"] for e in body["errors"]]
+    return [e["extensions"].get("messageEn", e["message"]) for e in body["errors"]]
 
 
 # --- visibility for every demo role -----------------------------------------------------
@@ -462,7 +464,7 @@ async def test_a_later_claim_by_another_candidate_hears_already_claimed(api, ctx
     done = await api.gql(COMPLETE, {"input": {"id": item, "outcome": "DONE"}}, as_="center")
     assert done["completeWorkItem"]["userErrors"] == []
     error = await _refused(api, ctx, item_id, CLAIM, {"id": item}, "center2")
-    assert error["code"] == "NOT_ALLOWED" and "DONE" in error["message"]
+    assert error["code"] == "NOT_ALLOWED_IN_STAGE" and "DONE" in error["message"]
     # Yet it is not center2's to read: no side door through node(id:) or the worklist.
     assert await nodes(api, "center2", {"it": item}) == set()
     assert await worklist_ids(api, "center2", {"status": ["CLAIMED", "DONE"]}) == set()
@@ -529,7 +531,7 @@ async def test_bad_input_is_refused_with_what_is_allowed_and_changes_nothing(api
     # Claiming a done item, by its holder and by the centre head.
     for user in ("center", "center-head"):
         error = await _refused(api, ctx, done, CLAIM, {"id": gid(done)}, user)
-        assert error["code"] == "NOT_ALLOWED" and error["field"] == ["input", "id"]
+        assert error["code"] == "NOT_ALLOWED_IN_STAGE" and error["field"] == ["input", "id"]
         assert "DONE" in error["message"] and "only OPEN items can be claimed" in error["message"]
 
     # Completing an item one does not hold; completing one nobody holds.
@@ -537,7 +539,7 @@ async def test_bad_input_is_refused_with_what_is_allowed_and_changes_nothing(api
                            "center-head")
     assert error["code"] == "NOT_ALLOWED" and "only its holder" in error["message"]
     error = await _refused(api, ctx, open_, COMPLETE, {"input": {"id": gid(open_), "outcome": "DONE"}}, "center")
-    assert error["code"] == "NOT_ALLOWED" and "claim it before" in error["message"]
+    assert error["code"] == "NOT_ALLOWED_IN_STAGE" and "claim it before" in error["message"]
     error = await _refused(api, ctx, held, COMPLETE, {"input": {"id": gid(held), "outcome": "SETTLED"}}, "impl2")
     assert error["code"] == "NOT_FOUND"  # not even told it exists
 
@@ -546,9 +548,17 @@ async def test_bad_input_is_refused_with_what_is_allowed_and_changes_nothing(api
                            "center")
     assert error["code"] == "INVALID" and error["field"] == ["input", "outcome"]
     assert "allowed: SETTLED, PERFORMED, FAILED" in error["message"]
-    allowed = (await api.gql("query($id: ID!) { node(id: $id) { ... on WorkItem { allowedOutcomes } } }",
+    options = "allowedOutcomes { outcome label mutation allowed reason reasonEn }"
+    allowed = (await api.gql(f"query($id: ID!) {{ node(id: $id) {{ ... on WorkItem {{ {options} }} }} }}",
                              {"id": gid(held)}, as_="center"))["node"]["allowedOutcomes"]
-    assert allowed == ["SETTLED", "PERFORMED", "FAILED"]
+    assert [(o["outcome"], o["label"], o["allowed"]) for o in allowed] == [
+        ("SETTLED", "达成和解", True), ("PERFORMED", "已履行", True), ("FAILED", "调解不成", True)]
+    assert {o["mutation"] for o in allowed} == {"completeWorkItem"}
+    # Someone who could take the item but does not hold it is told why the buttons are off.
+    other = (await api.gql(f"query($id: ID!) {{ node(id: $id) {{ ... on WorkItem {{ {options} }} }} }}",
+                           {"id": gid(held)}, as_="center-head"))["node"]["allowedOutcomes"]
+    assert {(o["allowed"], o["reason"], o["reasonEn"]) for o in other} == {
+        (False, "该事项已由他人领取", "someone else holds the item")}
     error = await _refused(api, ctx, held, COMPLETE,
                            {"input": {"id": gid(held), "outcome": "SETTLED", "note": "x" * 2001}}, "center")
     assert error["field"] == ["input", "note"] and "2000" in error["message"]
@@ -592,7 +602,7 @@ async def test_unclaim_gives_the_item_back_to_its_candidates(api, ctx, org) -> N
     assert released["workItem"] == {"id": item, "status": "OPEN", "version": 3, "assignee": None}
     assert item in await worklist_ids(api, "impl1", {"assignedToMe": False})
     error = await _refused(api, ctx, item_id, UNCLAIM, {"input": {"id": item}}, "impl1")
-    assert error["code"] == "NOT_ALLOWED" and "claim it before" in error["message"]
+    assert error["code"] == "NOT_ALLOWED_IN_STAGE" and "claim it before" in error["message"]
 
 
 async def test_a_lead_reassigns_within_the_team(api, ctx, org) -> None:
@@ -647,7 +657,7 @@ async def test_the_centre_head_reassigns_within_the_centre(api, ctx, org) -> Non
     await work.complete(ctx, center, item_id, "DONE")
     error = await _refused(api, ctx, item_id, REASSIGN,
                            {"input": {"id": item, "assigneeId": await api.id_of("affairs")}}, "center-head")
-    assert error["code"] == "NOT_ALLOWED"
+    assert error["code"] == "NOT_ALLOWED_IN_STAGE"
 
 
 # --- pagination -------------------------------------------------------------------------

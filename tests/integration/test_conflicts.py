@@ -120,7 +120,7 @@ async def test_two_extension_requests_at_once_leave_one_pending(ctx) -> None:
     won, lost = await together(*(deadlines.request_extension(ctx, center, deadline.id, f"理由{n}")
                                  for n in range(3)))
     assert len(won) == 1 and len(lost) == 2
-    assert all(e.code is ErrorCode.NOT_ALLOWED and "already waiting" in e.message for e in lost), lost
+    assert all(e.code is ErrorCode.ALREADY_DONE and "already waiting" in e.message for e in lost), lost
     assert await count(ctx, DeadlineExtension, DeadlineExtension.deadline_id == deadline.id) == 1
     assert await count(ctx, Notification, Notification.kind == "EXTENSION_REQUESTED") == 1  # the one chief
     assert (await actions(ctx, "Deadline", deadline.id)).count("REQUEST_EXTENSION") == 1
@@ -135,7 +135,7 @@ async def test_an_approval_and_a_refusal_at_once_make_one_decision(ctx, round_) 
     refuse = deadlines.decide_extension(ctx, chief, request.id, False, "期限内可完成")
     won, lost = await together(*((approve, refuse) if round_ % 2 == 0 else (refuse, approve)))
     assert len(won) == 1 and len(lost) == 1
-    assert lost[0].code is ErrorCode.NOT_ALLOWED and "already decided" in lost[0].message
+    assert lost[0].code is ErrorCode.ALREADY_DONE and "already decided" in lost[0].message
     decided = await fetch(ctx, DeadlineExtension, request.id)
     after = await fetch(ctx, Deadline, deadline.id)
     assert decided.status == won[0].status
@@ -255,7 +255,7 @@ async def test_completing_an_item_twice_at_once_completes_it_and_its_owner_once(
     won, lost = await together(*(work.complete(ctx, affairs, item.id, "DONE", note=f"已办结{n}")
                                  for n in range(3)))
     assert len(won) == 1 and len(lost) == 2
-    assert all(e.code is ErrorCode.NOT_ALLOWED and "DONE" in e.message for e in lost), lost
+    assert all(e.code is ErrorCode.ALREADY_DONE and "DONE" in e.message for e in lost), lost
     assert (await actions(ctx, "WorkItem", item.id)).count("COMPLETE_WORK_ITEM") == 1
     assert (await actions(ctx, "Visit", visit.id)).count("RESOLVE_VISIT") == 1  # the handler ran once
     assert (await fetch(ctx, Visit, visit.id)).outcome == won[0].note
@@ -269,7 +269,7 @@ async def test_resolving_a_visit_while_its_item_is_completed_does_it_once(ctx, r
     calls = [windows.resolve_visit(ctx, affairs, visit.id, "当场解答"),
              work.complete(ctx, affairs, item.id, "DONE", note="已办结")]
     won, lost = await together(*(calls if round_ % 2 == 0 else calls[::-1]))
-    assert len(won) == 1 and len(lost) == 1 and lost[0].code is ErrorCode.NOT_ALLOWED, lost
+    assert len(won) == 1 and len(lost) == 1 and lost[0].code is ErrorCode.ALREADY_DONE, lost
     assert (await actions(ctx, "Visit", visit.id)).count("RESOLVE_VISIT") == 1
     assert (await actions(ctx, "WorkItem", item.id)).count("COMPLETE_WORK_ITEM") == 1
     assert (await fetch(ctx, Visit, visit.id)).resolved
@@ -289,7 +289,7 @@ async def test_closing_a_first_contact_twice_at_once_closes_it_once(ctx) -> None
                                windows.close_first_contact(ctx, affairs, contact.id, "已告知"),
                                work.complete(ctx, affairs, item.id, "DONE", note="已办结"))
     assert len(won) == 1 and len(lost) == 2
-    assert all(e.code is ErrorCode.NOT_ALLOWED for e in lost), lost
+    assert all(e.code is ErrorCode.ALREADY_DONE for e in lost), lost
     assert (await actions(ctx, "FirstContact", contact.id)).count("CLOSE_FIRST_CONTACT") == 1
     assert (await actions(ctx, "WorkItem", item.id)).count("COMPLETE_WORK_ITEM") == 1
 
@@ -311,7 +311,8 @@ async def test_a_petition_answered_from_both_worklists_at_once_is_answered_once(
     await work.claim(ctx, lead, items[1].id)
     won, lost = await together(work.complete(ctx, head, items[0].id, "DONE", note="已答复：中心督促承办团队"),
                                work.complete(ctx, lead, items[1].id, "DONE", note="已答复：团队正在办理"))
-    assert len(won) == 1 and len(lost) == 1 and lost[0].code is ErrorCode.NOT_ALLOWED, lost
+    assert len(won) == 1 and len(lost) == 1, lost
+    assert lost[0].code in {ErrorCode.ALREADY_DONE, ErrorCode.NOT_ALLOWED_IN_STAGE}, lost
     answered = await fetch(ctx, Petition, petition.id)
     assert answered.status == "ANSWERED" and answered.answer == won[0].note
     assert (await actions(ctx, "Petition", petition.id)).count("ANSWER_PETITION") == 1
@@ -424,7 +425,7 @@ async def test_a_message_classified_twice_at_once_is_routed_once(ctx) -> None:
     won, lost = await together(messages.classify(ctx, consult, message.id, MessageClass.PROCEDURAL),
                                messages.classify(ctx, consult, message.id, MessageClass.SUBSTANTIVE))
     assert len(won) == 1 and len(lost) == 1
-    assert lost[0].code is ErrorCode.NOT_ALLOWED and "already classified" in lost[0].message
+    assert lost[0].code is ErrorCode.ALREADY_DONE and "already classified" in lost[0].message
     stored = await fetch(ctx, OnlineMessage, message.id)
     assert stored.message_class is won[0].message_class and stored.status == "DRAFTING"
     routed = await count(ctx, WorkItem, WorkItem.owner_type == "OnlineMessage",
@@ -462,7 +463,7 @@ async def test_a_reply_sent_twice_at_once_and_from_the_worklist_goes_once(ctx, r
     won, lost = await together(messages.send_reply(ctx, consult, message.id),
                                messages.send_reply(ctx, consult, message.id),
                                work.complete(ctx, consult, item.id, "DONE"))
-    assert len(won) == 1 and len(lost) == 2 and all(e.code is ErrorCode.NOT_ALLOWED for e in lost), lost
+    assert len(won) == 1 and len(lost) == 2 and all(e.code is ErrorCode.ALREADY_DONE for e in lost), lost
     assert await count(ctx, OutboxMessage, OutboxMessage.actor_name == "deliver_reply") == 1
     assert (await actions(ctx, "OnlineMessage", message.id)).count("SEND_REPLY") == 1
     assert (await actions(ctx, "Deadline", message.deadline_id)).count("CLOSE_DEADLINE") == 1
@@ -498,10 +499,10 @@ async def test_a_year_confirmed_twice_at_once_is_confirmed_once(ctx) -> None:
     admin = await viewer(ctx, "admin")
     won, lost = await together(*(calendar_service.confirm_year(ctx, admin, 2035, "国务院办公厅通知")
                                  for _ in range(2)))
-    assert won == [2035] and len(lost) == 1 and lost[0].code is ErrorCode.ALREADY_EXISTS, lost
+    assert won == [2035] and len(lost) == 1 and lost[0].code is ErrorCode.ALREADY_DONE, lost
     assert await count(ctx, AuditEvent, AuditEvent.action == "CONFIRM_CALENDAR_YEAR") == 1
     assert await count(ctx, AuditEvent, AuditEvent.action == "COMPLETE_WORK_ITEM",
-                       AuditEvent.summary == "2035 confirmed") == 1
+                       AuditEvent.summary == "2035年工作日历已确认") == 1
 
 
 async def test_deadlines_started_at_once_in_an_unconfirmed_year_ask_once(ctx) -> None:
@@ -605,7 +606,7 @@ async def test_deadline_status_after_the_decision_is_consistent(ctx) -> None:
     assert after.status is DeadlineStatus.MET
     decided = await fetch(ctx, DeadlineExtension, request.id)
     if isinstance(results[1], BaseException):  # closed first: the approval is refused
-        assert isinstance(results[1], DomainError) and results[1].code is ErrorCode.NOT_ALLOWED
+        assert isinstance(results[1], DomainError) and results[1].code is ErrorCode.NOT_ALLOWED_IN_STAGE
         assert decided.status == "PENDING" and not after.extended
     else:
         assert decided.status == "APPROVED" and after.extended and after.due_on == decided.to_due_on

@@ -199,7 +199,7 @@ async def test_a_calendar_entry_recomputes_the_deadlines_it_moves(ctx, workers) 
         summaries = (await session.scalars(sa.select(AuditEvent.summary).where(
             AuditEvent.object_type == "Deadline", AuditEvent.object_id == deadline.id,
             AuditEvent.action == "RECOMPUTE_DEADLINE"))).all()
-    assert summaries == ["calendar change: due 2024-02-21 → 2024-02-22"]
+    assert summaries == ["工作日历调整：届满日2024-02-21 → 2024-02-22"]
 
 
 async def test_calendar_entries_are_checked(ctx) -> None:

@@ -276,7 +276,7 @@ async def test_an_intake_rolled_back_half_way_consumes_no_number(ctx, monkeypatc
         raise RuntimeError("the database connection dropped")
 
     async def refuse(*args, **kwargs):
-        raise DomainError("no QUERY_CONTROL rule is in force", field="receivedOn")
+        raise DomainError("no QUERY_CONTROL rule is in force", zh="收案日期没有有效的集约查控期限规则", field="receivedOn")
 
     with monkeypatch.context() as patched:
         patched.setattr(case_service.deadline_service, "start_deadline", crash)
@@ -305,7 +305,7 @@ async def test_concurrent_intake_gives_consecutive_numbers(ctx, monkeypatch) -> 
     async def sometimes_refused(*args, **kwargs):
         calls.append(1)
         if len(calls) % 3 == 1:
-            raise DomainError("no QUERY_CONTROL rule is in force", field="receivedOn")
+            raise DomainError("no QUERY_CONTROL rule is in force", zh="收案日期没有有效的集约查控期限规则", field="receivedOn")
         return await start_deadline(*args, **kwargs)
 
     monkeypatch.setattr(case_service.deadline_service, "start_deadline", sometimes_refused)

@@ -91,7 +91,8 @@ async def test_complete_and_release_at_once_exactly_one_applies(ctx, officers) -
                                            work.unclaim(ctx, holder, item_id, version=2),
                                            return_exceptions=True))
     assert len(won) == 1 and len(lost) == 1, lost
-    assert isinstance(lost[0], DomainError) and lost[0].code in {ErrorCode.STALE, ErrorCode.NOT_ALLOWED}, lost[0]
+    assert isinstance(lost[0], DomainError) and lost[0].code in {
+        ErrorCode.STALE, ErrorCode.ALREADY_DONE, ErrorCode.NOT_ALLOWED_IN_STAGE}, lost[0]
     item, actions = await state(ctx, item_id)
     assert item.version == 3 and item.status in {WorkItemStatus.DONE, WorkItemStatus.OPEN}
     assert actions[-1] == ("COMPLETE_WORK_ITEM" if item.status is WorkItemStatus.DONE else "UNCLAIM_WORK_ITEM")

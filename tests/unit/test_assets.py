@@ -298,12 +298,12 @@ def test_a_renewal_follows_the_old_expiry_without_a_gap():
 
 @pytest.mark.parametrize(("changes", "field", "code"), [
     ({"today": date(2025, 2, 5)}, "measureId", ErrorCode.NOT_ALLOWED),  # lapsed
-    ({"status": MeasureStatus.RELEASED}, "measureId", ErrorCode.NOT_ALLOWED),
+    ({"status": MeasureStatus.RELEASED}, "measureId", ErrorCode.NOT_ALLOWED_IN_STAGE),
     ({"measure": K.DEDUCT, "expires_on": None}, "measureId", ErrorCode.NOT_ALLOWED),
-    ({"effective_on": date(2025, 2, 6)}, "effectiveOn", ErrorCode.INVALID),  # a gap
-    ({"effective_on": date(2024, 2, 5)}, "effectiveOn", ErrorCode.INVALID),
-    ({"asked_expiry": date(2026, 2, 5)}, "expiresOn", ErrorCode.INVALID),  # beyond one year
-    ({"asked_expiry": date(2025, 2, 4)}, "expiresOn", ErrorCode.INVALID),  # before it starts
+    ({"effective_on": date(2025, 2, 6)}, "effectiveOn", ErrorCode.OUT_OF_RANGE),  # a gap
+    ({"effective_on": date(2024, 2, 5)}, "effectiveOn", ErrorCode.OUT_OF_RANGE),
+    ({"asked_expiry": date(2026, 2, 5)}, "expiresOn", ErrorCode.OUT_OF_RANGE),  # beyond one year
+    ({"asked_expiry": date(2025, 2, 4)}, "expiresOn", ErrorCode.OUT_OF_RANGE),  # before it starts
 ])
 def test_a_renewal_is_refused(changes, field, code):
     with pytest.raises(DomainError) as caught:

@@ -68,7 +68,7 @@ def test_wrong_check_digit_names_expected_without_echoing_number():
         validate_resident_id("445322198001011237")
     assert exc.value.reason == "check_digit"
     msg = str(exc.value)
-    assert "居民身份证号码校验位错误" in msg
+    assert "居民身份证号码校验位错误" in exc.value.zh
     assert "expected 6" in msg
     assert "445322198001011237" not in msg
     assert "44532219800101123" not in msg
@@ -137,10 +137,10 @@ def test_resident_id_not_a_string():
 
 
 def test_invalid_identifier_is_value_error_and_pickles():
-    err = InvalidIdentifier("check_digit", "msg")
+    err = InvalidIdentifier("check_digit", "msg", "中文")
     assert isinstance(err, ValueError)
     back = pickle.loads(pickle.dumps(err))
-    assert (back.reason, str(back)) == ("check_digit", "msg")
+    assert (back.reason, str(back), back.zh) == ("check_digit", "msg", "中文")
 
 
 _rid_first17 = st.builds(
@@ -197,7 +197,7 @@ def test_uscc_wrong_check_char_names_expected():
         validate_uscc("91445322MA4ABCDE16")
     assert exc.value.reason == "check_digit"
     assert "expected 5" in str(exc.value)
-    assert "统一社会信用代码校验位错误" in str(exc.value)
+    assert "统一社会信用代码校验位错误" in exc.value.zh
 
 
 @pytest.mark.parametrize("letter", ["I", "O", "Z", "S", "V"])
@@ -205,7 +205,7 @@ def test_uscc_rejects_excluded_letters(letter):
     with pytest.raises(InvalidIdentifier) as exc:
         validate_uscc(USCC[:10] + letter + USCC[11:])
     assert exc.value.reason == "charset"
-    assert "I、O、Z、S、V" in str(exc.value)
+    assert "I、O、Z、S、V" in exc.value.zh
 
 
 def test_uscc_wrong_length():

@@ -90,11 +90,13 @@ def test_illegal_steps_are_refused_naming_what_is_allowed(stage, step):
         next_stage(stage, step)
     error = caught.value
     assert isinstance(error, DomainError)
-    assert error.code is ErrorCode.NOT_ALLOWED
+    assert error.code is ErrorCode.NOT_ALLOWED_IN_STAGE
     assert error.field is None
     assert f"it is in stage {stage.value} ({stage.label})" in error.message
+    assert f"案件当前阶段为“{stage.label}”" in error.zh and f"不能办理“{step.label}”" in error.zh
     for allowed in allowed_steps(stage):
         assert f"({allowed.value})" in error.message
+        assert f"“{allowed.label}”" in error.zh
 
 
 def test_allowed_steps_are_exactly_the_table():

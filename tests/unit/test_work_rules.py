@@ -143,7 +143,7 @@ def test_a_claim_is_refused_or_allowed_consistently(viewer: Viewer, audience: It
         elif audience.status is CLAIMED:
             assert error.code is ErrorCode.ALREADY_CLAIMED
         elif audience.status is not OPEN:
-            assert error.code is ErrorCode.NOT_ALLOWED
+            assert error.code is ErrorCode.NOT_ALLOWED_IN_STAGE
         else:
             assert error.code is ErrorCode.FORBIDDEN
             assert not (is_candidate(viewer, audience) or supervises(viewer, audience))
@@ -163,7 +163,7 @@ def test_claim_refusals_say_why() -> None:
     error = refusal(lambda: check_claim(HEAD, mine))
     assert error.code is ErrorCode.ALREADY_CLAIMED and "someone else" in error.message
     error = refusal(lambda: check_claim(CENTER, item(DONE, role=Role.CENTER_OFFICER)))
-    assert error.code is ErrorCode.NOT_ALLOWED and "DONE (已完成)" in error.message
+    assert error.code is ErrorCode.NOT_ALLOWED_IN_STAGE and "DONE (已完成)" in error.message
     assert refusal(lambda: check_claim(AFFAIRS, item(role=Role.CENTER_OFFICER))).code is ErrorCode.FORBIDDEN
     check_claim(LEAD1, item(role=Role.IMPLEMENTATION_OFFICER, team=TEAM1))  # a lead may take the team's work
     check_claim(HEAD, item(role=Role.AFFAIRS_CLERK, window=AFFAIRS_WINDOW))
@@ -206,7 +206,7 @@ def test_reassign_within_the_team_or_the_centre() -> None:
                                           to_roles=frozenset({Role.CENTER_OFFICER}))).code is ErrorCode.FORBIDDEN
     error = refusal(lambda: check_reassign(HEAD, item(DONE, role=Role.CENTER_OFFICER), to_team_ids=frozenset(),
                                            to_roles=frozenset({Role.CENTER_OFFICER})))
-    assert error.code is ErrorCode.NOT_ALLOWED
+    assert error.code is ErrorCode.NOT_ALLOWED_IN_STAGE
 
 
 def test_a_stale_version_is_refused() -> None:

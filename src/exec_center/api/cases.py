@@ -25,14 +25,17 @@ from ..db.models import (
     TransferStrategyRow,
 )
 from ..db.types import as_utc
+from ..documents.models import DocumentKind as DocumentKindEnum
 from ..domain import assets as asset_rules
 from ..domain import lifecycle as stages
+from ..domain import windows as windows_rules
 from ..domain.access import case_visible, sees_personal_data
+from ..domain.actions import step_options
 from ..domain.case_numbers import CaseNumber as CaseNumberValue
 from ..domain.case_numbers import CaseType as CaseTypeEnum
 from ..domain.case_numbers import InvalidCaseNumber
 from ..domain.deadlines import DeadlineStatus
-from ..domain.errors import DomainError, Forbidden
+from ..domain.errors import DomainError, ErrorCode, Forbidden
 from ..domain.identifiers import IdType as IdTypeEnum
 from ..domain.identifiers import PartyKind as PartyKindEnum
 from ..domain.intake import IntakeData, PartyData
@@ -44,6 +47,7 @@ from ..domain.transfer import TransferStrategy as TransferStrategyEnum
 from ..services import asset_queries, lifecycle, measures
 from ..services import cases as case_service
 from . import loaders
+from .actions import CaseStepOption
 from .common import Connection, UserError, check_first, connection, decode_cursor, run_mutation
 from .context import Info, RequestContext
 from .deadlines import DeadlineType
@@ -61,7 +65,17 @@ IdType = strawberry.enum(IdTypeEnum, description="Which identity document a numb
 TitleKind = strawberry.enum(TitleKindEnum, description="The kind of enforceable title (执行依据).")
 AssetCategory = strawberry.enum(asset_rules.AssetCategory)
 MeasureKind = strawberry.enum(asset_rules.MeasureKind)
-MediationOutcome = strawberry.enum(stages.MediationOutcome)
+MediationOutcome = strawberry.enum(stages.MediationOutcome, description="What a mediation came to.")
+FindingOrigin = strawberry.enum(asset_rules.FindingOrigin, description="How an asset finding came.")
+MeasureStatus = strawberry.enum(asset_rules.MeasureStatus, description="Where a control measure stands.")
+DocumentKind = strawberry.enum(DocumentKindEnum, description="Which document the court rendered.")
+CaseRecordKind = strawberry.enum(stages.CaseRecordKind, description="What a team's record is of.")
+AdjudicationStatus = strawberry.enum(
+    stages.AdjudicationStatus, description="Where an adjudication application stands."
+)
+ResumptionGround = strawberry.enum(
+    windows_rules.ResumptionGround, description="Why execution resumes (恢复执行的事由, CPL 2023 art. 241)."
+)
 ClosingMethod = strawberry.enum(
     stages.ClosingMethod,
     description="How a case is closed (结案方式), by case type (法发〔2014〕26号). Some have conditions "
@@ -282,8 +296,12 @@ class Finding(Node):
         return self.row.respondent_holds_mortgage
 
     @strawberry.field(description="QUERY (from the query-control system), MANUAL or IMPORT.")
-    def source(self) -> str:
-        return self.row.source
+    def source(self) -> FindingOrigin:  # type: ignore[valid-type]
+        return asset_rules.FindingOrigin(self.row.source)
+
+    @strawberry.field
+    def source_label(self) -> str:
+        return asset_rules.FindingOrigin(self.row.source).label
 
 
 @strawberry.type(name="ControlMeasure")
@@ -321,8 +339,12 @@ class ControlMeasureType(Node):
         description="IN_FORCE; RENEWED (a later measure, renewedFrom this one, carries it on); "
         "RELEASED (解除); LAPSED (expired unrenewed); ENDED (deducted in full, or ended with the case)."
     )
-    def status(self) -> str:
-        return self.row.status
+    def status(self) -> MeasureStatus:  # type: ignore[valid-type]
+        return asset_rules.MeasureStatus(self.row.status)
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return asset_rules.MeasureStatus(self.row.status).label
 
     @strawberry.field(description="The day it stopped holding (released, renewed, lapsed, ended).")
     def ended_on(self) -> date | None:
@@ -365,14 +387,12 @@ class DocumentType(Node):
         return to_global_id("Document", self.row.id)
 
     @strawberry.field
-    def kind(self) -> str:
-        return self.row.kind
+    def kind(self) -> DocumentKind:  # type: ignore[valid-type]
+        return DocumentKindEnum(self.row.kind)
 
     @strawberry.field
     def kind_label(self) -> str:
-        from ..documents import DocumentKind
-
-        return DocumentKind(self.row.kind).label
+        return DocumentKindEnum(self.row.kind).label
 
     @strawberry.field
     def title(self) -> str:
@@ -382,22 +402,26 @@ class DocumentType(Node):
     def url(self) -> str:
         return f"/documents/{self.row.id}"
 
-    @strawberry.field
-    def created_at(self) -> date:
-        return self.row.created_at.date()
+    @strawberry.field(description="The court date it was rendered (Asia/Shanghai).")
+    def created_on(self, info: Info) -> date:
+        return as_utc(self.row.created_at).astimezone(info.context.app.settings.tz).date()
+
+    @strawberry.field(description="When it was rendered.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
 
 
-@strawberry.type
+@strawberry.type(name="CaseRecord", description="What the team recorded along the way (Arts. 17–19).")
 class CaseRecordType:
     row: strawberry.Private[CaseRecord]
 
     @strawberry.field
-    def kind(self) -> str:
-        return self.row.kind
+    def kind(self) -> CaseRecordKind:  # type: ignore[valid-type]
+        return stages.CaseRecordKind.read(self.row.kind)
 
     @strawberry.field
     def kind_label(self) -> str:
-        return lifecycle.RECORD_KINDS.get(self.row.kind, self.row.kind)
+        return lifecycle.RECORD_KINDS.get(self.row.kind) or stages.CaseRecordKind.read(self.row.kind).label
 
     @strawberry.field
     def occurred_on(self) -> date:
@@ -407,9 +431,14 @@ class CaseRecordType:
     def note(self) -> str:
         return self.row.note
 
+    @strawberry.field(description="A MEDIATION record: what the mediation came to; null otherwise.")
+    def outcome(self) -> MediationOutcome | None:  # type: ignore[valid-type]
+        return stages.MediationOutcome.__members__.get(self.row.outcome or "")
+
     @strawberry.field
-    def outcome(self) -> str | None:
-        return self.row.outcome
+    def outcome_label(self) -> str | None:
+        outcome = stages.MediationOutcome.__members__.get(self.row.outcome or "")
+        return outcome.label if outcome else None
 
     @strawberry.field(description="The sum a record carries (BENCHMARK_PRICE: the benchmark price).")
     def amount(self) -> Decimal | None:
@@ -440,9 +469,13 @@ class AdjudicationApplicationType(Node):
     def summary(self) -> str:
         return self.row.summary
 
-    @strawberry.field(description="PENDING, GRANTED, PARTLY_GRANTED, REJECTED or WITHDRAWN.")
-    def status(self) -> str:
-        return self.row.status
+    @strawberry.field
+    def status(self) -> AdjudicationStatus:  # type: ignore[valid-type]
+        return stages.AdjudicationStatus(self.row.status)
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return stages.AdjudicationStatus(self.row.status).label
 
     @strawberry.field
     def decision_note(self) -> str | None:
@@ -506,8 +539,13 @@ class CaseType(Node):
         description="A 执恢 case: the ground its execution resumed on (CPL 2023 art. 241; "
         "法发〔2014〕26号), e.g. SETTLEMENT_NOT_PERFORMED; null otherwise."
     )
-    def resumption_ground(self) -> str | None:
-        return self.row.resumption_ground
+    def resumption_ground(self) -> ResumptionGround | None:  # type: ignore[valid-type]
+        return windows_rules.ResumptionGround.__members__.get(self.row.resumption_ground or "")
+
+    @strawberry.field
+    def resumption_ground_label(self) -> str | None:
+        ground = windows_rules.ResumptionGround.__members__.get(self.row.resumption_ground or "")
+        return ground.label if ground else None
 
     @strawberry.field(
         description="The day the case number was assigned (立案). Art. 16's five working days for "
@@ -524,6 +562,10 @@ class CaseType(Node):
     @strawberry.field
     def title_document_number(self) -> str:
         return self.row.title_document_number
+
+    @strawberry.field(description="The kind of the title the case was filed on.")
+    def title_kind(self) -> TitleKind | None:  # type: ignore[valid-type]
+        return TitleKindEnum.__members__.get(self.row.title_kind)
 
     @strawberry.field
     def title_kind_label(self) -> str:
@@ -547,6 +589,11 @@ class CaseType(Node):
     @strawberry.field
     def mediation_outcome(self) -> MediationOutcome | None:  # type: ignore[valid-type]
         return self.row.mediation_outcome
+
+    @strawberry.field
+    def mediation_outcome_label(self) -> str | None:
+        outcome = self.row.mediation_outcome
+        return stages.MediationOutcome(outcome).label if outcome else None
 
     @strawberry.field
     def closing_method(self) -> ClosingMethod | None:  # type: ignore[valid-type]
@@ -592,9 +639,17 @@ class CaseType(Node):
         kind = self.row.effective_title_kind
         return TitleKindEnum(kind) if kind in TitleKindEnum.__members__ else None
 
-    @strawberry.field(description="What this case's stage allows next.")
-    def allowed_steps(self) -> list[str]:
-        return [s.value for s in stages.allowed_steps(self.row.stage)]
+    @strawberry.field
+    def effective_title_kind_label(self) -> str | None:
+        kind = self.row.effective_title_kind
+        return TitleKindEnum(kind).label if kind in TitleKindEnum.__members__ else None
+
+    @strawberry.field(description="The steps this case's stage allows next, in lifecycle order, each "
+                      "with the mutation that takes it and whether this viewer may.")
+    def allowed_steps(self, info: Info) -> list[CaseStepOption]:
+        viewer = info.context.viewer
+        return [CaseStepOption.of(option)
+                for option in step_options(viewer, stages.CaseStage(self.row.stage), self.row.team_id)]
 
     def _full(self, info: Info) -> bool:
         return sees_personal_data(
@@ -766,7 +821,9 @@ def _search_text(search: str) -> str:
     text = search.strip()
     if not 1 <= len(text) <= SEARCH_MAX:
         raise DomainError(
-            f"filter.search must be 1 to {SEARCH_MAX} characters; got {len(text)}", field="filter.search"
+            f"filter.search must be 1 to {SEARCH_MAX} characters; got {len(text)}",
+            zh=f"检索内容应为 1 至 {SEARCH_MAX} 个字，现为 {len(text)} 个", field="filter.search",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     return text
 
@@ -794,12 +851,19 @@ def _matching(search: str):  # type: ignore[no-untyped-def]
 @strawberry.type(description="The transfer strategy in force today (Art. 17) and who set it.")
 class TransferStrategySetting:
     strategy: TransferStrategy  # type: ignore[valid-type]
-    label: str = strawberry.field(description="In Chinese, e.g. 按在办案件数最少分配.")
     is_default: bool = strawberry.field(description="No decision set it: the built-in default.")
     effective_from: date | None = strawberry.field(description="The day the decision took effect.")
     note: str | None = strawberry.field(description="The decision that set it.")
     set_at: datetime | None = strawberry.field(description="When it was set; null if not recorded.")
     set_by_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="In Chinese, e.g. 按在办案件数最少分配.")
+    def strategy_label(self) -> str:
+        return TransferStrategyEnum(self.strategy).label
+
+    @strawberry.field(description="In Chinese.", deprecation_reason="Use strategyLabel.")
+    def label(self) -> str:
+        return TransferStrategyEnum(self.strategy).label
 
     @strawberry.field(description="Who set it; null if not recorded.")
     async def set_by(self, info: Info) -> StaffType | None:
@@ -822,7 +886,7 @@ async def _strategy_in_force(info: Info) -> TransferStrategySetting:
     )
     if row is None:
         return TransferStrategySetting(
-            strategy=DEFAULT_STRATEGY, label=DEFAULT_STRATEGY.label, is_default=True,
+            strategy=DEFAULT_STRATEGY, is_default=True,
             effective_from=None, note=None, set_at=None, set_by_id=None,
         )
     strategy = TransferStrategyEnum(row.strategy)
@@ -841,7 +905,7 @@ async def _strategy_in_force(info: Info) -> TransferStrategySetting:
     ).first()
     set_at = as_utc(event.at) if event else None
     return TransferStrategySetting(
-        strategy=strategy, label=strategy.label, is_default=False, effective_from=row.effective_from,
+        strategy=strategy, is_default=False, effective_from=row.effective_from,
         note=row.note, set_at=set_at, set_by_id=event.actor_id if event else None,
     )
 
@@ -862,7 +926,7 @@ class CaseQuery:
         try:
             normalised = str(CaseNumberValue.parse(number))
         except InvalidCaseNumber as error:
-            raise DomainError(str(error), field="number") from None
+            raise error.refusal("number") from None
         row = await info.context.session.scalar(sa.select(Case).where(Case.number == normalised))
         visible = _visible(info, row)
         return CaseType(row=visible) if visible else None
@@ -879,7 +943,8 @@ class CaseQuery:
         if not viewer.has(*CASE_LISTERS):
             raise Forbidden(
                 "the case list is for supervisors, the centre and the implementation teams; "
-                "open a case by its number"
+                "open a case by its number",
+                zh="案件列表仅供督导人员、执行事务中心和执行实施团队查看；请按案号打开案件",
             )
         size = check_first(first)
         query = sa.select(Case)
@@ -920,7 +985,8 @@ class CaseQuery:
         if after:
             (last,) = decode_cursor(after, 1)
             if not isinstance(last, int):
-                raise DomainError("after is not a cursor issued for this list", field="after")
+                raise DomainError("after is not a cursor issued for this list", field="after",
+                                  zh="after 不是本列表给出的游标", code=ErrorCode.BAD_FORMAT)
             query = query.where(Case.id < last)
         rows = (await session.scalars(query.order_by(Case.id.desc()).limit(size + 1))).all()
         return connection(
@@ -1171,6 +1237,10 @@ class SetTransferStrategyInput:
 class SetTransferStrategyPayload:
     strategy: TransferStrategy | None = None  # type: ignore[valid-type]
     user_errors: list[UserError]
+
+    @strawberry.field
+    def strategy_label(self) -> str | None:
+        return TransferStrategyEnum(self.strategy).label if self.strategy is not None else None
 
 
 async def _on_case(payload, action, build):  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from ..db.models import (
 )
 from ..domain import deadlines as rules
 from ..domain.access import deadline_visible
-from ..domain.errors import DomainError, Forbidden
+from ..domain.errors import DomainError, ErrorCode, Forbidden
 from ..domain.organisation import Role as RoleEnum
 from ..services import calendar as calendar_service
 from ..services import deadlines as service
@@ -48,9 +48,16 @@ if TYPE_CHECKING:
 DeadlineKind = strawberry.enum(rules.DeadlineKind, description="Which time limit of the work rules.")
 DeadlineStatus = strawberry.enum(rules.DeadlineStatus)
 DayCount = strawberry.enum(rules.DayCount, description="How a rule counts its period.")
-
-
-EXTENSION_LABELS = {"PENDING": "待审批", "APPROVED": "已批准", "REFUSED": "不予批准"}
+DeadlineVariant = strawberry.enum(
+    rules.DeadlineVariant,
+    description="Which rule of a kind with several counts a deadline: MEASURE_RENEWAL by what the "
+    "measure holds, ADJUDICATION_REVIEW by the kind of application.",
+)
+ExtensionStatus = strawberry.enum(rules.ExtensionStatus, description="Where an extension request stands.")
+NotificationKind = strawberry.enum(
+    rules.NotificationKind,
+    description="What a notification is about; kinds no longer sent read as OTHER.",
+)
 
 
 @strawberry.type(name="DeadlineExtensionRequest", description="A request to extend a deadline (Art. 16).")
@@ -65,13 +72,13 @@ class ExtensionType(Node):
     def reason(self) -> str:
         return self.row.reason
 
-    @strawberry.field(description="PENDING, APPROVED or REFUSED.")
-    def status(self) -> str:
-        return self.row.status
+    @strawberry.field
+    def status(self) -> ExtensionStatus:  # type: ignore[valid-type]
+        return rules.ExtensionStatus(self.row.status)
 
     @strawberry.field
     def status_label(self) -> str:
-        return EXTENSION_LABELS[self.row.status]
+        return rules.ExtensionStatus(self.row.status).label
 
     @strawberry.field
     def requested_at(self) -> datetime:
@@ -106,7 +113,7 @@ class ExtensionType(Node):
         "period, counted in the court calendar as it stands now); null once decided (see toDueOn)."
     )
     async def proposed_due_on(self, info: Info) -> date | None:
-        if self.row.status != "PENDING":
+        if self.row.status != rules.ExtensionStatus.PENDING:
             return None
         deadline = await info.context.session.get(Deadline, self.row.deadline_id)
         if deadline is None or deadline.extendable_to is None:
@@ -216,9 +223,16 @@ class DeadlineType(Node):
     def kind_label(self) -> str:
         return self.row.kind.label
 
-    @strawberry.field(description="The rule's variant, e.g. BANK_DEPOSIT for a renewal; empty if none.")
-    def variant(self) -> str:
-        return self.row.variant
+    @strawberry.field(
+        description="The rule's variant, e.g. BANK_DEPOSIT for a renewal; null for a kind's only rule."
+    )
+    def variant(self) -> DeadlineVariant | None:  # type: ignore[valid-type]
+        return rules.DeadlineVariant.read(self.row.variant)
+
+    @strawberry.field
+    def variant_label(self) -> str | None:
+        variant = rules.DeadlineVariant.read(self.row.variant)
+        return variant.label if variant else None
 
     @strawberry.field
     def day_count(self) -> DayCount:  # type: ignore[valid-type]
@@ -247,6 +261,11 @@ class DeadlineType(Node):
     @strawberry.field(description="The role answerable for it (with `team` and `holder`).")
     def responsible_role(self) -> Role | None:  # type: ignore[valid-type]
         return self.row.responsible_role
+
+    @strawberry.field
+    def responsible_role_label(self) -> str | None:
+        role = self.row.responsible_role
+        return RoleEnum(role).label if role else None
 
     @strawberry.field(description="The team answerable for it, if a team's.")
     def team_id(self) -> strawberry.ID | None:
@@ -318,8 +337,8 @@ class DeadlineType(Node):
 
 @strawberry.input
 class DeadlineFilter:
-    status: DeadlineStatus | None = None  # type: ignore[valid-type]
-    kind: DeadlineKind | None = None  # type: ignore[valid-type]
+    status: list[DeadlineStatus] | None = None  # type: ignore[valid-type]
+    kind: list[DeadlineKind] | None = None  # type: ignore[valid-type]
     due_before: date | None = strawberry.field(default=None, description="Due on or before this date.")
     overdue: bool | None = None
     provisional: bool | None = None
@@ -335,8 +354,12 @@ class NotificationType(Node):
         return to_global_id("Notification", self.row.id)
 
     @strawberry.field
-    def kind(self) -> str:
-        return self.row.kind
+    def kind(self) -> NotificationKind:  # type: ignore[valid-type]
+        return rules.NotificationKind.read(self.row.kind)
+
+    @strawberry.field
+    def kind_label(self) -> str:
+        return rules.NotificationKind.read(self.row.kind).label
 
     @strawberry.field
     def title(self) -> str:
@@ -456,8 +479,10 @@ async def calendar_year(info: Info, year: int) -> CalendarYearView:
 class DeadlineRuleView:
     kind: DeadlineKind  # type: ignore[valid-type]
     kind_label: str
-    variant: str
+    variant: DeadlineVariant | None  # type: ignore[valid-type]
+    variant_label: str | None
     day_count: DayCount  # type: ignore[valid-type]
+    day_count_label: str
     count: int
     extendable_to: int | None
     effective_from: date
@@ -489,7 +514,9 @@ class DeadlineQuery:
         if not viewer.has(*SUPERVISOR_ROLES):
             raise Forbidden(
                 "the deadlines list is for the bureau chief, the command centre, the centre head "
-                "and team leads; each case shows its own deadlines"
+                "and team leads; each case shows its own deadlines",
+                zh="期限列表仅供执行局局长、执行指挥中心、事务中心负责人和执行实施团队负责人查看；"
+                "各案件可查看本案的期限",
             )
         size = check_first(first)
         query = sa.select(Deadline)
@@ -498,9 +525,9 @@ class DeadlineQuery:
         today = court_today(info.context.app.clock, info.context.app.settings.tz)
         if filter is not None:
             if filter.status is not None:
-                query = query.where(Deadline.status == rules.DeadlineStatus(filter.status))
+                query = query.where(Deadline.status.in_([rules.DeadlineStatus(s) for s in filter.status]))
             if filter.kind is not None:
-                query = query.where(Deadline.kind == rules.DeadlineKind(filter.kind))
+                query = query.where(Deadline.kind.in_([rules.DeadlineKind(k) for k in filter.kind]))
             if filter.due_before is not None:
                 query = query.where(Deadline.due_on <= filter.due_before)
             if filter.provisional is not None:
@@ -519,7 +546,12 @@ class DeadlineQuery:
                 if not isinstance(last_id, int):
                     raise TypeError(last_id)
             except (TypeError, ValueError):
-                raise DomainError("after is not a cursor issued for this list", field="after") from None
+                raise DomainError(
+                    "after is not a cursor issued for this list",
+                    zh="分页游标（after）不是本列表签发的游标，请使用本列表的 pageInfo.endCursor",
+                    field="after",
+                    code=ErrorCode.BAD_FORMAT,
+                ) from None
             query = query.where(
                 sa.tuple_(Deadline.due_on, Deadline.id) > sa.tuple_(sa.literal(due_on), last_id)
             )
@@ -543,10 +575,12 @@ class DeadlineQuery:
         if not viewer.has(RoleEnum.BUREAU_CHIEF, RoleEnum.COMMAND_CENTER):
             raise Forbidden(
                 "pending extension requests are for the bureau chief and the command centre; "
-                "each deadline shows its own requests"
+                "each deadline shows its own requests",
+                zh="待审批的延期申请仅供执行局局长和执行指挥中心查看；各期限可查看本期限的延期申请",
             )
         size = check_first(first)
-        query = sa.select(DeadlineExtension).where(DeadlineExtension.status == "PENDING")
+        pending = rules.ExtensionStatus.PENDING.value
+        query = sa.select(DeadlineExtension).where(DeadlineExtension.status == pending)
         session = info.context.session
         total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
         if after:
@@ -604,7 +638,7 @@ class DeadlineQuery:
         try:
             calendar_service.check_year(year)
         except DomainError as error:
-            raise DomainError(error.message, field="year") from None
+            raise error.at("year") from None
         return await calendar_year(info, year)
 
     @strawberry.field(description="The time limits in force and their sources (Art. 22: rules are data).")
@@ -621,8 +655,10 @@ class DeadlineQuery:
             DeadlineRuleView(
                 kind=r.kind,
                 kind_label=r.kind.label,
-                variant=r.variant,
+                variant=rules.DeadlineVariant.read(r.variant),
+                variant_label=v.label if (v := rules.DeadlineVariant.read(r.variant)) else None,
                 day_count=r.day_count,
+                day_count_label=rules.DayCount(r.day_count).label,
                 count=r.count,
                 extendable_to=r.extendable_to,
                 effective_from=r.effective_from,

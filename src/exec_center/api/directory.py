@@ -18,7 +18,9 @@ from .organisation import Node, Role, StaffType, TeamType, WindowType
 
 @strawberry.input
 class StaffFilter:
-    role: Role | None = None  # type: ignore[valid-type]
+    role: list[Role] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Staff holding any of these roles."
+    )
     team_id: strawberry.ID | None = None
     window_id: strawberry.ID | None = None
     active: bool | None = None
@@ -28,7 +30,9 @@ class StaffFilter:
 def _require_person(info: Info) -> None:
     viewer = info.context.viewer
     if viewer.roles and viewer.roles <= MACHINE_ROLES:
-        raise Forbidden("machine accounts cannot read the staff directory")
+        raise Forbidden(
+            "machine accounts cannot read the staff directory", zh="系统对接账户不能查阅工作人员名录"
+        )
 
 
 async def resolve_node(info: Info, global_id: str) -> Node | None:
@@ -215,8 +219,9 @@ class DirectoryQuery:
         query = sa.select(Staff)
         if filter is not None:
             if filter.role is not None:
+                roles = [RoleEnum(r) for r in filter.role]
                 query = query.where(
-                    Staff.id.in_(sa.select(StaffRole.staff_id).where(StaffRole.role == RoleEnum(filter.role)))
+                    Staff.id.in_(sa.select(StaffRole.staff_id).where(StaffRole.role.in_(roles)))
                 )
             if filter.team_id is not None:
                 team = _pk(filter.team_id, "Team")

@@ -8,10 +8,13 @@ import sqlalchemy as sa
 import strawberry
 
 from ..db.models import AuditEvent
+from ..domain.audit import AuditAction as AuditActionEnum
 from . import loaders
 from .common import Connection, check_first, connection, decode_id_cursor
 from .context import Info
 from .organisation import StaffType
+
+AuditAction = strawberry.enum(AuditActionEnum, description="What a history entry records.")
 
 
 @strawberry.type(description="One recorded change: who did what, when, to which object.")
@@ -23,10 +26,15 @@ class HistoryEntry:
         return self.row.at
 
     @strawberry.field
-    def action(self) -> str:
-        return self.row.action
+    def action(self) -> AuditAction:  # type: ignore[valid-type]
+        return AuditActionEnum.read(self.row.action)
 
-    @strawberry.field
+    @strawberry.field(description="The action in zh-CN.")
+    def action_label(self) -> str:
+        return AuditActionEnum.read(self.row.action).label
+
+    @strawberry.field(description="What changed, in zh-CN (entries from before the court's language was "
+                      "used throughout may be in English).")
     def summary(self) -> str:
         return self.row.summary
 

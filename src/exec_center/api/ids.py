@@ -31,7 +31,10 @@ def from_global_id(global_id: str) -> tuple[str, int]:
         return type_name, int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise DomainError(
-            f"{global_id[:60]!r} is not an id issued by this API", field="id", code=ErrorCode.NOT_FOUND
+            f"{global_id[:60]!r} is not an id issued by this API",
+            zh=f"“{global_id[:60]}”不是本系统签发的 ID",
+            field="id",
+            code=ErrorCode.NOT_FOUND,
         ) from None
 
 
@@ -40,11 +43,11 @@ def pk_of(global_id: str, expected: str, field: str = "id") -> int:
     try:
         type_name, pk = from_global_id(global_id)
     except DomainError as error:
-        error.field = field
-        raise
+        raise error.at(field) from None
     if type_name != expected:
         raise DomainError(
             f"{field} must be the id of a {expected}, not of a {type_name}",
+            zh=f"{field} 须为 {expected} 对象的 ID，而非 {type_name} 对象的 ID",
             field=field,
             code=ErrorCode.NOT_FOUND,
         )

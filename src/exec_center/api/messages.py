@@ -235,7 +235,10 @@ class MessageQuery:
     ) -> Connection[OnlineMessageType]:
         viewer = info.context.viewer
         if viewer.roles and viewer.roles <= MACHINE_ROLES:
-            raise Forbidden("machine accounts ingest online messages; they do not read them")
+            raise Forbidden(
+                "machine accounts ingest online messages; they do not read them",
+                zh="系统对接账户只接收线上留言，不能查阅留言",
+            )
         size = check_first(first)
         query = sa.select(OnlineMessage)
         condition = service.readable_condition(viewer)

@@ -37,7 +37,7 @@ from .organisation import StaffType, TeamType, WindowType
 from .parties import PartyMutation
 from .session import SessionMutation, SessionQuery, SignOutMutation
 from .text_input import RefuseControlCharacters
-from .typed_input import SCALAR_OVERRIDES, read_typed_input_on
+from .typed_input import SCALAR_MAP, read_typed_input_on
 from .windows_api import WindowMutation, WindowQuery
 from .worklist import WorkItemType, WorklistMutation, WorklistQuery
 
@@ -129,6 +129,5 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
             OnlineMessageType,
         ],
         extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=True),
-        scalar_overrides=SCALAR_OVERRIDES,
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )

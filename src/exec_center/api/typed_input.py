@@ -61,7 +61,6 @@ def _parse_date(value: object) -> object:
 
 
 Money = strawberry.scalar(
-    Decimal,
     name="Decimal",
     description="An amount of money in yuan, sent back as a string with exactly two decimals "
     '("50000.00"). Accepted as a number or as clerks type it: "50,000.00", "¥50000", "５００００", '
@@ -71,7 +70,6 @@ Money = strawberry.scalar(
 )
 
 Day = strawberry.scalar(
-    dt.date,
     name="Date",
     description='A calendar day, sent back as "2026-12-01". Accepted also as "2026/12/01", '
     '"2026.12.01" and "2026年12月1日", full-width digits too. Text that is not a date is refused as '
@@ -80,7 +78,7 @@ Day = strawberry.scalar(
     parse_value=_parse_date,
 )
 
-SCALAR_OVERRIDES = {Decimal: Money, dt.date: Day}
+SCALAR_MAP = {Decimal: Money, dt.date: Day}
 
 
 def unreadable_values(value: Any, path: list[str]) -> Iterator[tuple[list[str], Unreadable]]:
@@ -143,4 +141,4 @@ def read_typed_input_on(query: type, mutation: type) -> None:
                 field.extensions.append(ReadTypedInput(_payload_of(field) if root is mutation else None))
 
 
-__all__ = ["SCALAR_OVERRIDES", "read_typed_input_on"]
+__all__ = ["SCALAR_MAP", "read_typed_input_on"]

@@ -24,7 +24,7 @@ from ..domain.identifiers import IdType as IdTypeEnum
 from ..domain.masking import mask_id_number, mask_phone
 from ..services import windows as service
 from . import loaders
-from .cases import IdType
+from .cases import CaseStage, IdType, ResumptionGround
 from .common import UserError, run_mutation
 from .context import Info
 from .deadlines import DeadlineType
@@ -36,9 +36,9 @@ if TYPE_CHECKING:
 
 VisitPurpose = strawberry.enum(rules.VisitPurpose, description="Why a visitor came (Arts. 6, 10).")
 FirstContactReason = strawberry.enum(rules.FirstContactReason, description="Why a filing cannot be accepted.")
-ResumptionGround = strawberry.enum(
-    rules.ResumptionGround, description="Why execution resumes (恢复执行的事由, CPL 2023 art. 241)."
-)
+FirstContactStatus = strawberry.enum(rules.FirstContactStatus, description="Whether it is closed.")
+PetitionStatus = strawberry.enum(rules.PetitionStatus, description="Whether a petition is answered.")
+VerifiedAs = strawberry.enum(rules.VerifiedAs, description="Whom a verified identity document matched.")
 
 
 async def _staff(info: Info, staff_id: int | None) -> StaffType | None:
@@ -211,9 +211,13 @@ class FirstContactType(Node):
     def told(self) -> str:
         return self.row.told
 
-    @strawberry.field(description="OPEN or CLOSED.")
-    def status(self) -> str:
-        return self.row.status
+    @strawberry.field
+    def status(self) -> FirstContactStatus:  # type: ignore[valid-type]
+        return rules.FirstContactStatus(self.row.status)
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return rules.FirstContactStatus(self.row.status).label
 
     @strawberry.field
     def closing_note(self) -> str | None:
@@ -238,7 +242,7 @@ class MaterialItem:
     copies: int
 
 
-@strawberry.type
+@strawberry.type(name="MaterialsTransfer", description="Materials handed from one staff member to another.")
 class MaterialsTransferType:
     row: strawberry.Private[MaterialsTransfer]
 
@@ -336,9 +340,13 @@ class PetitionType(Node):
     def content(self) -> str:
         return self.row.content
 
-    @strawberry.field(description="OPEN or ANSWERED.")
-    def status(self) -> str:
-        return self.row.status
+    @strawberry.field
+    def status(self) -> PetitionStatus:  # type: ignore[valid-type]
+        return rules.PetitionStatus(self.row.status)
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return rules.PetitionStatus(self.row.status).label
 
     @strawberry.field
     def answer(self) -> str | None:
@@ -373,7 +381,7 @@ class CaseStatusDisclosure:
     verified: bool
     message: str
     case_number: str | None = None
-    stage: str | None = None
+    stage: CaseStage | None = None  # type: ignore[valid-type]
     stage_label: str | None = None
     open_deadlines: list[DeadlineType] = strawberry.field(
         default_factory=list,
@@ -385,9 +393,13 @@ class CaseStatusDisclosure:
         default=None,
         description="Art. 10(3): whom to contact about the case now, with their office phone.",
     )
-    verified_as: str | None = strawberry.field(
+    verified_as: VerifiedAs | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="PARTY or AGENT (an agent ad litem registered on the case)."
     )
+
+    @strawberry.field
+    def verified_as_label(self) -> str | None:
+        return rules.VerifiedAs(self.verified_as).label if self.verified_as else None
 
 
 ContactCapacity = strawberry.enum(
@@ -430,6 +442,10 @@ class JudgeContactResult:
     office_phone: str | None = None
     capacity: ContactCapacity | None = None  # type: ignore[valid-type]
 
+    @strawberry.field
+    def capacity_label(self) -> str | None:
+        return service.ContactCapacity(self.capacity).label if self.capacity else None
+
 
 @strawberry.type
 class VisitCount:
@@ -464,6 +480,7 @@ class WindowQuery:
             raise Forbidden(
                 "a window's day is for its own staff, the centre head, the bureau chief and the "
                 "command centre",
+                zh="窗口当日情况仅供本窗口工作人员、事务中心负责人、执行局局长和执行指挥中心查看",
                 field="windowId",
             )
         day = date or court_today(info.context.app.clock, info.context.app.settings.tz)
@@ -827,12 +844,12 @@ class WindowMutation:
                     verified=True,
                     message="verified",
                     case_number=case.number,
-                    stage=case.stage.value,
+                    stage=case.stage,
                     stage_label=case.stage.label,
                     open_deadlines=[DeadlineType(row=d) for d in answer.open_deadlines],
                     handler_name=answer.handler.name if answer.handler else None,
                     contact=_contact(answer.contact),
-                    verified_as=(answer.verified_as or "").upper() or None,
+                    verified_as=rules.VerifiedAs.__members__.get((answer.verified_as or "").upper()),
                 )
             }
 

@@ -15,15 +15,17 @@ from ..clock import court_today
 from ..db.models import Case, Window, WorkItem
 from ..domain import work as rules
 from ..domain.access import Viewer, case_visible
+from ..domain.actions import WorkOutcome as WorkOutcomeEnum
+from ..domain.actions import outcome_options
 from ..domain.case_numbers import CaseNumber as CaseNumberValue
 from ..domain.case_numbers import InvalidCaseNumber
-from ..domain.errors import DomainError
 from ..domain.organisation import Role as RoleEnum
 from ..domain.organisation import Unit as UnitEnum
 from ..domain.work import WorkItemKind as KindEnum
 from ..domain.work import WorkItemStatus as StatusEnum
 from ..services import work as service
 from . import loaders
+from .actions import WorkOutcome, WorkOutcomeOption
 from .common import Connection, UserError, check_first, connection, decode_cursor, run_mutation
 from .context import Info, RequestContext
 from .errors import ClientError
@@ -247,7 +249,7 @@ async def worklist_page(
             try:  # as case(number:) reads it: half-width brackets, spaces around
                 number = str(CaseNumberValue.parse(filter.case_number))
             except InvalidCaseNumber as error:
-                raise DomainError(str(error), field="filter.caseNumber") from None
+                raise error.refusal("filter.caseNumber") from None
             conditions.append(Case.number == number)
     base = sa.select(*COLUMNS).select_from(WorkItem)
     count = sa.select(sa.func.count()).select_from(WorkItem)
@@ -378,12 +380,23 @@ class WorkItemType(Node):
         return self.row.completed_at
 
     @strawberry.field
-    def outcome(self) -> str | None:
-        return self.row.outcome
+    def outcome(self) -> WorkOutcome | None:  # type: ignore[valid-type]
+        return None if self.row.outcome is None else WorkOutcomeEnum(self.row.outcome)
 
-    @strawberry.field(description="The outcomes completing this item accepts.")
-    def allowed_outcomes(self) -> list[str]:
-        return list(rules.OUTCOMES.get(KindEnum(self.row.kind), ("DONE",)))
+    @strawberry.field(description="The outcome in zh-CN.")
+    def outcome_label(self) -> str | None:
+        return None if self.row.outcome is None else WorkOutcomeEnum(self.row.outcome).label
+
+    @strawberry.field(description="The outcomes completing this item accepts, each with whether this viewer "
+                      "may record it now (and why not: claim it first, someone else holds it, …).")
+    def allowed_outcomes(self, info: Info) -> list[WorkOutcomeOption]:
+        outcomes = rules.OUTCOMES.get(KindEnum(self.row.kind), ("DONE",))
+        item = rules.ItemAudience(
+            status=StatusEnum(self.row.status), candidate_role=self.row.candidate_role,
+            team_id=self.row.team_id, window_id=self.row.window_id, assignee_id=self.row.assignee_id,
+        )
+        return [WorkOutcomeOption.of(option)
+                for option in outcome_options(outcomes, item, info.context.viewer)]
 
     @strawberry.field
     def note(self) -> str | None:
@@ -441,7 +454,9 @@ class ClaimWorkItemInput:
 @strawberry.input
 class CompleteWorkItemInput:
     id: strawberry.ID
-    outcome: str = strawberry.field(description="One of the item's allowedOutcomes.")
+    outcome: WorkOutcome = strawberry.field(  # type: ignore[valid-type]
+        description="One of the item's allowedOutcomes (any other is refused as the userError INVALID)."
+    )
     note: str | None = None
     version: int | None = None
 
@@ -499,7 +514,7 @@ class WorklistMutation:
                 ctx.app,
                 ctx.viewer,
                 pk_of(input.id, "WorkItem"),
-                input.outcome,
+                WorkOutcomeEnum(input.outcome).value,
                 note=input.note,
                 version=input.version,
             )

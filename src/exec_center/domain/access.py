@@ -39,14 +39,22 @@ class Viewer:
         return bool(self.roles) and self.roles <= READ_ONLY_ROLES
 
 
-def require_role(viewer: Viewer, *roles: Role, action: str) -> None:
+def require_role(viewer: Viewer, *roles: Role, action: str, action_zh: str | None = None) -> None:
+    """Forbidden unless the viewer holds one of `roles`; `action` names what is refused in
+    English, `action_zh` in zh-CN (when not given, the zh-CN text names only the roles)."""
     if not viewer.has(*roles):
         allowed = ", ".join(role.value for role in roles)
-        raise Forbidden(f"{action} is for {allowed}; your roles do not include it")
+        allowed_zh = "、".join(role.label for role in roles)
+        raise Forbidden(
+            f"{action} is for {allowed}; your roles do not include it",
+            zh=f"{action_zh}仅限{allowed_zh}办理；您不具有该角色"
+            if action_zh
+            else f"此操作仅限{allowed_zh}办理；您不具有该角色",
+        )
 
 
-def require_admin(viewer: Viewer, action: str) -> None:
-    require_role(viewer, Role.ADMIN, action=action)
+def require_admin(viewer: Viewer, action: str, action_zh: str | None = None) -> None:
+    require_role(viewer, Role.ADMIN, action=action, action_zh=action_zh)
 
 
 def deadline_visible(

@@ -27,6 +27,7 @@ __all__ = [
     "QUERIED_CATEGORIES",
     "AssetCategory",
     "Coverage",
+    "FindingOrigin",
     "MeasureKind",
     "MeasurePeriodRule",
     "MeasureStatus",
@@ -138,6 +139,10 @@ def _describe(items: Iterable[LabelledEnum]) -> str:
     return ", ".join(f"{item.value} ({item.label})" for item in items)
 
 
+def _describe_zh(items: Iterable[LabelledEnum]) -> str:
+    return "、".join(item.label for item in items)
+
+
 def _check_allowed(category: AssetCategory, measure: MeasureKind) -> tuple[AssetCategory, MeasureKind]:
     category = AssetCategory(category)
     allowed = ALLOWED_MEASURES[category]
@@ -145,10 +150,13 @@ def _check_allowed(category: AssetCategory, measure: MeasureKind) -> tuple[Asset
         return category, MeasureKind(measure)
     ordered = [m for m in MeasureKind if m in allowed]
     shown = f"{measure.value} ({measure.label})" if isinstance(measure, MeasureKind) else repr(measure)
+    shown_zh = f"“{measure.label}”" if isinstance(measure, MeasureKind) else repr(measure)
     raise DomainError(
         f"{shown} cannot be applied to {category.value} ({category.label});"
         f" allowed measures: {_describe(ordered)}",
+        zh=f"对“{category.label}”不能采取{shown_zh}措施；可采取的措施：{_describe_zh(ordered)}",
         field="measure",
+        code=ErrorCode.INVALID,
     )
 
 
@@ -165,6 +173,14 @@ def measure_period_years(category: AssetCategory, measure: MeasureKind) -> int |
     """Legal period in years (1, 2 or 3); None for DEDUCT. DomainError if not allowed."""
     variant = renewal_variant(category, measure)
     return None if variant is None else _PERIOD_YEARS[variant]
+
+
+class FindingOrigin(LabelledEnum):
+    """How an asset finding came into the case's file."""
+
+    QUERY = "QUERY", "网络查控反馈"
+    MANUAL = "MANUAL", "人工录入"
+    IMPORT = "IMPORT", "从查控系统导入"
 
 
 class MeasureStatus(LabelledEnum):
@@ -264,29 +280,41 @@ def check_effective_on(effective_on: date | None, today: date, received_on: date
         raise DomainError(
             f"the measure cannot have taken effect on {day}: that is after today ({today});"
             " enter the date the bank or registry gave",
+            zh=f"措施生效日期不能为 {day}：晚于今日（{today}）；请填写银行或登记机关确认的生效日期",
             field="effectiveOn",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     if day < received_on:
         raise DomainError(
             f"the measure cannot have taken effect on {day}: the case was received on"
             f" {received_on}; enter a day from {received_on} to {today}",
+            zh=f"措施生效日期不能为 {day}：本案收案日期为 {received_on}；请填写 {received_on} 至 {today}"
+            " 之间的日期",
             field="effectiveOn",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     return day
 
 
+_WHAT_ZH = {"renewed": "续行", "released": "解除"}
+
+
 def _not_in_force(status: MeasureStatus, expires_on: date | None, today: date, what: str) -> None:
     status = MeasureStatus(status)
+    what_zh = _WHAT_ZH.get(what, what)
     if status is not MeasureStatus.IN_FORCE:
         raise DomainError(
             f"the measure is {status.value} ({status.label}); only a measure IN_FORCE can be {what}",
+            zh=f"该措施当前状态为“{status.label}”；只有“{MeasureStatus.IN_FORCE.label}”的措施才能{what_zh}",
             field="measureId",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.NOT_ALLOWED_IN_STAGE,
         )
     if expires_on is not None and today > expires_on:
         raise DomainError(
             f"the measure expired on {expires_on} and was not renewed: it has lapsed (SPC provisions"
             f" on seizure, sealing and freezing in civil execution (2020), art. 27); take a new measure",
+            zh=f"该措施已于 {expires_on} 到期且未续行，已失效（《最高人民法院关于人民法院民事执行中查封、"
+            f"扣押、冻结财产的规定》第二十七条）；请重新采取控制措施",
             field="measureId",
             code=ErrorCode.NOT_ALLOWED,
         )
@@ -314,7 +342,8 @@ def check_renewal(
     """
     if MeasureKind(measure) is MeasureKind.DEDUCT or expires_on is None:
         raise DomainError(
-            "a deduction (扣划) takes the funds; it has no period and is not renewed",
+            "a deduction (DEDUCT) takes the funds; it has no period and is not renewed",
+            zh="扣划是将款项划拨，没有期限，不能续行",
             field="measureId",
             code=ErrorCode.NOT_ALLOWED,
         )
@@ -325,13 +354,18 @@ def check_renewal(
         raise DomainError(
             f"a renewal taking effect on {start} leaves the asset uncontrolled after {expires_on};"
             f" it takes effect on {latest} at the latest",
+            zh=f"续行自 {start} 生效将使财产在 {expires_on} 之后脱离控制；续行最迟应于 {latest} 生效",
             field="effectiveOn",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     if start <= starts_on:
         raise DomainError(
             f"a renewal takes effect after the measure it renews (from {starts_on}); enter a day"
             f" from {starts_on + timedelta(days=1)} to {latest}",
+            zh=f"续行应晚于原措施生效（{starts_on}）；请填写 {starts_on + timedelta(days=1)} 至 {latest}"
+            " 之间的日期",
             field="effectiveOn",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     longest = measure_expiry(category, measure, start, rule, calendar)
     assert longest is not None
@@ -339,12 +373,20 @@ def check_renewal(
     if end > longest:
         years = measure_period_years(category, measure)
         raise DomainError(
-            f"a renewal is at most the legal period of {years} year(s) (民诉法解释 2022 art. 485):"
-            f" from {start} it ends on {longest} at the latest",
+            f"a renewal is at most the legal period of {years} year(s) (SPC interpretation of the CPL"
+            f" 2022, art. 485): from {start} it ends on {longest} at the latest",
+            zh=f"续行期限不得超过法定期限 {years} 年（民诉法解释第四百八十五条）：自 {start} 起"
+            f"最迟至 {longest}",
             field="expiresOn",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     if end < start:
-        raise DomainError(f"the renewal cannot end ({end}) before it starts ({start})", field="expiresOn")
+        raise DomainError(
+            f"the renewal cannot end ({end}) before it starts ({start})",
+            zh=f"续行的到期日（{end}）不能早于生效日（{start}）",
+            field="expiresOn",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     return start, end
 
 
@@ -367,43 +409,68 @@ def check_release(
         raise DomainError(
             "give the reason for the release (e.g. the debt was paid, security was given; SPC"
             " provisions on seizure, sealing and freezing in civil execution (2020), art. 28)",
+            zh="请填写解除理由（如债务已清偿、已提供担保；《最高人民法院关于人民法院民事执行中查封、扣押、"
+            "冻结财产的规定》第二十八条）",
             field="reason",
+            code=ErrorCode.REQUIRED,
         )
     if len(reason) > MAX_REASON_LENGTH:
-        raise DomainError(f"the reason is at most {MAX_REASON_LENGTH} characters", field="reason")
+        raise DomainError(
+            f"the reason is at most {MAX_REASON_LENGTH} characters",
+            zh=f"解除理由不能超过 {MAX_REASON_LENGTH} 个字",
+            field="reason",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     day = today if released_on is None else released_on
     if day > today:
-        raise DomainError(f"the release cannot take effect after today ({today})", field="releasedOn")
+        raise DomainError(
+            f"the release cannot take effect after today ({today})",
+            zh=f"解除日期不能晚于今日（{today}）",
+            field="releasedOn",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     if day < starts_on:
         raise DomainError(
-            f"the release cannot take effect before the measure did ({starts_on})", field="releasedOn"
+            f"the release cannot take effect before the measure did ({starts_on})",
+            zh=f"解除日期不能早于措施生效日期（{starts_on}）",
+            field="releasedOn",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     return day, reason
 
 
-def _check_money(amount: Decimal, *, field: str, what: str) -> None:
+def _check_money(amount: Decimal, *, field: str, what: str, what_zh: str) -> None:
     if not isinstance(amount, Decimal):
         raise TypeError(f"{what} must be a Decimal, got {type(amount).__name__}")
     allowed = (
         f"it must be more than 0 yuan, with at most {MAX_DECIMAL_PLACES} decimal places"
         f" and at most {MAX_INTEGER_DIGITS} digits before the decimal point"
     )
+    allowed_zh = f"应大于 0 元，小数不超过 {MAX_DECIMAL_PLACES} 位，整数部分不超过 {MAX_INTEGER_DIGITS} 位"
+    code = ErrorCode.OUT_OF_RANGE
     if not amount.is_finite():
-        problem = "it is not a number"
+        problem, problem_zh, code = "it is not a number", "不是数字", ErrorCode.BAD_FORMAT
     elif amount <= 0:
-        problem = "it is 0 or less"
+        problem, problem_zh = "it is 0 or less", "小于或等于 0"
     elif amount >= Decimal(10) ** MAX_INTEGER_DIGITS:
         problem = f"it has more than {MAX_INTEGER_DIGITS} digits before the decimal point"
+        problem_zh = f"整数部分超过 {MAX_INTEGER_DIGITS} 位"
     elif -amount.normalize().as_tuple().exponent > MAX_DECIMAL_PLACES:  # "1.50" is fine
         problem = f"it has more than {MAX_DECIMAL_PLACES} decimal places"
+        problem_zh = f"小数超过 {MAX_DECIMAL_PLACES} 位"
     else:
         return
-    raise DomainError(f"{what} is not valid: {problem}; {allowed}", field=field)
+    raise DomainError(
+        f"{what} is not valid: {problem}; {allowed}",
+        zh=f"{what_zh}不符合要求：{problem_zh}；{allowed_zh}",
+        field=field,
+        code=code,
+    )
 
 
 def check_claim_amount(amount: Decimal, field: str = "claimAmount") -> None:
     """The amount to be executed (申请执行金额): a positive yuan amount in fen."""
-    _check_money(amount, field=field, what="the claim amount")
+    _check_money(amount, field=field, what="the claim amount", what_zh="申请执行标的额")
 
 
 def check_measure(
@@ -421,20 +488,24 @@ def check_measure(
     frozen funds replaces their freeze).
     """
     _check_allowed(category, measure)
-    _check_money(amount, field="amount", what="the amount to control")
+    _check_money(amount, field="amount", what="the amount to control", what_zh="控制金额")
     if finding_value is None:
         return
     remaining = max(finding_value - already_controlled, Decimal(0))
     if amount + already_controlled > finding_value:
         if remaining == 0:
-            left = "nothing is left to control on it"
+            left, left_zh = "nothing is left to control on it", "已无可再控制的部分"
         else:
             left = f"at most {remaining} yuan may still be controlled"
+            left_zh = f"最多还可控制 {remaining} 元"
         raise DomainError(
             f"the amount to control ({amount} yuan) is more than the asset holds: it is worth"
             f" {finding_value} yuan and {already_controlled} yuan of it is already controlled,"
             f" so {left}",
+            zh=f"控制金额（{amount} 元）超过该财产的价值：该财产价值 {finding_value} 元，其中"
+            f" {already_controlled} 元已被控制，{left_zh}",
             field="amount",
+            code=ErrorCode.OUT_OF_RANGE,
         )
 
 
@@ -445,9 +516,11 @@ def check_measure_in_preservation(measure: MeasureKind) -> None:
         return
     ordered = [m for m in MeasureKind if m in PRESERVATION_MEASURES]
     raise DomainError(
-        f"{measure.value} ({measure.label}) is not allowed in a preservation (执保) case: preservation"
+        f"{measure.value} ({measure.label}) is not allowed in a preservation (ZHI_BAO) case: preservation"
         f" only holds property (CPL 2023 art. 106), allowed measures: {_describe(ordered)};"
-        " deduct the funds in the 执 case after conversion",
+        " deduct the funds in the enforcement (ZHI) case after conversion",
+        zh=f"执行保全案件不能采取“{measure.label}”措施：保全仅控制财产（民事诉讼法第一百零六条），"
+        f"可采取的措施：{_describe_zh(ordered)}；扣划款项请在转执行立案后的执行案件中办理",
         field="measure",
         code=ErrorCode.NOT_ALLOWED,
     )
@@ -467,23 +540,34 @@ def check_within_claim(
     uncontrolled = max(uncontrolled, Decimal(0))
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON_LENGTH:
-        raise DomainError(f"excessReason is at most {MAX_REASON_LENGTH} characters", field="excessReason")
+        raise DomainError(
+            f"excessReason is at most {MAX_REASON_LENGTH} characters",
+            zh=f"超标的控制理由不能超过 {MAX_REASON_LENGTH} 个字",
+            field="excessReason",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     if amount <= uncontrolled:
         return None
     left = f"{uncontrolled} yuan of the claim is still uncontrolled"
+    beyond_zh = f"控制金额（{amount} 元）超出执行标的：尚未控制的标的额为 {uncontrolled} 元"
+    rule_zh = "《最高人民法院关于人民法院民事执行中查封、扣押、冻结财产的规定》第十九条"
     if AssetCategory(category) in DIVISIBLE_CATEGORIES:
         raise DomainError(
             f"the amount to control ({amount} yuan) is beyond the claim: {left}; funds are"
             f" controlled up to that amount only (SPC provisions on seizure, sealing and freezing"
             f" in civil execution, art. 19)",
+            zh=f"{beyond_zh}；款项只能在该金额内控制（{rule_zh}）",
             field="amount",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     if reason is None:
         raise DomainError(
             f"the amount to control ({amount} yuan) is beyond the claim: {left}; an indivisible"
             f" asset may be controlled whole only with the reason recorded in excessReason (SPC"
             f" provisions on seizure, sealing and freezing in civil execution, art. 19)",
+            zh=f"{beyond_zh}；不可分物须填写超标的控制理由后方可整体控制（{rule_zh}）",
             field="excessReason",
+            code=ErrorCode.REQUIRED,
         )
     return reason
 

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from .errors import DomainError, ErrorCode
+
 __all__ = [
     "CaseNumber",
     "CaseType",
@@ -29,24 +31,30 @@ class InvalidCaseNumber(ValueError):
     """A case number, court code or type code is malformed.
 
     ``reason`` is a stable code for the API layer: ``"format"``, ``"year"``,
-    ``"court_code"``, ``"case_type"`` or ``"sequence"``.
+    ``"court_code"``, ``"case_type"`` or ``"sequence"``. ``message`` is English, ``zh`` zh-CN.
     """
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, zh: str = "") -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.zh = zh or message
 
-    def __reduce__(self) -> tuple[type[InvalidCaseNumber], tuple[str, str]]:
+    def __reduce__(self) -> tuple[type[InvalidCaseNumber], tuple[str, str, str]]:
         # Default pickling would call __init__ with the message only.
-        return (type(self), (self.reason, self.message))
+        return (type(self), (self.reason, self.message, self.zh))
+
+    def refusal(self, field: str) -> DomainError:
+        """The refusal a person reads, about `field` (BAD_FORMAT)."""
+        return DomainError(self.message, zh=self.zh, field=field, code=ErrorCode.BAD_FORMAT)
 
 
 def _invalid(reason: str, zh: str, en: str) -> InvalidCaseNumber:
     # Every message shows the expected form, so the person can fix the input.
     return InvalidCaseNumber(
         reason,
-        f"案号错误：{zh}；应为“{EXAMPLE}”的形式 / invalid case number: {en}; expected the form {EXAMPLE}",
+        f"invalid case number: {en}; expected the form {EXAMPLE}",
+        f"案号错误：{zh}；应为“{EXAMPLE}”的形式",
     )
 
 

@@ -38,6 +38,55 @@ class DeadlineStatus(LabelledEnum):
     CANCELLED = "CANCELLED", "已撤销"
 
 
+class DeadlineVariant(LabelledEnum):
+    """Which rule of a kind counts a deadline, where the kind has several (none: the kind's only
+    rule). MEASURE_RENEWAL: the legal period of the measure by what it holds (民诉法解释 art. 485);
+    ADJUDICATION_REVIEW: the AdjudicationKind of the application."""
+
+    BANK_DEPOSIT = "BANK_DEPOSIT", "冻结银行存款、网络支付资金（一年）"
+    MOVABLES = "MOVABLES", "查封、扣押动产（二年）"
+    REAL_ESTATE_OR_RIGHTS = "REAL_ESTATE_OR_RIGHTS", "查封不动产、冻结其他财产权（三年）"
+    OBJECTION = "OBJECTION", "执行异议申请"
+    ADD_RESPONDENT = "ADD_RESPONDENT", "追加被执行人申请"
+    PRESERVATION_RECONSIDERATION = "PRESERVATION_RECONSIDERATION", "执前执保复议申请"
+
+    @classmethod
+    def read(cls, stored: str | None) -> DeadlineVariant | None:
+        """The stored variant; None for "" (the kind's only rule) or a name no longer used."""
+        return cls.__members__.get(stored or "")
+
+
+class ExtensionStatus(LabelledEnum):
+    """Where a request to extend a deadline stands (Art. 16)."""
+
+    PENDING = "PENDING", "待审批"
+    APPROVED = "APPROVED", "已批准"
+    REFUSED = "REFUSED", "不予批准"
+
+
+class NotificationKind(LabelledEnum):
+    """What a notification to staff is about. Notifications stored under a kind no longer used
+    read as OTHER."""
+
+    EXTENSION_REQUESTED = "EXTENSION_REQUESTED", "期限延期申请"
+    EXTENSION_DECIDED = "EXTENSION_DECIDED", "期限延期审批结果"
+    DEADLINE_WARNING = "DEADLINE_WARNING", "期限即将到期"
+    DEADLINE_DUE_SOON = "DEADLINE_DUE_SOON", "期限临近到期"
+    DEADLINE_DUE_TODAY = "DEADLINE_DUE_TODAY", "期限今日到期"
+    DEADLINE_MISSED = "DEADLINE_MISSED", "期限已超期"
+    REPLY_CONTENT_REQUESTED = "REPLY_CONTENT_REQUESTED", "网上留言待拟答复"
+    MATERIALS_TRANSFERRED = "MATERIALS_TRANSFERRED", "材料流转"
+    PARTY_ASKED_FOR_JUDGE = "PARTY_ASKED_FOR_JUDGE", "当事人申请联系承办人"
+    WORK_ITEM_ASSIGNED = "WORK_ITEM_ASSIGNED", "事项已分派"
+    WORK_ITEM_ESCALATED = "WORK_ITEM_ESCALATED", "事项已升级督办"
+    CASE_TRANSFERRED = "CASE_TRANSFERRED", "案件已移交"
+    OTHER = "OTHER", "其他通知"
+
+    @classmethod
+    def read(cls, stored: str) -> NotificationKind:
+        return cls.__members__.get(stored, cls.OTHER)
+
+
 # --- rules ------------------------------------------------------------------------------
 
 MAX_COUNT = 3650  # no rule of the court counts further than ten years (or days)
@@ -65,9 +114,19 @@ class DeadlineRule:
 
     def __post_init__(self) -> None:
         if not 0 < self.count <= MAX_COUNT:
-            raise DomainError(f"a rule counts 1 to {MAX_COUNT} units; got {self.count}", field="count")
+            raise DomainError(
+                f"a rule counts 1 to {MAX_COUNT} units; got {self.count}",
+                zh=f"期限规则的计数应为 1 至 {MAX_COUNT}；实际为 {self.count}",
+                field="count",
+                code=ErrorCode.OUT_OF_RANGE,
+            )
         if self.extendable_to is not None and self.extendable_to <= self.count:
-            raise DomainError("an extension must allow more than the rule itself", field="extendableTo")
+            raise DomainError(
+                f"an extension must allow more than the rule itself ({self.count}); got {self.extendable_to}",
+                zh=f"延长后的期限应长于规则本身的期限（{self.count}）；实际为 {self.extendable_to}",
+                field="extendableTo",
+                code=ErrorCode.OUT_OF_RANGE,
+            )
 
 
 def add_years(d: date, years: int) -> date:
@@ -80,7 +139,12 @@ def add_years(d: date, years: int) -> date:
 def compute_due(day_count: DayCount, count: int, starts_on: date, cal: WorkingDayCalendar) -> date:
     """The due date of a period starting on `starts_on` (which never counts itself)."""
     if not 0 < count <= MAX_COUNT:
-        raise DomainError(f"a period counts 1 to {MAX_COUNT} units; got {count}", field="count")
+        raise DomainError(
+            f"a period counts 1 to {MAX_COUNT} units; got {count}",
+            zh=f"期限的计数应为 1 至 {MAX_COUNT}；实际为 {count}",
+            field="count",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     if day_count is DayCount.WORKING_DAYS:
         return cal.add_working_days(starts_on, count)
     if day_count is DayCount.CALENDAR_DAYS:
@@ -96,6 +160,7 @@ def pick_rule(rules: list[DeadlineRule], kind: DeadlineKind, variant: str, on: d
     if not candidates:
         raise DomainError(
             f"no {kind.value} rule{f' ({variant})' if variant else ''} is in force on {on}",
+            zh=f"{on} 没有有效的“{kind.label}”期限规则{f'（{variant}）' if variant else ''}",
             field="kind",
             code=ErrorCode.NOT_ALLOWED,
         )
@@ -113,31 +178,45 @@ def check_extension_request(
     if status is not DeadlineStatus.OPEN:
         raise DomainError(
             f"the deadline is {status.value} ({status.label}); only an OPEN deadline can be extended",
+            zh=f"该期限当前状态为“{status.label}”；只有“{DeadlineStatus.OPEN.label}”的期限才能申请延长",
             field="deadlineId",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.NOT_ALLOWED_IN_STAGE,
         )
     if extendable_to is None:
         raise DomainError(
-            "the rule of this deadline allows no extension", field="deadlineId", code=ErrorCode.NOT_ALLOWED
+            "the rule of this deadline allows no extension",
+            zh="该期限的规则不允许延长",
+            field="deadlineId",
+            code=ErrorCode.NOT_ALLOWED,
         )
     if extended:
         raise DomainError(
             "the deadline was already extended once; the rule allows one extension",
+            zh="该期限已延长过一次；规则只允许延长一次",
             field="deadlineId",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.ALREADY_DONE,
         )
     if pending:
         raise DomainError(
             "an extension request for this deadline is already waiting for a decision",
+            zh="该期限已有延期申请等待审批",
             field="deadlineId",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.ALREADY_DONE,
         )
     if not reason.strip():
         raise DomainError(
-            "give the reason for the extension (the special circumstances, Art. 16)", field="reason"
+            "give the reason for the extension (the special circumstances, Art. 16)",
+            zh="请填写延期理由（特殊情况，第十六条）",
+            field="reason",
+            code=ErrorCode.REQUIRED,
         )
     if len(reason) > 1000:
-        raise DomainError("the reason may be at most 1000 characters", field="reason")
+        raise DomainError(
+            "the reason may be at most 1000 characters",
+            zh="延期理由不能超过 1000 个字",
+            field="reason",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
 
 
 # --- the escalation ladder --------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Validation of party identifiers: resident ID numbers, USCCs and phone numbers.
 
-Pure functions, standard library only. Error messages are bilingual (zh-CN / English) and
-never repeat the submitted value: identity and phone numbers are personal data, and these
-messages end up in logs and API responses.
+Pure functions, standard library only. Each refusal carries its English text (``message``,
+``str(exc)``) and its zh-CN text (``zh``); neither repeats the submitted value: identity and phone
+numbers are personal data, and these messages end up in logs and API responses.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 from datetime import date
 from enum import Enum
 
+from .errors import ErrorCode
 from .labels import LabelledEnum
 
 __all__ = [
@@ -32,18 +33,29 @@ class InvalidIdentifier(ValueError):
     ``reason`` is a stable machine-readable code for the API layer:
     ``"type"``, ``"empty"``, ``"length"``, ``"charset"``, ``"birth_date"``,
     ``"division_code"``, ``"check_digit"`` or ``"format"``.
-    ``str(exc)`` is the bilingual message for people.
+    ``message`` (and ``str(exc)``) is the English text, ``zh`` the zh-CN text for the clerk;
+    ``code`` the refusal's ErrorCode for a caller re-raising it as a DomainError.
     """
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, zh: str) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.zh = zh
 
-    def __reduce__(self) -> tuple[type[InvalidIdentifier], tuple[str, str]]:
+    @property
+    def code(self) -> ErrorCode:
+        """REQUIRED when nothing was typed, INVALID when the document type is not allowed (or a
+        number was given with UNKNOWN), BAD_FORMAT for a number that cannot be what it must be."""
+        return _REASON_CODES.get(self.reason, ErrorCode.BAD_FORMAT)
+
+    def __reduce__(self) -> tuple[type[InvalidIdentifier], tuple[str, str, str]]:
         # The default pickling passes only args (the message) back to __init__, which
         # would fail; errors may cross process boundaries (task workers).
-        return (type(self), (self.reason, self.message))
+        return (type(self), (self.reason, self.message, self.zh))
+
+
+_REASON_CODES = {"empty": ErrorCode.REQUIRED, "id_type": ErrorCode.INVALID, "unknown": ErrorCode.INVALID}
 
 
 class PartyKind(Enum):
@@ -89,10 +101,10 @@ _FULLWIDTH_TO_ASCII = str.maketrans(
 
 def _prepare(value: object, what_zh: str, what_en: str) -> str:
     if not isinstance(value, str):
-        raise InvalidIdentifier("type", f"{what_zh}应为字符串 / {what_en} must be a string")
+        raise InvalidIdentifier("type", f"{what_en} must be a string", f"{what_zh}应为字符串")
     text = value.translate(_FULLWIDTH_TO_ASCII).strip()
     if not text:
-        raise InvalidIdentifier("empty", f"{what_zh}不能为空 / {what_en} must not be empty")
+        raise InvalidIdentifier("empty", f"{what_en} must not be empty", f"{what_zh}不能为空")
     return text
 
 
@@ -130,15 +142,15 @@ def validate_resident_id(value: str, today: date | None = None) -> str:
     if len(text) != 18:
         raise InvalidIdentifier(
             "length",
-            f"居民身份证号码应为18位（17位数字加1位校验码0-9或X），实际为{len(text)}位"
-            f" / resident ID number must be 18 characters (17 digits and a check"
-            f" character 0-9 or X); got {len(text)}",
+            f"resident ID number must be 18 characters (17 digits and a check character 0-9 or X);"
+            f" got {len(text)}",
+            f"居民身份证号码应为18位（17位数字加1位校验码0-9或X），实际为{len(text)}位",
         )
     if not _RID_SHAPE.fullmatch(text):
         raise InvalidIdentifier(
             "charset",
-            "居民身份证号码只能包含数字，最后一位可以是X"
-            " / resident ID number may contain only digits, and X as the last character",
+            "resident ID number may contain only digits, and X as the last character",
+            "居民身份证号码只能包含数字，最后一位可以是X",
         )
 
     # Checked before the check digit: a typo inside the date is reported more usefully as
@@ -147,17 +159,17 @@ def validate_resident_id(value: str, today: date | None = None) -> str:
     if not _plausible_birth_date(text, today):
         raise InvalidIdentifier(
             "birth_date",
-            "居民身份证号码中的出生日期（第7-14位）无效：应为1900-01-01至今日之间的真实日期"
-            " / birth date in the resident ID number (characters 7-14) is invalid: it must"
+            "birth date in the resident ID number (characters 7-14) is invalid: it must"
             " be a real date between 1900-01-01 and today",
+            "居民身份证号码中的出生日期（第7-14位）无效：应为1900-01-01至今日之间的真实日期",
         )
 
     expected = _rid_check_char(text[:17])
     if text[17] != expected:
         raise InvalidIdentifier(
             "check_digit",
-            f"居民身份证号码校验位错误：应为{expected}"
-            f" / check digit of the resident ID number is wrong: expected {expected}",
+            f"check digit of the resident ID number is wrong: expected {expected}",
+            f"居民身份证号码校验位错误：应为{expected}",
         )
     return text
 
@@ -186,30 +198,29 @@ def validate_uscc(value: str) -> str:
     if len(text) != 18:
         raise InvalidIdentifier(
             "length",
-            f"统一社会信用代码应为18位，实际为{len(text)}位"
-            f" / unified social credit code must be 18 characters; got {len(text)}",
+            f"unified social credit code must be 18 characters; got {len(text)}",
+            f"统一社会信用代码应为18位，实际为{len(text)}位",
         )
     if any(c not in _USCC_VALUES for c in text):
         raise InvalidIdentifier(
             "charset",
-            "统一社会信用代码只能包含数字和除I、O、Z、S、V以外的大写英文字母"
-            " / unified social credit code may contain only digits and the letters A-Y"
+            "unified social credit code may contain only digits and the letters A-Y"
             " except I, O, Z, S and V",
+            "统一社会信用代码只能包含数字和除I、O、Z、S、V以外的大写英文字母",
         )
     if not text[2:8].isdigit():  # ASCII already guaranteed by the charset check
         raise InvalidIdentifier(
             "division_code",
-            "统一社会信用代码第3-8位应为6位数字的行政区划码"
-            " / characters 3-8 of the unified social credit code must be a 6-digit"
+            "characters 3-8 of the unified social credit code must be a 6-digit"
             " administrative division code",
+            "统一社会信用代码第3-8位应为6位数字的行政区划码",
         )
     expected = _uscc_check_char(text[:17])
     if text[17] != expected:
         raise InvalidIdentifier(
             "check_digit",
-            f"统一社会信用代码校验位错误：应为{expected}"
-            f" / check character of the unified social credit code is wrong:"
-            f" expected {expected}",
+            f"check character of the unified social credit code is wrong: expected {expected}",
+            f"统一社会信用代码校验位错误：应为{expected}",
         )
     return text
 
@@ -279,7 +290,7 @@ def _org_code_check_char(body: str) -> str:
 
 def _format_error(what_zh: str, what_en: str, expected_zh: str, expected_en: str) -> InvalidIdentifier:
     return InvalidIdentifier(
-        "format", f"{what_zh}格式错误：应为{expected_zh} / invalid {what_en}: expected {expected_en}"
+        "format", f"invalid {what_en}: expected {expected_en}", f"{what_zh}格式错误：应为{expected_zh}"
     )
 
 
@@ -298,15 +309,16 @@ def _validate_foreign_permanent_residence(text: str, today: date) -> str:
     if not _plausible_birth_date(text, today):
         raise InvalidIdentifier(
             "birth_date",
-            f"{what_zh}中的出生日期（第7-14位）无效"
-            f" / birth date in the {what_en} (characters 7-14) is invalid",
+            f"birth date in the {what_en} (characters 7-14) is invalid: it must be a real date"
+            " between 1900-01-01 and today",
+            f"{what_zh}中的出生日期（第7-14位）无效：应为1900-01-01至今日之间的真实日期",
         )
     expected = _rid_check_char(text[:17])
     if text[17] != expected:
         raise InvalidIdentifier(
             "check_digit",
-            f"{what_zh}校验位错误：应为{expected}"
-            f" / check digit of the {what_en} is wrong: expected {expected}",
+            f"check digit of the {what_en} is wrong: expected {expected}",
+            f"{what_zh}校验位错误：应为{expected}",
         )
     return text
 
@@ -322,8 +334,8 @@ def _validate_other_organisation_code(text: str) -> str:
         if check != expected:
             raise InvalidIdentifier(
                 "check_digit",
-                f"组织机构代码校验位错误：应为{expected}"
-                f" / check character of the organisation code is wrong: expected {expected}",
+                f"check character of the organisation code is wrong: expected {expected}",
+                f"组织机构代码校验位错误：应为{expected}",
             )
         return f"{body}-{check}"
     if not _REGISTRATION.fullmatch(compact):
@@ -354,18 +366,20 @@ def validate_identifier(
             raise TypeError("validate_identifier needs id_type or kind")
         id_type = DEFAULT_ID_TYPE[kind]
     if kind is not None and id_type not in ID_TYPES_BY_KIND[kind]:
-        allowed = ", ".join(t.value for t in IdType if t in ID_TYPES_BY_KIND[kind])
+        allowed = [t for t in IdType if t in ID_TYPES_BY_KIND[kind]]
         raise InvalidIdentifier(
             "id_type",
-            f"{kind.label}不能使用{id_type.label}；可用：{allowed}"
-            f" / a {kind.value.lower()} cannot be identified by {id_type.value}; allowed: {allowed}",
+            f"a {kind.value.lower()} cannot be identified by {id_type.value};"
+            f" allowed: {', '.join(t.value for t in allowed)}",
+            f"{kind.label}不能使用“{id_type.label}”作为证件类型；可用："
+            + "、".join(t.label for t in allowed),
         )
     if id_type is IdType.UNKNOWN:
         if value is not None and value.strip():
             raise InvalidIdentifier(
                 "unknown",
-                "证件类型为“证件号码不详”时不能填写证件号码；请选择该号码的证件类型"
-                " / a number cannot be given with idType UNKNOWN; choose the type of the document",
+                "a number cannot be given with idType UNKNOWN; choose the type of the document",
+                "证件类型为“证件号码不详”时不能填写证件号码；请选择该号码的证件类型",
             )
         return id_type, None
     value = value if value is not None else ""  # reported as empty, not as a wrong type
@@ -442,7 +456,7 @@ def validate_mobile_phone(value: str) -> str:
         return digits
     raise InvalidIdentifier(
         "format",
-        "电话号码格式错误：应为11位手机号码（以13-19开头）或带区号的固定电话（如0766-1234567）"
-        " / invalid phone number: expected an 11-digit mobile number starting with 13-19,"
+        "invalid phone number: expected an 11-digit mobile number starting with 13-19,"
         " or a landline with its area code (e.g. 0766-1234567)",
+        "电话号码格式错误：应为11位手机号码（以13-19开头）或带区号的固定电话（如0766-1234567）",
     )

@@ -67,15 +67,25 @@ class IntakeData:
     duplicate_of: str | None = None
 
 
-def check_text(value: str | None, field: str, what: str, limit: int, required: bool = True) -> str | None:
-    """A required (or optional) text, stripped, at most `limit` characters."""
+def check_text(
+    value: str | None, field: str, what: str, what_zh: str, limit: int, required: bool = True
+) -> str | None:
+    """A required (or optional) text, stripped, at most `limit` characters; `what` names it in
+    English, `what_zh` in zh-CN."""
     if value is None or not value.strip():
         if required:
-            raise DomainError(f"{what} is required", field=field)
+            raise DomainError(
+                f"{what} is required", zh=f"请填写{what_zh}", field=field, code=ErrorCode.REQUIRED
+            )
         return None
     value = value.strip()
     if len(value) > limit:
-        raise DomainError(f"{what} may be at most {limit} characters", field=field)
+        raise DomainError(
+            f"{what} may be at most {limit} characters",
+            zh=f"{what_zh}不能超过 {limit} 个字",
+            field=field,
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     return value
 
 
@@ -88,34 +98,40 @@ def check_party(party: PartyData, field: str, today: date, *, unknown_allowed: b
     amendment, art. 18(3): 申请执行人的身份证明). A respondent may be UNKNOWN: the applicant
     often does not know the number, and a respondent is named by what identifies them (CPL 2023
     art. 122)."""
-    name = check_text(party.name, f"{field}.name", "the party's name", 200)
+    name = check_text(party.name, f"{field}.name", "the party's name", "当事人名称", 200)
     if party.id_type is IdType.UNKNOWN and not unknown_allowed:
         raise DomainError(
-            "申请执行人应提供身份证明，证件号码不能为“不详” / an applicant shows their own identity "
-            "document: idType UNKNOWN is for respondents only",
+            "an applicant shows their own identity document: idType UNKNOWN is for respondents only",
+            zh="申请执行人应提供身份证明，证件类型不能为“证件号码不详”（仅被执行人可以）",
             field=f"{field}.idType",
+            code=ErrorCode.INVALID,
         )
     try:
         id_type, id_number = validate_identifier(party.id_type, party.id_number, party.kind, today)
     except InvalidIdentifier as error:
         if error.reason == "id_type":
-            raise DomainError(error.message, field=f"{field}.idType") from None
+            raise DomainError(error.message, zh=error.zh, field=f"{field}.idType", code=error.code) from None
         if error.reason == "empty" and unknown_allowed and party.id_type is None:
             raise DomainError(
                 f"{error.message}; if the number is not known, set idType to UNKNOWN",
+                zh=f"{error.zh}；如不知道证件号码，请将证件类型选为“{IdType.UNKNOWN.label}”",
                 field=f"{field}.idNumber",
+                code=error.code,
             ) from None
-        raise DomainError(error.message, field=f"{field}.idNumber") from None
+        raise DomainError(error.message, zh=error.zh, field=f"{field}.idNumber", code=error.code) from None
     phone = None
     if party.phone is not None and party.phone.strip():
         try:
             phone = validate_mobile_phone(party.phone)
         except InvalidIdentifier as error:
-            raise DomainError(error.message, field=f"{field}.phone") from None
-    address = check_text(party.address, f"{field}.address", "the address", 300, required=False)
+            raise DomainError(error.message, zh=error.zh, field=f"{field}.phone", code=error.code) from None
+    address = check_text(party.address, f"{field}.address", "the address", "地址", 300, required=False)
     return PartyData(
         kind=party.kind, name=name or "", id_number=id_number, phone=phone, address=address, id_type=id_type
     )
+
+
+_SIDES_ZH = {"applicants": PartySide.APPLICANT.label, "respondents": PartySide.RESPONDENT.label}
 
 
 def check_intake(data: IntakeData, today: date) -> IntakeData:
@@ -124,32 +140,52 @@ def check_intake(data: IntakeData, today: date) -> IntakeData:
     if received_on > today:
         raise DomainError(
             f"receivedOn may be today ({today}) or earlier for paper filings entered later, never later",
+            zh=f"收案日期不能晚于今日（{today}）；补录纸质材料时可填写今日或之前的日期",
             field="receivedOn",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     earliest = date(today.year - MAX_BACKDATE_YEARS, 1, 1)
     if received_on < earliest:
         raise DomainError(
             f"receivedOn {received_on} is too far back: a paper filing entered later was received "
             f"on or after {earliest}",
+            zh=f"收案日期 {received_on} 过早：补录的纸质材料收案日期应在 {earliest} 或之后",
             field="receivedOn",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     check_claim_amount(data.claim_amount)
     number = check_text(
-        data.title_document_number, "title.documentNumber", "the enforceable title's document number", 100
+        data.title_document_number,
+        "title.documentNumber",
+        "the enforceable title's document number",
+        "执行依据文书字号",
+        100,
     )
     sides = {}
     for side, parties in (("applicants", data.applicants), ("respondents", data.respondents)):
+        side_zh = _SIDES_ZH[side]
         if not parties:
-            raise DomainError(f"name at least one of the {side}", field=side)
+            raise DomainError(
+                f"name at least one of the {side}",
+                zh=f"请至少填写一名{side_zh}",
+                field=side,
+                code=ErrorCode.REQUIRED,
+            )
         if len(parties) > MAX_PARTIES:
-            raise DomainError(f"at most {MAX_PARTIES} {side} per case", field=side)
+            raise DomainError(
+                f"at most {MAX_PARTIES} {side} per case",
+                zh=f"每件案件的{side_zh}不能超过 {MAX_PARTIES} 名",
+                field=side,
+                code=ErrorCode.OUT_OF_RANGE,
+            )
         sides[side] = tuple(
             check_party(p, f"{side}.{i}", today, unknown_allowed=side == "respondents")
             for i, p in enumerate(parties)
         )
-    township = check_text(data.township, "township", "the township", 40, required=False)
+    township = check_text(data.township, "township", "the township", "乡镇", 40, required=False)
     duplicate_of = check_text(
-        data.duplicate_of, "duplicateOf", "duplicateOf (a case number)", 40, required=False
+        data.duplicate_of, "duplicateOf", "duplicateOf (a case number)", "重复申请所针对的案号", 40,
+        required=False,
     )
     return IntakeData(
         received_on=received_on,
@@ -246,6 +282,11 @@ def check_not_duplicate(data: IntakeData, open_cases: Iterable[OpenCase]) -> Non
         f"case {number} is open for the same enforceable title and respondent; if this is a second "
         f'application on purpose, set duplicateOf to "{number}"'
     )
+    zh = (
+        f"已有未结案件 {number} 的执行依据和被执行人与本次申请相同；如确属再次申请，"
+        f"请在“重复申请所针对的案号”中填写“{number}”"
+    )
     if data.duplicate_of is not None:
         message += f" (duplicateOf names {data.duplicate_of}, which is not such a case)"
-    raise DomainError(message, field="title.documentNumber", code=ErrorCode.DUPLICATE)
+        zh += f"（所填案号 {data.duplicate_of} 不是这样的案件）"
+    raise DomainError(message, zh=zh, field="title.documentNumber", code=ErrorCode.DUPLICATE)

@@ -44,6 +44,8 @@ __all__ = [
     "TRANSITIONS",
     "AdjudicationKind",
     "AdjudicationOutcome",
+    "AdjudicationStatus",
+    "CaseRecordKind",
     "CaseStage",
     "CaseStep",
     "ClosingCondition",
@@ -188,15 +190,20 @@ class IllegalStep(DomainError):
         allowed = allowed_steps(stage)
         if allowed:
             allowed_text = "; ".join(f"{_STEP_PHRASES[s]} ({s.value})" for s in allowed)
+            allowed_zh = "、".join(f"“{s.label}”" for s in allowed)
         else:
             allowed_text = "nothing, the case is archived"
+            allowed_zh = "无，案件已归档"
         where = [s for s in CaseStage if (s, step) in TRANSITIONS]
         where_text = ", ".join(f"{s.value} ({s.label})" for s in where) or "no stage"
+        where_zh = "、".join(f"“{s.label}”" for s in where) or "无"
         super().__init__(
             f"cannot {_STEP_PHRASES[step]}: it is in stage {stage.value} ({stage.label});"
             f" allowed now: {allowed_text}. {step.value} is allowed in: {where_text}",
+            zh=f"不能办理“{step.label}”：案件当前阶段为“{stage.label}”；当前可办理：{allowed_zh}。"
+            f"“{step.label}”仅可在以下阶段办理：{where_zh}",
             field=None,
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.NOT_ALLOWED_IN_STAGE,
         )
         self.stage = stage
         self.step = step
@@ -224,6 +231,30 @@ class MediationOutcome(LabelledEnum):
     SETTLED = "SETTLED", "达成和解"
     PERFORMED = "PERFORMED", "已履行"
     FAILED = "FAILED", "调解不成"
+
+
+class CaseRecordKind(LabelledEnum):
+    """What the implementation team records along the way (Arts. 17–19); the labels are those of
+    services.lifecycle.RECORD_KINDS."""
+
+    INVESTIGATION = "INVESTIGATION", "线下调查"
+    SUMMONS = "SUMMONS", "传唤双方当事人"
+    PROPERTY_REPORT = "PROPERTY_REPORT", "报告财产"
+    ASSET_VERIFICATION = "ASSET_VERIFICATION", "核实财产"
+    MEDIATION = "MEDIATION", "执行调解"
+    TAX_LETTER_SERVICE = "TAX_LETTER_SERVICE", "基准价函送达"
+    # 终本: the applicant is told of the investigation and the consequences, heard (法〔2016〕373号 art. 5)
+    APPLICANT_INFORMED = "APPLICANT_INFORMED", "告知申请执行人并听取意见"
+    # Art. 18: the team decides the execution plan after the investigation.
+    EXECUTION_PLAN = "EXECUTION_PLAN", "执行方案"
+    # Art. 19: the tax bureau's benchmark price of the real estate, with its amount.
+    BENCHMARK_PRICE = "BENCHMARK_PRICE", "税务部门基准价"
+    OTHER = "OTHER", "其他记录"
+
+    @classmethod
+    def read(cls, stored: str) -> CaseRecordKind:
+        """The stored kind; OTHER for a kind no longer used."""
+        return cls.__members__.get(stored, cls.OTHER)
 
 
 def conversion_path(
@@ -258,10 +289,13 @@ def check_executable_title(title_kind: str, effective_title_kind: str | None) ->
     if kind in TitleKind.__members__ and TitleKind(kind) not in NON_EXECUTABLE_TITLES:
         return TitleKind(kind)
     shown = f"{kind} ({TitleKind(kind).label})" if kind in TitleKind.__members__ else repr(kind)
+    shown_zh = f"“{TitleKind(kind).label}”" if kind in TitleKind.__members__ else repr(kind)
     raise DomainError(
-        f"cannot convert to a 执 case: its title is a {shown}, which only preserves property; a 执"
-        " case needs an effective title with something to be paid or done (CPL 2023 art. 235):"
-        " record the effective judgment first (recordEffectiveTitle)",
+        f"cannot convert to an enforcement (ZHI) case: its title is a {shown}, which only preserves"
+        " property; an enforcement case needs an effective title with something to be paid or done"
+        " (CPL 2023 art. 235): record the effective judgment first (recordEffectiveTitle)",
+        zh=f"不能转执行立案：本案执行依据为{shown_zh}，仅用于保全财产；执行案件须有具有给付内容的"
+        "生效法律文书（民事诉讼法第二百三十五条）：请先登记生效判决等执行依据",
         field="caseId",
         code=ErrorCode.NOT_ALLOWED,
     )
@@ -342,14 +376,18 @@ def check_closing_method(case_type: CaseType, method: ClosingMethod) -> None:
     if method in allowed:
         return
     what = f"a {case_type.code} case ({case_type.label})"
+    what_zh = f"{case_type.label}（{case_type.code}）"
     if not allowed:
         message = f"{what} has no closing method defined; none can be recorded here"
+        zh = f"{what_zh}尚未规定结案方式，不能在此登记结案"
     else:
         ordered = [m for m in ClosingMethod if m in allowed]  # declaration order, stable
         listing = ", ".join(f"{m.value} ({m.label})" for m in ordered)
         shown = f"{method.value} ({method.label})" if isinstance(method, ClosingMethod) else repr(method)
+        shown_zh = f"“{method.label}”" if isinstance(method, ClosingMethod) else repr(method)
         message = f"{what} cannot be closed as {shown}; allowed: {listing}"
-    raise DomainError(message, field="method", code=ErrorCode.INVALID)
+        zh = f"{what_zh}不能以{shown_zh}方式结案；可用的结案方式：" + "、".join(m.label for m in ordered)
+    raise DomainError(message, zh=zh, field="method", code=ErrorCode.INVALID)
 
 
 # --- Closing conditions: what must hold for a method when the case is closed ----------------
@@ -372,7 +410,8 @@ class ClosingCondition:
     code: str
     source: str
     holds: Callable[[ClosingFacts], bool]
-    unmet: Callable[[ClosingFacts], str]  # what is missing, for the refusal
+    unmet: Callable[[ClosingFacts], str]  # what is missing, for the refusal (English)
+    unmet_zh: Callable[[ClosingFacts], str]  # the same in zh-CN
 
 
 # 终本 (法〔2016〕373号 art. 1): among its conditions, more than three months since the 执 case
@@ -387,19 +426,23 @@ _TERMINATED_CURRENT_PROCEDURE = (
         lambda f: f.stage is CaseStage.ENFORCING,
         lambda f: f"it is not a fast-closing outcome: the case is {f.stage.value} ({f.stage.label}); start"
         " compulsory execution first (START_ENFORCEMENT)",
+        lambda f: f"终结本次执行程序不是快立快结的结案方式：案件当前阶段为“{f.stage.label}”；"
+        "请先转入强制执行",
     ),
     ClosingCondition(
         "MORE_THAN_THREE_MONTHS",
         "法〔2016〕373号 art. 1(四)",
         lambda f: f.today > add_months(f.filed_on, 3),
         lambda f: f"more than three months since the filing on {f.filed_on} is required"
-        f" (法〔2016〕373号 art. 1(四)): possible from {add_months(f.filed_on, 3) + _ONE_DAY}",
+        f" (SPC notice Fa [2016] No. 373, art. 1(4)): possible from {add_months(f.filed_on, 3) + _ONE_DAY}",
+        lambda f: f"须自立案之日（{f.filed_on}）起超过三个月（法〔2016〕373号第一条第四项）："
+        f"自 {add_months(f.filed_on, 3) + _ONE_DAY} 起方可",
     ),
     ClosingCondition(
         "PROPERTY_INVESTIGATED",
         "法〔2016〕373号 arts. 1(三), 3",
         lambda f: f.query_completed and f.investigated,
-        lambda f: "the property investigation must be done (法〔2016〕373号 arts. 1(三), 3): "
+        lambda f: "the property investigation must be done (SPC notice Fa [2016] No. 373, arts. 1(3), 3): "
         + "; ".join(
             part
             for part, missing in (
@@ -408,13 +451,23 @@ _TERMINATED_CURRENT_PROCEDURE = (
             )
             if missing
         ),
+        lambda f: "须已完成财产调查（法〔2016〕373号第一条第三项、第三条）："
+        + "；".join(
+            part
+            for part, missing in (
+                ("网络集约查控尚未完成", not f.query_completed),
+                ("尚未登记线下调查情况", not f.investigated),
+            )
+            if missing
+        ),
     ),
     ClosingCondition(
         "APPLICANT_INFORMED",
         "法〔2016〕373号 arts. 1, 5",
         lambda f: f.applicant_informed,
-        lambda f: "the applicant must be told and heard first (法〔2016〕373号 arts. 1, 5): record"
-        " APPLICANT_INFORMED with recordTeamWork",
+        lambda f: "the applicant must be told and heard first (SPC notice Fa [2016] No. 373, arts. 1, 5):"
+        " record APPLICANT_INFORMED with recordTeamWork",
+        lambda f: "须先告知申请执行人并听取其意见（法〔2016〕373号第一条、第五条）：请登记“已告知申请执行人”",
     ),
 )
 
@@ -426,10 +479,11 @@ CLOSING_CONDITIONS: Mapping[ClosingMethod, tuple[ClosingCondition, ...]] = Mappi
 def check_closing_conditions(method: ClosingMethod, facts: ClosingFacts, field: str = "method") -> None:
     """Refuse a closing method whose conditions do not hold (NOT_ALLOWED on `field`), naming each
     unmet condition."""
-    unmet = [c.unmet(facts) for c in CLOSING_CONDITIONS.get(ClosingMethod(method), ()) if not c.holds(facts)]
+    unmet = [c for c in CLOSING_CONDITIONS.get(ClosingMethod(method), ()) if not c.holds(facts)]
     if unmet:
         raise DomainError(
-            f"cannot close as {method.value} ({method.label}): " + "; ".join(unmet),
+            f"cannot close as {method.value} ({method.label}): " + "; ".join(c.unmet(facts) for c in unmet),
+            zh=f"不能以“{method.label}”方式结案：" + "；".join(c.unmet_zh(facts) for c in unmet),
             field=field,
             code=ErrorCode.NOT_ALLOWED,
         )
@@ -482,16 +536,20 @@ RECONSIDERED_BY_HIGHER_COURT = frozenset({AdjudicationKind.OBJECTION, Adjudicati
 def check_reconsiderable(kind: AdjudicationKind, status: str) -> None:
     if AdjudicationKind(kind) not in RECONSIDERED_BY_HIGHER_COURT:
         raise DomainError(
-            f"a ruling on a {AdjudicationKind(kind).label} is not reconsidered by the higher court; "
-            "a preservation reconsideration is decided by this court (CPL 2023 art. 111)",
+            f"a ruling on a {AdjudicationKind(kind).value} ({AdjudicationKind(kind).label}) is not"
+            " reconsidered by the higher court; a preservation reconsideration is decided by this court"
+            " (CPL 2023 art. 111)",
+            zh=f"对“{AdjudicationKind(kind).label}”所作裁定不向上级法院申请复议；保全复议由本院审查"
+            "（民事诉讼法第一百一十一条）",
             field="applicationId",
             code=ErrorCode.NOT_ALLOWED,
         )
     if status == "PENDING":
         raise DomainError(
             "the application is not decided yet: only a ruling goes up for reconsideration",
+            zh="该申请尚未作出裁定：只有已作出的裁定才能报请上级法院复议",
             field="applicationId",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.NOT_ALLOWED_IN_STAGE,
         )
 
 
@@ -500,17 +558,25 @@ def check_review_case_number(text: str, own_court_code: str) -> str:
     try:
         number = CaseNumber.parse(text)
     except InvalidCaseNumber as error:
-        raise DomainError(error.message, field="caseNumber") from None
+        raise DomainError(error.message, zh=error.zh, field="caseNumber", code=ErrorCode.BAD_FORMAT) from None
+    example = f"（{number.year}）{own_court_code[:3]}{CaseType.ZHI_FU.code}1号"
     if number.case_type is not CaseType.ZHI_FU:
         raise DomainError(
-            f"{number} is not a 执复 number; the higher court numbers a reconsideration 执复",
+            f"{number} is not a {CaseType.ZHI_FU.value} ({CaseType.ZHI_FU.code}) number; the higher court"
+            f" numbers a reconsideration {CaseType.ZHI_FU.value}, e.g. {example}",
+            zh=f"{number}不是执行复议案件（{CaseType.ZHI_FU.code}）案号；上级法院以“{CaseType.ZHI_FU.code}”"
+            f"字号编立复议案件，如{example}",
             field="caseNumber",
+            code=ErrorCode.INVALID,
         )
     if court_level(number.court_code) is CourtLevel.BASIC:
         raise DomainError(
             f"{number} is a basic-level court's number; a reconsideration is heard by the higher "
-            f"court (CPL 2023 art. 236), e.g. （{number.year}）{own_court_code[:3]}执复1号",
+            f"court (CPL 2023 art. 236), e.g. {example}",
+            zh=f"{number}是基层法院的案号；执行复议由上级法院审查（民事诉讼法第二百三十六条），"
+            f"应填写上级法院的复议案号，如{example}",
             field="caseNumber",
+            code=ErrorCode.INVALID,
         )
     return str(number)
 
@@ -522,6 +588,16 @@ class AdjudicationOutcome(LabelledEnum):
     PARTLY_GRANTED = "PARTLY_GRANTED", "异议或申请部分成立"
     REJECTED = "REJECTED", "驳回异议或申请"
     WITHDRAWN = "WITHDRAWN", "准予撤回异议或申请"
+
+
+class AdjudicationStatus(LabelledEnum):
+    """Where an adjudication application stands: PENDING until decided, then its outcome."""
+
+    PENDING = "PENDING", "待审查"
+    GRANTED = AdjudicationOutcome.GRANTED.value, AdjudicationOutcome.GRANTED.label
+    PARTLY_GRANTED = AdjudicationOutcome.PARTLY_GRANTED.value, AdjudicationOutcome.PARTLY_GRANTED.label
+    REJECTED = AdjudicationOutcome.REJECTED.value, AdjudicationOutcome.REJECTED.label
+    WITHDRAWN = AdjudicationOutcome.WITHDRAWN.value, AdjudicationOutcome.WITHDRAWN.label
 
 
 # The review case closes with the method its decision gives (法发〔2014〕26号, the closing methods

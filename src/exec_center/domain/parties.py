@@ -59,36 +59,48 @@ def check_agent(data: AgentData, today: date, *, agents_of_party: int) -> AgentD
         raise DomainError(
             f"a party may entrust at most {MAX_AGENTS_PER_PARTY} agents (CPL 2023 art. 61); "
             "this party has them already",
+            zh=f"每名当事人最多可委托 {MAX_AGENTS_PER_PARTY} 名诉讼代理人（民事诉讼法第六十一条）；"
+            "该当事人已委托满额",
             field="partyId",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.OUT_OF_RANGE,
         )
-    name = check_text(data.name, "name", "the agent's name", 200)
+    name = check_text(data.name, "name", "the agent's name", "代理人姓名", 200)
     if data.id_type is IdType.UNKNOWN:
         raise DomainError(
-            "代理人应出示身份证件，证件号码不能为“不详” / an agent shows their identity document: "
-            "idType UNKNOWN is not allowed for an agent",
+            "an agent shows their identity document: idType UNKNOWN is not allowed for an agent",
+            zh="代理人应出示身份证件，证件类型不能为“证件号码不详”",
             field="idType",
+            code=ErrorCode.INVALID,
         )
     try:
         id_type, id_number = validate_identifier(data.id_type, data.id_number, PartyKind.PERSON, today)
     except InvalidIdentifier as error:
         field = "idType" if error.reason == "id_type" else "idNumber"
-        raise DomainError(error.message, field=field) from None
+        raise DomainError(error.message, zh=error.zh, field=field, code=error.code) from None
     phone = None
     if data.phone is not None and data.phone.strip():
         try:
             phone = validate_mobile_phone(data.phone)
         except InvalidIdentifier as error:
-            raise DomainError(error.message, field="phone") from None
+            raise DomainError(error.message, zh=error.zh, field="phone", code=error.code) from None
     is_lawyer = data.kind is AgentKind.LAWYER
-    law_firm = check_text(data.law_firm, "lawFirm", "a lawyer's law firm", 200, required=is_lawyer)
+    law_firm = check_text(
+        data.law_firm, "lawFirm", "a lawyer's law firm", "律师所在律师事务所", 200, required=is_lawyer
+    )
     licence = check_text(
-        data.licence_number, "licenceNumber", "a lawyer's practice licence number", 40, required=is_lawyer
+        data.licence_number,
+        "licenceNumber",
+        "a lawyer's practice licence number",
+        "律师执业证号",
+        40,
+        required=is_lawyer,
     )
     if is_lawyer and not _LAWYER_LICENCE.fullmatch(licence or ""):
         raise DomainError(
-            "律师执业证号应为17位数字 / a lawyer's practice licence number is 17 digits",
+            "a lawyer's practice licence number is 17 digits",
+            zh="律师执业证号应为17位数字",
             field="licenceNumber",
+            code=ErrorCode.BAD_FORMAT,
         )
     return AgentData(
         kind=data.kind,

@@ -62,7 +62,8 @@ def pick_team(
     if not teams:
         raise DomainError(
             "there is no implementation team to transfer the case to; set up at least one"
-            " implementation team (执行实施团队) first",
+            " implementation team first",
+            zh="没有可移交的执行实施团队；请先设立至少一个执行实施团队",
             code=ErrorCode.NOT_ALLOWED,
         )
     if len({team.team_id for team in teams}) != len(teams):

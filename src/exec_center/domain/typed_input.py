@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from .errors import DomainError, ErrorCode
 
@@ -70,11 +70,7 @@ def read_amount(text: str) -> Decimal:
         )
     if not _PLAIN.fullmatch(typed):
         raise Unreadable(f"this is not an amount; {AMOUNT_HELP_EN}", zh=f"无法识别为金额；{AMOUNT_HELP_ZH}")
-    try:
-        amount = Decimal(typed) * unit
-    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        raise Unreadable(f"this is not an amount; {AMOUNT_HELP_EN}", zh=f"无法识别为金额；{AMOUNT_HELP_ZH}") from None
-    return exact_cents(amount)
+    return exact_cents(Decimal(typed) * unit)  # the pattern admits only digits and one point
 
 
 def read_date(text: str) -> date:

@@ -123,14 +123,21 @@ def check_purpose(channel: Channel, purpose: VisitPurpose) -> None:
     served = PURPOSES_BY_CHANNEL.get(channel)
     if served is None:
         raise DomainError(
-            f"{channel.label} is an online channel; visits are recorded at the offline windows",
+            f"{channel.value} ({channel.label}) is an online channel; visits are recorded at the offline"
+            " windows",
+            zh=f"“{channel.label}”是线上渠道；来访只在线下窗口登记",
             field="windowId",
+            code=ErrorCode.NOT_ALLOWED,
         )
     if purpose not in served:
-        allowed = ", ".join(f"{p.value} ({p.label})" for p in VisitPurpose if p in served)
+        ordered = [p for p in VisitPurpose if p in served]
+        allowed = ", ".join(f"{p.value} ({p.label})" for p in ordered)
         raise DomainError(
-            f"the {channel.label} does not serve {purpose.value} ({purpose.label}); it serves: {allowed}",
+            f"the {channel.value} ({channel.label}) does not serve {purpose.value} ({purpose.label});"
+            f" it serves: {allowed}",
+            zh=f"“{channel.label}”不办理“{purpose.label}”；可办理：" + "、".join(p.label for p in ordered),
             field="purpose",
+            code=ErrorCode.NOT_ALLOWED,
         )
 
 
@@ -138,7 +145,8 @@ def check_purpose(channel: Channel, purpose: VisitPurpose) -> None:
 class GuardDecision:
     allowed: bool
     retry_after: datetime | None = None
-    message: str = ""
+    message: str = ""  # English
+    zh: str = ""  # the same in zh-CN
 
 
 def disclosure_guard(
@@ -151,27 +159,48 @@ def disclosure_guard(
 ) -> GuardDecision:
     """Brute-force protection: `failures` are this visitor's failed attempts on this case in the
     last WINDOW_MINUTES, `case_failures` everyone's on this case."""
-    def blocked(last: datetime, whose: str) -> GuardDecision:
+    def blocked(last: datetime, whose: str, whose_zh: str) -> GuardDecision:
         until = last + timedelta(minutes=WINDOW_MINUTES)
+        shown = until.isoformat(timespec="minutes")
         return GuardDecision(
             False,
             until,
-            f"too many failed verifications {whose}; "
-            f"verification is refused until {until.isoformat(timespec='minutes')}",
+            f"too many failed verifications {whose}; verification is refused until {shown}",
+            f"{whose_zh}身份核验失败次数过多；{shown} 之前不再受理核验",
         )
 
     if case_failures >= CASE_BLOCK_AFTER and case_last_failure is not None:
-        return blocked(case_last_failure, "for this case")
+        return blocked(case_last_failure, "for this case", "本案")
     if failures >= BLOCK_AFTER and last_failure is not None:
-        return blocked(last_failure, "by this visitor for this case")
+        return blocked(last_failure, "by this visitor for this case", "该来访人就本案")
     if failures >= SLOW_AFTER and last_failure is not None:
         until = last_failure + timedelta(seconds=SLOW_SECONDS)
         if now < until:
             wait = int((until - now).total_seconds()) + 1
             return GuardDecision(
-                False, until, f"several verifications failed; wait {wait} seconds before the next attempt"
+                False,
+                until,
+                f"several verifications failed; wait {wait} seconds before the next attempt",
+                f"身份核验已多次失败；请等待 {wait} 秒后再试",
             )
     return GuardDecision(True)
+
+
+class FirstContactStatus(LabelledEnum):
+    OPEN = "OPEN", "待办结"
+    CLOSED = "CLOSED", "已办结"
+
+
+class PetitionStatus(LabelledEnum):
+    OPEN = "OPEN", "待答复"
+    ANSWERED = "ANSWERED", "已答复"
+
+
+class VerifiedAs(LabelledEnum):
+    """Whom a verified identity document matched on the case."""
+
+    PARTY = "PARTY", "当事人"
+    AGENT = "AGENT", "诉讼代理人"
 
 
 class ResumptionGround(LabelledEnum):
@@ -210,7 +239,9 @@ def check_resumable(
     each for the closing methods it follows (RESUMPTION_GROUNDS)."""
     if case_type not in (CaseType.ZHI, CaseType.ZHI_HUI) or closing_method is None:
         raise DomainError(
-            "execution resumes on a closed 执 or 执恢 case; this case is not one",
+            f"execution resumes on a closed {CaseType.ZHI.value} or {CaseType.ZHI_HUI.value} case;"
+            " this case is not one",
+            zh=f"只有已结案的{CaseType.ZHI.label}或{CaseType.ZHI_HUI.label}才能恢复执行；本案不属于此类",
             field="caseNumber",
             code=ErrorCode.NOT_ALLOWED,
         )
@@ -224,7 +255,15 @@ def check_resumable(
             + (
                 "; grounds that fit: " + ", ".join(f"{g.value} ({g.label})" for g in fitting)
                 if fitting
-                else "; no ground of CPL 2023 art. 241 or 法发〔2014〕26号 resumes it"
+                else "; no ground of CPL 2023 art. 241 or of SPC opinion Fa Fa [2014] No. 26 resumes it"
+            ),
+            zh=f"本案结案方式为“{closing_method.label}”；“{ground.label}”仅适用于以"
+            + "或".join(f"“{m.label}”" for m in sorted(allowed))
+            + "方式结案的案件"
+            + (
+                "；可适用的恢复执行事由：" + "、".join(f"“{g.label}”" for g in fitting)
+                if fitting
+                else "；民事诉讼法第二百四十一条及法发〔2014〕26号均未规定可恢复执行的事由"
             ),
             field="ground",
             code=ErrorCode.NOT_ALLOWED,

@@ -104,42 +104,59 @@ def may_act_on(viewer: Viewer, item: ItemAudience) -> bool:
 
 def check_claim(viewer: Viewer, item: ItemAudience) -> None:
     if viewer.read_only:
-        raise Forbidden("the command centre supervises work items; it does not take them")
+        raise Forbidden(
+            "the command centre supervises work items; it does not take them",
+            zh="指挥中心负责督办工作事项，不能领取办理",
+        )
     if item.status is WorkItemStatus.CLAIMED:
+        mine = item.assignee_id == viewer.staff_id
         raise DomainError(
-            "someone else holds this work item"
-            if item.assignee_id != viewer.staff_id
-            else "you already hold this work item",
+            "you already hold this work item" if mine else "someone else holds this work item",
+            zh="您已领取该工作事项" if mine else "该工作事项已被他人领取",
             field="id",
             code=ErrorCode.ALREADY_CLAIMED,
         )
     if item.status is not WorkItemStatus.OPEN:
         raise DomainError(
             f"the work item is {item.status.value} ({item.status.label}); only OPEN items can be claimed",
+            zh=f"该工作事项当前状态为“{item.status.label}”；只有“{WorkItemStatus.OPEN.label}”的事项才能领取",
             field="id",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.NOT_ALLOWED_IN_STAGE,
         )
     if not (is_candidate(viewer, item) or supervises(viewer, item)):
-        raise Forbidden("this work item is not for your roles, teams or windows", field="id")
+        raise Forbidden(
+            "this work item is not for your roles, teams or windows",
+            zh="该工作事项不属于您的角色、团队或窗口",
+            field="id",
+        )
+
+
+# The actions check_holder is asked about, in zh-CN.
+_ACTIONS_ZH = {"complete": "办结", "release": "退回", "extend": "申请延期"}
 
 
 def check_holder(viewer: Viewer, item: ItemAudience, action: str) -> None:
+    action_zh = _ACTIONS_ZH.get(action, "办理")
     if item.status not in ACTIVE:  # a second press of "complete", or someone else finished it
+        done = item.status is WorkItemStatus.DONE
         raise DomainError(
             f"the work item is already {item.status.value} ({item.status.label}); "
             f"nothing is left to {action}",
+            zh=f"该工作事项当前状态为“{item.status.label}”，无需再{action_zh}",
             field="id",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.ALREADY_DONE if done else ErrorCode.NOT_ALLOWED_IN_STAGE,
         )
     if item.status is not WorkItemStatus.CLAIMED:
         raise DomainError(
             f"the work item is {item.status.value} ({item.status.label}); claim it before you {action} it",
+            zh=f"该工作事项当前状态为“{item.status.label}”；请先领取再{action_zh}",
             field="id",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.NOT_ALLOWED_IN_STAGE,
         )
     if item.assignee_id != viewer.staff_id:
         raise DomainError(
             f"another staff member holds this work item; only its holder can {action} it",
+            zh=f"该工作事项已由其他工作人员领取；只有领取人才能{action_zh}",
             field="id",
             code=ErrorCode.NOT_ALLOWED,
         )
@@ -169,21 +186,32 @@ def check_reassign(
     whose roles can do the item."""
     if item.status not in ACTIVE:
         raise DomainError(
-            f"the work item is {item.status.value}; only open or claimed items can be reassigned",
+            f"the work item is {item.status.value} ({item.status.label}); only open or claimed items"
+            " can be reassigned",
+            zh=f"该工作事项当前状态为“{item.status.label}”；只有待领取或办理中的事项才能改派",
             field="id",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.NOT_ALLOWED_IN_STAGE,
         )
     leads_it = item.team_id is not None and item.team_id in viewer.lead_team_ids
     heads_it = Role.CENTER_HEAD in viewer.roles and supervises(viewer, item)
     if not (leads_it or heads_it):
-        raise Forbidden("only the team's lead or the centre head can reassign this work item")
+        raise Forbidden(
+            "only the team's lead or the centre head can reassign this work item",
+            zh="只有团队负责人或中心负责人才能改派该工作事项",
+        )
     if leads_it and item.team_id not in to_team_ids:
         raise DomainError(
-            "reassign within the team: the new holder must be a member of it", field="assigneeId"
+            "reassign within the team: the new holder must be a member of it",
+            zh="只能在本团队内改派：新的办理人须为本团队成员",
+            field="assigneeId",
+            code=ErrorCode.NOT_ALLOWED,
         )
     if not leads_it and not to_roles & CENTER_ROLES:
         raise DomainError(
-            "reassign within the centre: the new holder must hold a centre role", field="assigneeId"
+            "reassign within the centre: the new holder must hold a centre role",
+            zh="只能在中心内改派：新的办理人须具有中心的角色",
+            field="assigneeId",
+            code=ErrorCode.NOT_ALLOWED,
         )
     if not can_do(item, roles=to_roles, team_ids=to_team_ids, lead_team_ids=to_lead_team_ids):
         role = item.candidate_role
@@ -191,6 +219,9 @@ def check_reassign(
             f"the new holder cannot do this item: it needs the role {role.value} ({role.label})"
             if role is not None
             else "the new holder cannot do this item",
+            zh=f"新的办理人不能办理该事项：须具有“{role.label}”角色"
+            if role is not None
+            else "新的办理人不能办理该事项",
             field="assigneeId",
             code=ErrorCode.NOT_ALLOWED,
         )
@@ -201,6 +232,7 @@ def check_version(expected: int | None, actual: int) -> None:
         raise DomainError(
             f"the work item changed since you read it (version {expected}, now {actual}); "
             "reload and try again",
+            zh=f"该工作事项在您读取后已被修改（版本 {expected}，现为 {actual}）；请刷新后重试",
             field="version",
             code=ErrorCode.STALE,
         )
@@ -244,5 +276,7 @@ def check_outcome(kind: WorkItemKind, outcome: str) -> None:
         raise DomainError(
             f"{outcome!r} is not an outcome of a {kind.value} ({kind.label}) item; allowed: "
             + ", ".join(allowed),
+            zh=f"{outcome!r} 不是“{kind.label}”事项的办理结果；可选：" + "、".join(allowed),
             field="outcome",
+            code=ErrorCode.INVALID,
         )

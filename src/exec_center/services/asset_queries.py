@@ -29,7 +29,7 @@ from ..domain.access import Viewer, require_role
 from ..domain.assets import QUERIED_CATEGORIES, AssetCategory
 from ..domain.case_numbers import CaseType
 from ..domain.deadlines import DeadlineKind, DeadlineStatus
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, ErrorCode
 from ..domain.lifecycle import CaseStage, CaseStep
 from ..domain.organisation import Role
 from ..domain.work import WorkItemKind
@@ -46,6 +46,7 @@ from .cases import advance, load_case
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+_SOURCE_ZH = {"MANUAL": "人工录入", "IMPORT": "从查控系统导入"}  # how findings came, in history entries
 
 _provider: AssetQueryProvider | None = None
 _provider_lock = threading.Lock()
@@ -166,8 +167,8 @@ async def dispatch(ctx: AppContext, case_id: int) -> DispatchResult:
                 "ASSET_QUERY_SKIPPED",
                 "Case",
                 case.id,
-                f"{len(parties) - len(respondents)} respondent(s) of unknown identity number: "
-                "not queried online; investigate offline",
+                f"{len(parties) - len(respondents)}名被执行人身份证件号码不详："
+                "未通过网络查控系统查询，须线下调查",
             )
         if parties and not respondents:
             await _to_analysis(uow, case)  # nothing to wait for: the centre records findings
@@ -490,22 +491,36 @@ class ManualFinding:
 
 def _check_manual(findings: list[ManualFinding]) -> list[AssetFindingData]:
     if not findings:
-        raise DomainError("give at least one finding", field="findings")
+        raise DomainError("give at least one finding", zh="请至少填写一项查询反馈", field="findings",
+                          code=ErrorCode.REQUIRED)
     if len(findings) > MAX_FINDINGS:
-        raise DomainError(f"at most {MAX_FINDINGS} findings at once", field="findings")
+        raise DomainError(
+            f"at most {MAX_FINDINGS} findings at once",
+            zh=f"每次最多录入 {MAX_FINDINGS} 项查询反馈",
+            field="findings",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     out = []
     for i, f in enumerate(findings):
-        for name, value, limit in (("institution", f.institution, 200), ("description", f.description, 500)):
+        for name, zh_name, value, limit in (
+            ("institution", "财产所在机构", f.institution, 200),
+            ("description", "财产描述", f.description, 500),
+        ):
             if not value or not value.strip() or len(value) > limit:
                 raise DomainError(
-                    f"{name} is required, at most {limit} characters", field=f"findings.{i}.{name}"
+                    f"{name} is required, at most {limit} characters",
+                    zh=f"{zh_name}为必填项，不得超过 {limit} 个字符",
+                    field=f"findings.{i}.{name}",
+                    code=ErrorCode.OUT_OF_RANGE if value and value.strip() else ErrorCode.REQUIRED,
                 )
         if f.value is not None and (
             f.value < 0 or f.value >= Decimal(10) ** 15 or f.value.as_tuple().exponent < -2
         ):
             raise DomainError(
                 "value must be 0 or more, with at most 2 decimal places and 15 digits",
+                zh="财产价值须不小于 0，最多 2 位小数、15 位整数",
                 field=f"findings.{i}.value",
+                code=ErrorCode.OUT_OF_RANGE,
             )
         out.append(
             AssetFindingData(
@@ -526,7 +541,8 @@ async def record_findings(
     ctx: AppContext, viewer: Viewer, case_id: int, findings: list[ManualFinding], source: str = "MANUAL"
 ) -> Case:
     """Findings entered by hand or imported from the real query-control system."""
-    require_role(viewer, Role.CENTER_OFFICER, Role.CENTER_HEAD, action="recording asset findings")
+    require_role(viewer, Role.CENTER_OFFICER, Role.CENTER_HEAD, action="recording asset findings",
+                 action_zh="登记财产查询反馈")
     data = _check_manual(findings)
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
@@ -535,7 +551,8 @@ async def record_findings(
         else:
             advance(uow, case, CaseStep.RECORD_FINDINGS)  # refused outside QUERYING / ANALYSING
         await _insert_findings(uow, case.id, None, data, source)
-        uow.audit("RECORD_FINDINGS", "Case", case.id, f"{len(data)} finding(s) recorded ({source.lower()})")
+        how = _SOURCE_ZH.get(source, source)
+        uow.audit("RECORD_FINDINGS", "Case", case.id, f"登记查询反馈{len(data)}条（{how}）")
         await uow.commit()
     return case
 

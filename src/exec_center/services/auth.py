@@ -30,7 +30,15 @@ AUDIENCE = "exec-center"
 
 
 class AuthenticationError(Exception):
-    """The bearer token is missing, forged, expired or names a disabled account."""
+    """The bearer token is missing, forged, expired or names a disabled account.
+
+    `message` is the English text (logs, developers, `str(error)`); `zh` the clerk's text (by
+    default the general one: the sign-in is not valid, sign in again)."""
+
+    def __init__(self, message: str, *, zh: str = "登录凭证无效，请重新登录") -> None:
+        super().__init__(message)
+        self.message = message
+        self.zh = zh
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,7 @@ def read_token(settings: Settings, token: str, now: datetime) -> tuple[int, int]
             options={"require": ["exp", "sub", "iat"], "verify_exp": False, "verify_iat": False},
         )
     except jwt.InvalidTokenError:
-        raise AuthenticationError("the bearer token is not valid; sign in again") from None
+        raise _invalid_token() from None
     # A correctly signed token is still checked for the shape of its claims (a leaked key or a
     # token of another system must not turn into a server error): numeric times, and a subject
     # that is a staff id the database can hold.
@@ -79,13 +87,20 @@ def read_token(settings: Settings, token: str, now: datetime) -> tuple[int, int]
         or not (isinstance(sub, str) and _STAFF_ID.fullmatch(sub) and int(sub) <= MAX_STAFF_ID)
         or not (isinstance(version, int) and not isinstance(version, bool) and 0 <= version < 2**31)
     ):
-        raise AuthenticationError("the bearer token is not valid; sign in again")
+        raise _invalid_token()
     # Times are checked against the injected clock, not the machine's, so tests can freeze it.
     if exp <= now.timestamp():
-        raise AuthenticationError("the bearer token has expired; sign in again")
+        raise AuthenticationError("the bearer token has expired; sign in again", zh="登录已过期，请重新登录")
     if iat > now.timestamp() + 60:
-        raise AuthenticationError("the bearer token was issued in the future; sign in again")
+        raise AuthenticationError(
+            "the bearer token was issued in the future; sign in again",
+            zh="登录凭证的签发时间有误，请重新登录",
+        )
     return int(sub), version
+
+
+def _invalid_token() -> AuthenticationError:
+    return AuthenticationError("the bearer token is not valid; sign in again")
 
 
 _STAFF_ID = re.compile(r"[1-9][0-9]{0,18}")
@@ -101,7 +116,9 @@ def _verify(stored: str, password: str) -> bool:
 
 async def sign_in(ctx: AppContext, username: str, password: str, address: str | None = None) -> SignedIn:
     """Check the password, throttled per user name and per client address (services/throttling)."""
-    invalid = DomainError("user name or password is wrong", code=ErrorCode.INVALID_CREDENTIALS)
+    invalid = DomainError(
+        "user name or password is wrong", zh="用户名或密码错误", code=ErrorCode.INVALID_CREDENTIALS
+    )
     attempt = throttling.Attempt(username, address)
     await throttling.admit_attempt(ctx, attempt)
     async with ctx.sessionmaker() as session:
@@ -118,7 +135,7 @@ async def sign_in(ctx: AppContext, username: str, password: str, address: str | 
                     staff.password_hash = await asyncio.to_thread(hasher.hash, password)
                 token, expires_at = issue_token(ctx.settings, staff.id, uow.now, staff.token_version)
                 uow.actor = Viewer(staff.id, staff.username, staff.name, frozenset())
-                uow.audit("SIGN_IN", "Staff", staff.id, f"{staff.username} signed in")
+                uow.audit("SIGN_IN", "Staff", staff.id, f"{staff.username}登录")
                 await throttling.record_success(uow, attempt)
                 await uow.commit()
                 return SignedIn(token=token, expires_at=expires_at, staff=staff)
@@ -127,6 +144,7 @@ async def sign_in(ctx: AppContext, username: str, password: str, address: str | 
         raise DomainError(
             f"user name or password is wrong; after too many failed sign-ins this user name is "
             f"locked for {locked_for // 60} minutes",
+            zh=f"用户名或密码错误；登录失败次数过多，该用户名已被锁定 {locked_for // 60} 分钟",
             field="username",
             code=ErrorCode.TOO_MANY_ATTEMPTS,
             retry_after=locked_for,
@@ -170,7 +188,8 @@ async def authenticate(ctx: AppContext, session: AsyncSession, token: str) -> Vi
     if viewer is None:
         raise AuthenticationError(
             "this token was revoked (signed out, password reset, account disabled or roles changed), "
-            "or the account no longer exists; sign in again"
+            "or the account no longer exists; sign in again",
+            zh="登录凭证已失效（已退出登录、密码已重置、账户已停用或角色已变更），或账户已不存在，请重新登录",
         )
     return viewer
 
@@ -186,5 +205,5 @@ async def sign_out(ctx: AppContext, viewer: Viewer) -> None:
         staff = await uow.session.get(Staff, viewer.staff_id)
         if staff is not None:
             revoke_tokens(staff)
-            uow.audit("SIGN_OUT", "Staff", staff.id, f"{staff.username} signed out")
+            uow.audit("SIGN_OUT", "Staff", staff.id, f"{staff.username}退出登录")
         await uow.commit()

@@ -33,7 +33,10 @@ async def load_calendar(session: AsyncSession) -> CourtCalendar:
 def check_year(year: int, field: str = "year") -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise DomainError(
-            f"the calendar covers {FIRST_YEAR} to {LAST_YEAR}; {year} is outside it", field=field
+            f"the calendar covers {FIRST_YEAR} to {LAST_YEAR}; {year} is outside it",
+            zh=f"法院日历涵盖 {FIRST_YEAR} 年至 {LAST_YEAR} 年；{year} 年不在此范围内",
+            field=field,
+            code=ErrorCode.OUT_OF_RANGE,
         )
 
 
@@ -41,9 +44,11 @@ def _check_note(note: str) -> str:
     note = note.strip()
     if not note or len(note) > 300:
         raise DomainError(
-            "name the notice the entry comes from (1–300 characters), e.g. "
-            "国务院办公厅关于2027年部分节假日安排的通知",
+            "name the notice the entry comes from (1–300 characters), e.g. the State Council General "
+            "Office's notice on the 2027 holidays",
+            zh="请填写该条目所依据的通知名称（1–300 个字符），如“国务院办公厅关于2027年部分节假日安排的通知”",
             field="note",
+            code=ErrorCode.REQUIRED if not note else ErrorCode.OUT_OF_RANGE,
         )
     return note
 
@@ -55,7 +60,7 @@ class CalendarChange:
 
 
 async def add_entry(ctx: AppContext, viewer: Viewer, day: date, working: bool, note: str) -> CalendarEntry:
-    require_admin(viewer, "changing the court calendar")
+    require_admin(viewer, "changing the court calendar", "调整法院工作日历")
     check_year(day.year, "date")
     note = _check_note(note)
     from . import work
@@ -65,41 +70,45 @@ async def add_entry(ctx: AppContext, viewer: Viewer, day: date, working: bool, n
         if await uow.session.scalar(sa.select(CalendarEntry.id).where(CalendarEntry.day == day)):
             raise DomainError(
                 f"{day} already has a calendar entry; remove it first to change it",
+                zh=f"{day} 已有日历条目；如需变更，请先删除原条目",
                 field="date",
                 code=ErrorCode.ALREADY_EXISTS,
             )
         official = OFFICIAL.is_working_day(day)
         if official == working:
-            what = "a working day" if working else "a rest day"
+            what, zh_what = ("a working day", "工作日") if working else ("a rest day", "休息日")
             raise DomainError(
-                f"{day} is already {what} in the official schedule; an entry must change it", field="working"
+                f"{day} is already {what} in the official schedule; an entry must change it",
+                zh=f"{day} 在国家规定的安排中已是{zh_what}；日历条目须改变该日的安排",
+                field="working",
+                code=ErrorCode.INVALID,
             )
         entry = CalendarEntry(
             day=day, working=working, note=note, created_by=viewer.staff_id, created_at=uow.now
         )
         uow.session.add(entry)
         await uow.session.flush()
-        what = "working day" if working else "rest day"
-        uow.audit("ADD_CALENDAR_ENTRY", "CalendarEntry", entry.id, f"{day} declared a {what}: {note}")
+        what = "工作日" if working else "休息日"
+        uow.audit("ADD_CALENDAR_ENTRY", "CalendarEntry", entry.id, f"{day}定为{what}：{note}")
         uow.enqueue("recompute_deadlines", day.isoformat(), day.isoformat())
         await uow.commit()
     return entry
 
 
 async def remove_entry(ctx: AppContext, viewer: Viewer, entry_id: int) -> CalendarEntry:
-    require_admin(viewer, "changing the court calendar")
+    require_admin(viewer, "changing the court calendar", "调整法院工作日历")
     from . import work
 
     async with UnitOfWork(ctx, viewer) as uow:
         entry = await work.locked(uow, CalendarEntry, entry_id)  # a second removal finds nothing
         if entry is None:
-            raise NotFound("calendar entry")
+            raise NotFound("calendar entry", "日历条目")
         await uow.session.delete(entry)
         uow.audit(
             "REMOVE_CALENDAR_ENTRY",
             "CalendarEntry",
             entry.id,
-            f"entry for {entry.day} removed ({entry.note})",
+            f"删除{entry.day}的日历条目（{entry.note}）",
         )
         uow.enqueue("recompute_deadlines", entry.day.isoformat(), entry.day.isoformat())
         await uow.commit()
@@ -107,7 +116,7 @@ async def remove_entry(ctx: AppContext, viewer: Viewer, entry_id: int) -> Calend
 
 
 async def confirm_year(ctx: AppContext, viewer: Viewer, year: int, note: str) -> int:
-    require_admin(viewer, "confirming a calendar year")
+    require_admin(viewer, "confirming a calendar year", "确认年度工作日历")
     check_year(year)
     note = _check_note(note)
     from . import work
@@ -116,11 +125,12 @@ async def confirm_year(ctx: AppContext, viewer: Viewer, year: int, note: str) ->
         await work.serialise(uow, "calendar-year", year)
         calendar = await load_calendar(uow.session)
         if calendar.is_confirmed(year):
-            raise DomainError(f"{year} is already confirmed", field="year", code=ErrorCode.ALREADY_EXISTS)
+            raise DomainError(f"{year} is already confirmed", zh=f"{year} 年的节假日安排已确认，无需重复确认",
+                              field="year", code=ErrorCode.ALREADY_DONE)
         uow.session.add(
             CalendarYear(year=year, note=note, confirmed_by=viewer.staff_id, confirmed_at=uow.now)
         )
-        uow.audit("CONFIRM_CALENDAR_YEAR", "CalendarYear", year, f"{year} confirmed: {note}")
+        uow.audit("CONFIRM_CALENDAR_YEAR", "CalendarYear", year, f"{year}年工作日历已确认：{note}")
         await _finish_confirmation_items(uow, year)
         uow.enqueue("recompute_deadlines", date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat())
         await uow.commit()
@@ -169,7 +179,7 @@ async def _finish_confirmation_items(uow: UnitOfWork, year: int) -> None:
         WorkItem.kind == WorkItemKind.CONFIRM_CALENDAR_YEAR,
         WorkItem.owner_id == year,
         outcome="DONE",
-        summary=lambda _kind: f"{year} confirmed",
+        summary=lambda _kind: f"{year}年工作日历已确认",
     )
 
 
@@ -184,6 +194,8 @@ def _register_completion() -> None:
             raise DomainError(
                 f"confirm {item.owner_id} with confirmCalendarYear (after entering its make-up "
                 "working days); that completes this item",
+                zh=f"请先录入 {item.owner_id} 年的调休工作日，再通过“确认日历年度”"
+                "（confirmCalendarYear）确认该年度；确认后本事项即完成",
                 field="id",
                 code=ErrorCode.NOT_ALLOWED,
             )

@@ -14,7 +14,7 @@ from ..db.models import Case, CaseCounter, CaseParty, Deadline
 from ..domain.access import Viewer, case_visible, require_role
 from ..domain.case_numbers import CaseNumber, CaseType
 from ..domain.deadlines import DeadlineKind, DeadlineStatus
-from ..domain.errors import DomainError, ErrorCode, NotFound
+from ..domain.errors import DomainError, Forbidden, NotFound
 from ..domain.identifiers import IdType, PartyKind
 from ..domain.intake import (
     IntakeData,
@@ -31,7 +31,7 @@ from ..domain.intake import (
 from ..domain.lifecycle import CaseStage, CaseStep, next_stage
 from ..domain.organisation import Role
 from . import deadlines as deadline_service
-from .unit_of_work import UnitOfWork
+from .unit_of_work import UnitOfWork, yuan
 
 INTAKE_ROLES = (Role.AFFAIRS_CLERK, Role.CENTER_OFFICER, Role.CENTER_HEAD)
 
@@ -197,7 +197,7 @@ async def open_cases_for_title(session: AsyncSession, document_number: str) -> l
 
 
 async def receive_case(ctx: AppContext, viewer: Viewer, data: IntakeData) -> Case:
-    require_role(viewer, *INTAKE_ROLES, action="receiving a case")
+    require_role(viewer, *INTAKE_ROLES, action="receiving a case", action_zh="收案")
     async with UnitOfWork(ctx, viewer) as uow:
         data = check_intake(data, uow.today)
         # Before the number is taken: a refused duplicate consumes none.
@@ -229,14 +229,19 @@ async def receive_case(ctx: AppContext, viewer: Viewer, data: IntakeData) -> Cas
                 engine=engine,
             )
         except DomainError as error:
-            raise DomainError(f"receivedOn {data.received_on}: {error.message}", field="receivedOn") from None
+            raise DomainError(
+                f"receivedOn {data.received_on}: {error.message}",
+                zh=f"收案日期 {data.received_on}：{error.zh}",
+                field="receivedOn",
+                code=error.code,
+            ) from None
         uow.audit(
             "RECEIVE_CASE",
             "Case",
             case.id,
-            f"received {case.number}: {len(data.applicants)} applicant(s), "
-            f"{len(data.respondents)} respondent(s), claim {data.claim_amount}"
-            + (f"; a second application besides {data.duplicate_of}" if data.duplicate_of else ""),
+            f"收案{case.number}：申请执行人{len(data.applicants)}名，被执行人{len(data.respondents)}名，"
+            f"申请执行金额{yuan(data.claim_amount)}"
+            + (f"；系在{data.duplicate_of}之外另行提出的申请" if data.duplicate_of else ""),
         )
         uow.enqueue("render_case_document", case.id, "QUERY_CONTROL_RULING")
         uow.enqueue("dispatch_asset_queries", case.id)
@@ -268,7 +273,7 @@ async def load_case(
     if case is None or (
         viewer is not None and not case_visible(viewer, team_id=case.team_id, handler_id=case.handler_id)
     ):
-        raise NotFound("case", field=field)
+        raise NotFound("case", "案件", field=field)
     return case
 
 
@@ -283,7 +288,10 @@ def advance(
     case.stage = next_stage(case.stage, step)
     case.version += 1
     if case.stage is not before or detail:
-        summary = f"{case.number}：{before.label} → {case.stage.label}" + (f"；{detail}" if detail else "")
+        moved = f"{before.label} → {case.stage.label}"
+        if case.stage is before:
+            moved = f"{before.label}（阶段不变）"
+        summary = f"{case.number}：{moved}" + (f"；{detail}" if detail else "")
         uow.audit(action or step.value, "Case", case.id, summary)
     return case.stage
 
@@ -298,16 +306,19 @@ deadline_service.OWNER_LABELS["Case"] = case_numbers
 
 # --- who acts on a case -------------------------------------------------------------------
 
-CENTER = (Role.CENTER_OFFICER, Role.CENTER_HEAD)
+CENTER = (Role.CENTER_OFFICER, Role.CENTER_HEAD)  # domain/actions.py CENTER, in the order messages use
 
 
 def in_team(viewer: Viewer, case: Case) -> bool:
     return case.team_id is not None and case.team_id in viewer.team_ids
 
 
-def require_team(viewer: Viewer, case: Case, action: str) -> None:
+def require_team(viewer: Viewer, case: Case, action: str, zh_action: str) -> None:
+    """`action` names the step in English ("releasing a control measure"), `zh_action` in zh-CN."""
     if not (in_team(viewer, case) or viewer.has(Role.CENTER_HEAD)):
-        raise DomainError(f"{action} is for the case's implementation team", code=ErrorCode.FORBIDDEN)
+        raise Forbidden(
+            f"{action} is for the case's implementation team", zh=f"{zh_action}须由本案的执行实施团队办理"
+        )
 
 
 async def open_deadline(uow: UnitOfWork, case_id: int, kind: DeadlineKind) -> Deadline | None:

@@ -55,6 +55,14 @@ log = logging.getLogger(__name__)
 # so their subjectId resolves through node(id:).
 EXTENSION_REQUEST = "DeadlineExtensionRequest"
 
+# An extension request's status, for people.
+EXTENSION_LABELS = {"PENDING": "待审批", "APPROVED": "已批准", "REFUSED": "不予批准"}
+
+def _unit(day_count: DayCount) -> str:
+    """A period's unit after its count in history entries: 5个工作日, 30日, 1年."""
+    return ("个" if day_count is DayCount.WORKING_DAYS else "") + day_count.label
+
+
 STEP_LABELS = {"WARNING": "即将到期", "DUE_SOON": "临近到期", "DUE_TODAY": "今日到期", "MISSED": "已超期"}
 
 # How an owner is named in notifications: owner type -> loader of {id: label}. Areas register
@@ -214,13 +222,13 @@ async def start_deadline(
         from .calendar import ask_to_confirm
 
         deadline.provisional = await ask_to_confirm(uow, due_on.year)
-    unit = rule.day_count.label
+    unit = _unit(rule.day_count)
     uow.audit(
         "START_DEADLINE",
         "Deadline",
         deadline.id,
-        f"{kind.label}: {rule.count}{unit} from {starts_on}, due {due_on}"
-        + ("（provisional calendar）" if deadline.provisional else ""),
+        f"{kind.label}：自{starts_on}起{rule.count}{unit}，{due_on}届满"
+        + ("（工作日历尚未确认，届满日暂定）" if deadline.provisional else ""),
     )
     return deadline
 
@@ -236,7 +244,7 @@ def close_deadline(uow: UnitOfWork, deadline: Deadline, done_on: date) -> Deadli
         "CLOSE_DEADLINE",
         "Deadline",
         deadline.id,
-        f"{deadline.kind.label} {deadline.status.label} on {done_on} (due {deadline.due_on})",
+        f"{deadline.kind.label}：{done_on}{deadline.status.label}（{deadline.due_on}届满）",
     )
     return deadline.status
 
@@ -246,7 +254,7 @@ def cancel_deadline(uow: UnitOfWork, deadline: Deadline, reason: str) -> None:
         return
     deadline.status = DeadlineStatus.CANCELLED
     deadline.next_check_at = None
-    uow.audit("CANCEL_DEADLINE", "Deadline", deadline.id, f"{deadline.kind.label} cancelled: {reason}")
+    uow.audit("CANCEL_DEADLINE", "Deadline", deadline.id, f"{deadline.kind.label}已撤销：{reason}")
 
 
 async def move_due(uow: UnitOfWork, deadline: Deadline, due_on: date, engine: Engine) -> None:
@@ -257,7 +265,7 @@ async def move_due(uow: UnitOfWork, deadline: Deadline, due_on: date, engine: En
     old, deadline.due_on = deadline.due_on, due_on
     deadline.provisional = engine.calendar.is_provisional(due_on)
     await _rewind_ladder(deadline, engine, uow)
-    uow.audit("MOVE_DEADLINE", "Deadline", deadline.id, f"{deadline.kind.label}: due {old} → {due_on}")
+    uow.audit("MOVE_DEADLINE", "Deadline", deadline.id, f"{deadline.kind.label}：届满日{old} → {due_on}")
 
 
 # --- extensions (Art. 16) ---------------------------------------------------------------
@@ -285,11 +293,14 @@ async def request_extension(
     ctx: AppContext, viewer: Viewer, deadline_id: int, reason: str
 ) -> DeadlineExtension:
     if viewer.read_only:
-        raise Forbidden("the command centre supervises; it does not request extensions")
+        raise Forbidden(
+            "the command centre supervises; it does not request extensions",
+            zh="执行指挥中心负责监督，不申请延期",
+        )
     async with UnitOfWork(ctx, viewer) as uow:
         deadline = await uow.session.get(Deadline, deadline_id, with_for_update=True)
         if deadline is None or not _visible(viewer, deadline):
-            raise NotFound("deadline", field="deadlineId")
+            raise NotFound("deadline", "期限", field="deadlineId")
         pending = await uow.session.scalar(
             sa.select(DeadlineExtension.id).where(
                 DeadlineExtension.deadline_id == deadline.id, DeadlineExtension.status == "PENDING"
@@ -316,7 +327,7 @@ async def request_extension(
             "REQUEST_EXTENSION",
             "Deadline",
             deadline.id,
-            f"extension to {deadline.extendable_to} requested: {reason.strip()[:200]}",
+            f"申请延长期限至{deadline.extendable_to}{_unit(deadline.day_count)}：{reason.strip()[:200]}",
         )
         label = await owner_label(uow.session, deadline)
         await notifications.send(
@@ -379,20 +390,24 @@ async def _decide(
 ) -> DeadlineExtension:
     """Approve or refuse a pending request, and finish the chief's work item for it (done by
     whoever decided, with the decision as its outcome)."""
-    require_role(viewer, Role.BUREAU_CHIEF, action="deciding an extension request")
+    require_role(viewer, Role.BUREAU_CHIEF, action="deciding an extension request",
+                 action_zh="审批延长期限申请")
     note = (note or "").strip()
     if not approve and not note:
-        raise DomainError("say why the extension is refused", field="note")
+        raise DomainError("say why the extension is refused", zh="不予批准延期的，请填写理由", field="note",
+                          code=ErrorCode.REQUIRED)
     if len(note) > 1000:
-        raise DomainError("the note may be at most 1000 characters", field="note")
+        raise DomainError("the note may be at most 1000 characters", zh="审批意见不得超过 1000 个字符",
+                          field="note", code=ErrorCode.OUT_OF_RANGE)
     request = await uow.session.get(DeadlineExtension, request_id, with_for_update=True)
     if request is None:
-        raise NotFound("extension request", field="requestId")
+        raise NotFound("extension request", "延期申请", field="requestId")
     if request.status != "PENDING":
         raise DomainError(
             f"the request was already decided ({request.status})",
+            zh=f"该延期申请已审批（{EXTENSION_LABELS.get(request.status, request.status)}），无需重复审批",
             field="requestId",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.ALREADY_DONE,
         )
     deadline = await uow.session.get(Deadline, request.deadline_id)
     assert deadline is not None
@@ -408,8 +423,9 @@ async def _decide(
         raise DomainError(
             f"the deadline is already {deadline.status.value}; there is nothing to "
             "extend — refuse the request instead",
+            zh=f"该期限已为“{deadline.status.label}”，无可延长，请作不予批准处理",
             field="requestId",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.NOT_ALLOWED_IN_STAGE,
         )
     request.status = "APPROVED" if approve else "REFUSED"
     request.decided_by, request.decided_at, request.decision_note = viewer.staff_id, uow.now, note or None
@@ -425,11 +441,11 @@ async def _decide(
             "EXTEND_DEADLINE",
             "Deadline",
             deadline.id,
-            f"extended to {deadline.extendable_to}{deadline.day_count.label}: due {old} → "
+            f"批准延长期限至{deadline.extendable_to}{_unit(deadline.day_count)}：届满日{old} → "
             f"{deadline.due_on}",
         )
     else:
-        uow.audit("REFUSE_EXTENSION", "Deadline", deadline.id, f"extension refused: {note[:200]}")
+        uow.audit("REFUSE_EXTENSION", "Deadline", deadline.id, f"不予批准延长期限：{note[:200]}")
     from ..db.models import WorkItem
     from ..domain.work import WorkItemKind
 
@@ -439,7 +455,7 @@ async def _decide(
         WorkItem.owner_type == EXTENSION_REQUEST,
         WorkItem.owner_id == request.id,
         outcome=request.status,
-        summary=lambda kind: f"{kind.label}: {request.status}",
+        summary=lambda kind: f"{kind.label}：{'批准' if approve else '不予批准'}",
     )
     verdict = "批准" if approve else "不予批准"
     await notifications.send(
@@ -530,9 +546,9 @@ async def recompute(ctx: AppContext, start: date, end: date, *, batch: int = 100
                 provisional = engine.calendar.is_provisional(due)
                 if (due, provisional) == (deadline.due_on, deadline.provisional):
                     continue
-                summary = f"calendar change: due {deadline.due_on} → {due}"
+                summary = f"工作日历调整：届满日{deadline.due_on} → {due}"
                 if provisional != deadline.provisional:
-                    summary += ", provisional" if provisional else ", confirmed calendar"
+                    summary += "（暂定）" if provisional else "（工作日历已确认）"
                 deadline.due_on, deadline.provisional = due, provisional
                 await _rewind_ladder(deadline, engine, uow)
                 uow.audit("RECOMPUTE_DEADLINE", "Deadline", deadline.id, summary)
@@ -682,7 +698,7 @@ async def _sweep_batch(ctx: AppContext, batch: int) -> tuple[SweepResult, list[D
                     "ESCALATE_DEADLINE",
                     "Deadline",
                     d.id,
-                    f"{reached.name}: notified {len(staff)}" + (", flagged" if reached.flag else ""),
+                    f"{state}：已通知{len(staff)}人" + ("，已标记督办" if reached.flag else ""),
                 )
             _schedule(d, ladder, engine.calendar, ctx)
         for priority, ids in raised.items():

@@ -164,7 +164,7 @@ async def seed_demo_court(ctx: AppContext) -> bool:
                 s.add(TeamMember(team_id=teams[team].id, staff_id=member.id, is_lead=team in account.leads))
             for window in account.windows:
                 s.add(WindowStaff(window_id=windows[window].id, staff_id=member.id))
-            uow.audit("SEED_DEMO", "Staff", member.id, f"demo account {member.username}")
+            uow.audit("SEED_DEMO", "Staff", member.id, f"演示账户{member.username}")
             created = True
         await uow.commit()
     return created

@@ -41,7 +41,7 @@ def store(uow: UnitOfWork, case: Case, rendered: RenderedDocument) -> Document:
         created_at=uow.now,
     )
     uow.session.add(document)
-    uow.audit("RENDER_DOCUMENT", "Case", case.id, f"{rendered.kind.label} rendered")
+    uow.audit("RENDER_DOCUMENT", "Case", case.id, f"已生成{rendered.kind.label}")
     return document
 
 

@@ -34,6 +34,7 @@ from ..db.models import (
 )
 from ..documents import DocumentKind
 from ..domain.access import Viewer, require_role
+from ..domain.actions import CONVERTERS, FILERS, require_step
 from ..domain.assets import check_claim_amount, is_real_estate_for_tax_letter
 from ..domain.case_numbers import CaseType
 from ..domain.deadlines import DeadlineKind, DeadlineStatus
@@ -66,11 +67,9 @@ from ..domain.work import ACTIVE, OUTCOMES, WorkItemKind
 from . import deadlines as deadline_service
 from . import documents, measures, notifications, work
 from .cases import CENTER, advance, file_follow_on, load_case, new_case
-from .cases import in_team as _in_team
 from .cases import open_deadline as _open_deadline
-from .cases import require_team as _require_team
 from .measures import file_ids
-from .unit_of_work import UnitOfWork
+from .unit_of_work import UnitOfWork, yuan
 
 OPEN_CASE_STAGES = (CaseStage.TRANSFERRED, CaseStage.MEDIATING, CaseStage.FAST_CLOSING, CaseStage.ENFORCING)
 
@@ -89,8 +88,8 @@ async def complete_query_control(uow: UnitOfWork, case: Case) -> None:
         "COMPLETE_QUERY_CONTROL",
         "Case",
         case.id,
-        f"query-and-control completed; controlled {case.controlled_total} of {case.claim_amount}"
-        + ("（足额）" if case.fully_controlled else ""),
+        f"集约查控完成：已控制{yuan(case.controlled_total)}，申请执行金额{yuan(case.claim_amount)}"
+        + ("（足额查控）" if case.fully_controlled else ""),
     )
     uow.enqueue("transfer_case", case.id)
 
@@ -103,7 +102,7 @@ async def _analysed(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> N
 
 async def finish_query_control(ctx: AppContext, viewer: Viewer, case_id: int) -> Case:
     """The same as completing the ANALYSE_FINDINGS work item, for a case without one held."""
-    require_role(viewer, *CENTER, action="completing query-and-control")
+    require_role(viewer, *CENTER, action="completing query-and-control", action_zh="完成集约查控")
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
         await complete_query_control(uow, case)
@@ -164,7 +163,7 @@ async def transfer(ctx: AppContext, case_id: int) -> int | None:
         case.team_id = team.id
         advance(uow, case, CaseStep.TRANSFER, action="TRANSFER_CASE",
                 detail=f"移交{team.name}（{strategy.label}）")
-        await work.cancel_for_case(uow, case.id, None, "(transferred)")
+        await work.cancel_for_case(uow, case.id, None, "案件已移交")
         await work.create(
             uow,
             kind=WorkItemKind.INVESTIGATE,
@@ -226,18 +225,34 @@ async def transfer(ctx: AppContext, case_id: int) -> int | None:
 
 def strategy_summary(strategy: TransferStrategy, effective_from: date) -> str:
     """The history's words for a strategy decision (the transferStrategy query finds it by them)."""
-    return f"{strategy.label} from {effective_from}"
+    return f"自{effective_from}起{strategy.label}"
 
 
 async def set_transfer_strategy(
     ctx: AppContext, viewer: Viewer, strategy: TransferStrategy, effective_from: date, note: str
 ) -> TransferStrategy:
-    require_role(viewer, Role.ADMIN, Role.BUREAU_CHIEF, action="setting the transfer strategy")
+    require_role(
+        viewer,
+        Role.ADMIN,
+        Role.BUREAU_CHIEF,
+        action="setting the transfer strategy",
+        action_zh="设定移交策略",
+    )
     if not note.strip():
-        raise DomainError("say which decision sets the strategy", field="note")
+        raise DomainError(
+            "say which decision sets the strategy",
+            zh="请在备注中写明设定移交策略所依据的决定",
+            field="note",
+            code=ErrorCode.REQUIRED,
+        )
     async with UnitOfWork(ctx, viewer) as uow:
         if effective_from < uow.today:
-            raise DomainError("a strategy takes effect today or later", field="effectiveFrom")
+            raise DomainError(
+                f"a strategy takes effect today ({uow.today}) or later, not {effective_from}",
+                zh=f"移交策略的生效日期不得早于今天（{uow.today}），不能为{effective_from}",
+                field="effectiveFrom",
+                code=ErrorCode.OUT_OF_RANGE,
+            )
         # One row per date: a second decision for the same date replaces the first, also when
         # both arrive together (an upsert, not a read and then an insert).
         insert = postgresql.insert if uow.session.bind.dialect.name == "postgresql" else sqlite.insert
@@ -323,17 +338,29 @@ async def _record(
         f"RECORD_{kind}",
         "Case",
         case.id,
-        f"{RECORD_KINDS[kind]}" + (f" {amount}" if amount is not None else "") + f": {note[:150]}",
+        f"{RECORD_KINDS[kind]}" + (f"（{yuan(amount)}）" if amount is not None else "") + f"：{note[:150]}",
     )
     return record
 
 
 def _check_note(note: str, occurred_on: date | None, today: date) -> date:
-    if not note or not note.strip() or len(note) > 2000:
-        raise DomainError("note is required, at most 2000 characters", field="note")
+    if not note or not note.strip():
+        raise DomainError("note is required", zh="请填写备注", field="note", code=ErrorCode.REQUIRED)
+    if len(note) > 2000:
+        raise DomainError(
+            "note may be at most 2000 characters",
+            zh="备注不得超过2000个字",
+            field="note",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     occurred_on = occurred_on or today
     if occurred_on > today:
-        raise DomainError("occurredOn may not be in the future", field="occurredOn")
+        raise DomainError(
+            f"occurredOn {occurred_on} may not be in the future (today is {today})",
+            zh=f"发生日期{occurred_on}不得晚于今天（{today}）",
+            field="occurredOn",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     return occurred_on
 
 
@@ -350,19 +377,34 @@ async def record_team_work(
     plan (Arts. 17–18), the tax bureau's benchmark price (Art. 19, with `amount`); in a 执 case
     under compulsory execution also that the applicant was told (终本's condition)."""
     if kind not in TEAM_WORK_KINDS:
-        raise DomainError(f"kind must be one of {', '.join(TEAM_WORK_KINDS)}", field="kind")
+        raise DomainError(
+            f"kind must be one of {', '.join(TEAM_WORK_KINDS)}",
+            zh=f"记录类型应为{'、'.join(RECORD_KINDS[k] for k in TEAM_WORK_KINDS)}之一",
+            field="kind",
+            code=ErrorCode.BAD_FORMAT,
+        )
     if kind in RECORDS_WITH_AMOUNT:
         if amount is None:
-            raise DomainError(f"{kind} ({RECORD_KINDS[kind]}) needs its amount in yuan", field="amount")
+            raise DomainError(
+                f"{kind} needs its amount in yuan",
+                zh=f"“{RECORD_KINDS[kind]}”记录须填写金额（元）",
+                field="amount",
+                code=ErrorCode.REQUIRED,
+            )
         check_claim_amount(amount, field="amount")
     elif amount is not None:
+        with_amount = sorted(RECORDS_WITH_AMOUNT)
         raise DomainError(
-            f"only {', '.join(sorted(RECORDS_WITH_AMOUNT))} carries an amount", field="amount"
+            f"only {', '.join(with_amount)} carries an amount; {kind} does not",
+            zh=f"仅{'、'.join(f'“{RECORD_KINDS[k]}”' for k in with_amount)}记录填写金额，"
+            f"“{RECORD_KINDS[kind]}”记录不填写金额",
+            field="amount",
+            code=ErrorCode.INVALID,
         )
     async with UnitOfWork(ctx, viewer) as uow:
         occurred_on = _check_note(note, occurred_on, uow.today)
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
-        _require_team(viewer, case, "recording the team's work")
+        require_step(viewer, CaseStep.RECORD_INVESTIGATION, case.stage, case.team_id)  # the team's
         latest = await _latest_record(uow, case, kind)
         if latest is not None and _same_record(latest, note.strip(), occurred_on):
             await uow.commit()
@@ -379,7 +421,7 @@ async def _handler_on_claim(uow: UnitOfWork, item: WorkItem, done: work.Completi
     case = await load_case(uow, item.case_id, lock=True)
     if case.handler_id is None and item.assignee_id is not None:
         case.handler_id = item.assignee_id
-        uow.audit("SET_HANDLER", "Case", case.id, "handler set by the team's investigation")
+        uow.audit("SET_HANDLER", "Case", case.id, "执行实施团队调查时确定承办人")
 
 
 work.completes(WorkItemKind.INVESTIGATE)(_handler_on_claim)
@@ -390,7 +432,7 @@ async def start_mediation(ctx: AppContext, viewer: Viewer, case_id: int, note: s
     async with UnitOfWork(ctx, viewer) as uow:
         _check_note(note, None, uow.today)
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
-        _require_team(viewer, case, "starting mediation")
+        require_step(viewer, CaseStep.START_MEDIATION, case.stage, case.team_id)
         if case.stage is CaseStage.MEDIATING and _same_record(
             await _latest_record(uow, case, "SUMMONS"), note.strip(), uow.today
         ):
@@ -451,7 +493,7 @@ async def record_mediation_outcome(
 ) -> Case:
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
-        _require_team(viewer, case, "recording the mediation outcome")
+        require_step(viewer, CaseStep.RECORD_MEDIATION_OUTCOME, case.stage, case.team_id)
         latest = await _latest_record(uow, case, "MEDIATION")
         if case.stage is CaseStage.MEDIATING and _same_record(
             latest, note.strip() or outcome.label, uow.today, outcome.value
@@ -468,13 +510,18 @@ async def send_tax_letter(ctx: AppContext, viewer: Viewer, case_id: int, finding
     """Art. 19: ask the county tax bureau for the benchmark price of disposable real estate."""
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
-        _require_team(viewer, case, "sending the tax-bureau letter")
+        require_step(viewer, CaseStep.SEND_TAX_LETTER, case.stage, case.team_id)
         if not finding_ids:
-            raise DomainError("name the real estate the letter asks about", field="findingIds")
+            raise DomainError(
+                "name the real estate the letter asks about",
+                zh="请列明基准价函询所涉的不动产",
+                field="findingIds",
+                code=ErrorCode.REQUIRED,
+            )
         for i, finding_id in enumerate(finding_ids):
             finding = await uow.session.get(AssetFinding, finding_id)
             if finding is None or finding.case_id not in await file_ids(uow, case):
-                raise NotFound("finding", field=f"findingIds.{i}")
+                raise NotFound("finding", "查询反馈", field=f"findingIds.{i}")
             if not is_real_estate_for_tax_letter(
                 finding.category,
                 disposable=finding.disposable,
@@ -484,7 +531,9 @@ async def send_tax_letter(ctx: AppContext, viewer: Viewer, case_id: int, finding
                 raise DomainError(
                     "the letter is for disposable real estate first sealed by this court or "
                     "mortgaged to the respondent (Art. 19)",
+                    zh="基准价函询仅适用于本院首封或被执行人享有抵押权的可处置不动产（第十九条）",
                     field=f"findingIds.{i}",
+                    code=ErrorCode.NOT_ALLOWED,
                 )
         next_stage(case.stage, CaseStep.SEND_TAX_LETTER)
         pending = await pending_tax_letter(uow, case.id)
@@ -565,7 +614,8 @@ async def _served(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> Non
 async def convert(uow: UnitOfWork, case: Case) -> Case:
     if case.case_type is not CaseType.ZHI_BAO:
         raise DomainError(
-            f"only a preservation (执保) case converts; {case.number} is a {case.case_type.label}",
+            f"only a preservation (ZHI_BAO) case converts; {case.number} is {case.case_type.value}",
+            zh=f"仅执行保全案件（执保）可转执行立案；{case.number}为{case.case_type.label}",
             field="caseId",
             code=ErrorCode.NOT_ALLOWED,
         )
@@ -591,10 +641,10 @@ async def convert(uow: UnitOfWork, case: Case) -> Case:
         "CLOSE_CASE",
         "Case",
         case.id,
-        f"closed: {method.label} (controlled {case.controlled_total} of {case.claim_amount});"
-        f" converted to {converted.number}",
+        f"结案：{method.label}（已控制{yuan(case.controlled_total)}，申请执行金额{yuan(case.claim_amount)}）；"
+        f"转执行立案为{converted.number}",
     )
-    uow.audit("FILE_CONVERTED_CASE", "Case", converted.id, f"filed from {case.number}: {stage.label}")
+    uow.audit("FILE_CONVERTED_CASE", "Case", converted.id, f"由{case.number}转执行立案：{stage.label}")
     transfer_deadline = await _open_deadline(uow, case.id, DeadlineKind.TRANSFER_FOR_FILING)
     if transfer_deadline is not None:
         deadline_service.close_deadline(uow, transfer_deadline, uow.today)
@@ -609,7 +659,7 @@ async def convert(uow: UnitOfWork, case: Case) -> Case:
         )
         .values(owner_id=converted.id)
     )
-    await work.cancel_for_case(uow, case.id, None, "(converted)")
+    await work.cancel_for_case(uow, case.id, None, "已转执行立案")
     if fast_close is not None:
         deadline = await deadline_service.start_deadline(
             uow,
@@ -647,7 +697,6 @@ async def convert(uow: UnitOfWork, case: Case) -> Case:
     return converted
 
 
-CONVERTERS = (Role.AFFAIRS_CLERK, Role.CENTER_OFFICER, Role.CENTER_HEAD, Role.FILING_CLERK)
 
 
 async def record_effective_title(
@@ -656,28 +705,41 @@ async def record_effective_title(
     """Record on a 执保 case the effective judgment (or other title with something to be paid or
     done) that its 执 case will be filed on; needed when the case began on a preservation
     ruling. Recording the same title again changes nothing; a different one replaces it."""
-    require_role(viewer, *CONVERTERS, action="recording the effective title")
+    require_role(viewer, *CONVERTERS, action="recording the effective title", action_zh="登记生效法律文书")
     number = (document_number or "").strip()
-    if not number or len(number) > 100:
+    if not number:
         raise DomainError(
-            "the effective title's document number is required, at most 100 characters",
+            "the effective title's document number is required",
+            zh="请填写生效法律文书的文号",
             field="title.documentNumber",
+            code=ErrorCode.REQUIRED,
+        )
+    if len(number) > 100:
+        raise DomainError(
+            "the effective title's document number may be at most 100 characters",
+            zh="生效法律文书的文号不得超过100个字",
+            field="title.documentNumber",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     kind = TitleKind(kind)
     try:
         check_executable_title(kind.value, None)
     except DomainError:
         raise DomainError(
-            f"{kind.value} ({kind.label}) is not an effective title with something to be paid or done;"
-            " give the judgment, mediation statement, ruling, payment order, award or notarised debt",
+            f"{kind.value} is not an effective title with something to be paid or done; give the "
+            "judgment, mediation statement, ruling, payment order, award or notarised debt",
+            zh=f"{kind.label}不是具有给付内容的生效法律文书；请选择判决书、调解书、裁定书、支付令、"
+            "仲裁裁决书或公证债权文书",
             field="title.kind",
+            code=ErrorCode.INVALID,
         ) from None
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
         if case.case_type is not CaseType.ZHI_BAO:
             raise DomainError(
-                f"the effective title is recorded on a preservation (执保) case; {case.number} is a"
-                f" {case.case_type.label}",
+                f"the effective title is recorded on a preservation (ZHI_BAO) case; {case.number} is"
+                f" {case.case_type.value}",
+                zh=f"生效法律文书应登记在执行保全案件（执保）上；{case.number}为{case.case_type.label}",
                 field="caseId",
                 code=ErrorCode.NOT_ALLOWED,
             )
@@ -686,18 +748,19 @@ async def record_effective_title(
             return case  # recorded already: a repeat
         if case.stage in (CaseStage.CONVERTED, CaseStage.CLOSED, CaseStage.ARCHIVED):
             raise DomainError(
-                f"{case.number} is {case.stage.label}: the effective title is recorded before conversion",
+                f"{case.number} is {case.stage.value}: the effective title is recorded before conversion",
+                zh=f"{case.number}当前阶段为“{case.stage.label}”：生效法律文书应在转执行立案前登记",
                 field="caseId",
-                code=ErrorCode.NOT_ALLOWED,
+                code=ErrorCode.NOT_ALLOWED_IN_STAGE,
             )
         case.effective_title_number, case.effective_title_kind = number, kind.value
-        uow.audit("RECORD_EFFECTIVE_TITLE", "Case", case.id, f"effective title: {kind.label} {number}")
+        uow.audit("RECORD_EFFECTIVE_TITLE", "Case", case.id, f"生效法律文书：{kind.label}{number}")
         await uow.commit()
     return case
 
 
 async def convert_case(ctx: AppContext, viewer: Viewer, case_id: int) -> Case:
-    require_role(viewer, *CONVERTERS, action="converting a case to a 执 case")
+    require_role(viewer, *CONVERTERS, action="converting a case to a ZHI case", action_zh="转执行立案")
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
         converted = await convert(uow, case)
@@ -742,7 +805,7 @@ async def close(uow: UnitOfWork, case: Case, method: ClosingMethod, field: str =
     try:
         check_closing_method(case.case_type, method)
     except DomainError as error:
-        raise DomainError(error.message, field=field) from None
+        raise error.at(field) from None
     if case.stage is CaseStage.CLOSED and case.closing_method is method:
         return  # closed so already: no second archiving item
     next_stage(case.stage, CaseStep.CLOSE)  # an illegal step is refused as such first
@@ -762,7 +825,7 @@ async def close(uow: UnitOfWork, case: Case, method: ClosingMethod, field: str =
     for kind in (WorkItemKind.FAST_CLOSE, WorkItemKind.ENFORCE):  # the closing step's own item
         if method.value in OUTCOMES[kind]:
             await work.complete_for_case(uow, case.id, kind, method.value)
-    await work.cancel_for_case(uow, case.id, None, "(case closed)")
+    await work.cancel_for_case(uow, case.id, None, "案件已结案")
     await work.create(
         uow,
         kind=WorkItemKind.ARCHIVE,
@@ -775,8 +838,7 @@ async def close(uow: UnitOfWork, case: Case, method: ClosingMethod, field: str =
 async def close_case(ctx: AppContext, viewer: Viewer, case_id: int, method: ClosingMethod) -> Case:
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
-        if not (viewer.has(*CENTER) or _in_team(viewer, case)):
-            raise DomainError("closing a case is for the centre or the case's team", code=ErrorCode.FORBIDDEN)
+        require_step(viewer, CaseStep.CLOSE, case.stage, case.team_id)
         await close(uow, case, method)
         await uow.commit()
     return case
@@ -789,7 +851,7 @@ async def _close_item(uow: UnitOfWork, item: WorkItem, done: work.Completion) ->
         for kind in (DeadlineKind.FAST_CLOSE_SETTLED, DeadlineKind.FAST_CLOSE_FULLY_CONTROLLED):
             deadline = await _open_deadline(uow, case.id, kind)
             if deadline is not None:
-                deadline_service.cancel_deadline(uow, deadline, "the case went on to compulsory execution")
+                deadline_service.cancel_deadline(uow, deadline, "案件转入强制执行")
         await work.create(
             uow,
             kind=WorkItemKind.ENFORCE,
@@ -816,11 +878,11 @@ async def archive(uow: UnitOfWork, case: Case) -> None:
         )
         if into is not None:
             case.archived_into_id = into.id
-            uow.audit("ARCHIVE_INTO", "Case", into.id, f"{case.number}'s materials archived into this file")
+            uow.audit("ARCHIVE_INTO", "Case", into.id, f"{case.number}的材料归入本案卷宗")
 
 
 async def archive_case(ctx: AppContext, viewer: Viewer, case_id: int) -> Case:
-    require_role(viewer, *CENTER, action="archiving a case")
+    require_role(viewer, *CENTER, action="archiving a case", action_zh="案件归档")
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
         await archive(uow, case)
@@ -837,17 +899,27 @@ async def _archived(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> N
 
 # --- adjudication applications (Art. 9) ------------------------------------------------------
 
-FILERS = (Role.AFFAIRS_CLERK, Role.CENTER_OFFICER, Role.CENTER_HEAD, Role.FILING_CLERK)
 
 
 async def file_application(
     ctx: AppContext, viewer: Viewer, case_id: int, kind: AdjudicationKind, applicant_name: str, summary: str
 ) -> AdjudicationApplication:
-    require_role(viewer, *FILERS, action="filing an adjudication application")
-    if not applicant_name.strip() or len(applicant_name) > 200:
-        raise DomainError("applicantName is required, at most 200 characters", field="applicantName")
-    if not summary.strip() or len(summary) > 2000:
-        raise DomainError("summary is required, at most 2000 characters", field="summary")
+    require_role(viewer, *FILERS, action="filing an adjudication application", action_zh="登记执行裁决申请")
+    for value, field, zh_what, limit in (
+        (applicant_name, "applicantName", "申请人", 200),
+        (summary, "summary", "申请事项摘要", 2000),
+    ):
+        if not value.strip():
+            raise DomainError(
+                f"{field} is required", zh=f"请填写{zh_what}", field=field, code=ErrorCode.REQUIRED
+            )
+        if len(value) > limit:
+            raise DomainError(
+                f"{field} may be at most {limit} characters",
+                zh=f"{zh_what}不得超过{limit}个字",
+                field=field,
+                code=ErrorCode.OUT_OF_RANGE,
+            )
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
         filed = await uow.session.scalar(
@@ -897,7 +969,7 @@ async def file_application(
             "FILE_ADJUDICATION_APPLICATION",
             "Case",
             case.id,
-            f"{kind.label}" + (f" filed as {review.number}" if review else ""),
+            f"{kind.label}" + (f"，立案为{review.number}" if review else ""),
         )
         # The statutory review period, from the day the application is received (a rule row
         # per kind: objection 15 days, adding a respondent 60, preservation reconsideration 10).
@@ -931,12 +1003,18 @@ async def record_review_case_number(
     ctx: AppContext, viewer: Viewer, application_id: int, case_number: str
 ) -> AdjudicationApplication:
     """The higher court's 执复 number of the reconsideration of a ruling this court made."""
-    require_role(viewer, Role.ADJUDICATION_JUDGE, *FILERS, action="recording a reconsideration's number")
+    require_role(
+        viewer,
+        Role.ADJUDICATION_JUDGE,
+        *FILERS,
+        action="recording a reconsideration's number",
+        action_zh="登记复议案件案号",
+    )
     number = check_review_case_number(case_number, ctx.settings.court_code)
     async with UnitOfWork(ctx, viewer) as uow:
         application = await work.locked(uow, AdjudicationApplication, application_id)
         if application is None:
-            raise NotFound("adjudication application", field="applicationId")
+            raise NotFound("adjudication application", "执行裁决申请", field="applicationId")
         await load_case(uow, application.case_id, viewer=viewer, field="applicationId")
         check_reconsiderable(application.kind, application.status)
         if application.review_case_number != number:
@@ -945,7 +1023,7 @@ async def record_review_case_number(
                 "RECORD_REVIEW_CASE_NUMBER",
                 "Case",
                 application.case_id,
-                f"{application.kind.label}: reconsidered by the higher court as {number}",
+                f"{application.kind.label}：上级法院复议案号{number}",
             )
         await uow.commit()
     return application
@@ -955,9 +1033,14 @@ async def record_review_case_number(
 async def _adjudicated(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
     application = await uow.session.get(AdjudicationApplication, item.owner_id)
     if application is None:
-        raise NotFound("adjudication application")
+        raise NotFound("adjudication application", "执行裁决申请")
     if not (done.note or "").strip():
-        raise DomainError("give the reasons of the decision in the note", field="note")
+        raise DomainError(
+            "give the reasons of the decision in the note",
+            zh="请在备注中写明裁决理由",
+            field="note",
+            code=ErrorCode.REQUIRED,
+        )
     outcome = AdjudicationOutcome(done.outcome)
     application.status = outcome.value
     application.decision_note, application.decided_by, application.decided_at = (
@@ -983,7 +1066,7 @@ async def _adjudicated(uow: UnitOfWork, item: WorkItem, done: work.Completion) -
         "DECIDE_ADJUDICATION_APPLICATION",
         "Case",
         application.case_id,
-        f"{application.kind.label}: {done.outcome}",
+        f"{application.kind.label}：{outcome.label}",
     )
 
 

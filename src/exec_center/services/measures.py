@@ -20,6 +20,7 @@ from ..context import AppContext
 from ..db.models import AssetFinding, Case, CaseParty, ControlMeasure, Deadline
 from ..documents import MeasureNoticeData, render_measure_release_notice, render_measure_renewal_notice
 from ..domain.access import Viewer, require_role
+from ..domain.actions import require_step
 from ..domain.assets import (
     MEASURE_PERIOD_RULE,
     MeasureKind,
@@ -38,13 +39,13 @@ from ..domain.assets import (
 )
 from ..domain.case_numbers import CaseType
 from ..domain.deadlines import DeadlineKind
-from ..domain.errors import DomainError, Forbidden, NotFound
-from ..domain.lifecycle import CaseStage, CaseStep
+from ..domain.errors import DomainError, ErrorCode, Forbidden, NotFound
+from ..domain.lifecycle import CaseStep
 from ..domain.organisation import Role
 from . import deadlines as deadline_service
 from . import documents as document_service
 from .cases import CENTER, advance, load_case, require_team
-from .unit_of_work import UnitOfWork
+from .unit_of_work import UnitOfWork, yuan
 
 
 @dataclass(frozen=True)
@@ -61,14 +62,12 @@ async def decide_control(
     ctx: AppContext, viewer: Viewer, case_id: int, measures: list[MeasureRequest]
 ) -> Case:
     if not measures:
-        raise DomainError("give at least one control measure", field="measures")
+        raise DomainError("give at least one control measure", zh="请至少填写一项控制措施", field="measures",
+                          code=ErrorCode.REQUIRED)
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
-        if case.stage is CaseStage.ANALYSING:
-            require_role(viewer, *CENTER, action="taking control measures during query-and-control")
-        elif not (case.stage is CaseStage.FAST_CLOSING and viewer.has(*CENTER)):
-            # Art. 20: the centre fast-closes a 执 case, deducting the frozen funds itself.
-            require_team(viewer, case, "taking control measures")
+        # The centre during query-and-control and in a fast-closing case (Arts. 16, 20), then the team.
+        require_step(viewer, CaseStep.DECIDE_CONTROL, case.stage, case.team_id)
         effective = [
             _effective_on(request.effective_on, uow.today, case.received_on, i)
             for i, request in enumerate(measures)
@@ -81,7 +80,7 @@ async def decide_control(
         for i, request in enumerate(measures):
             finding = await uow.session.get(AssetFinding, request.finding_id)
             if finding is None or finding.case_id not in await file_ids(uow, case):
-                raise NotFound("finding", field=f"measures.{i}.findingId")
+                raise NotFound("finding", "查询反馈", field=f"measures.{i}.findingId")
             on_finding = (await _holdings_by_finding(uow, case)).get(finding.id, [])
             held = held_besides(on_finding, request.measure, request.amount)
             try:
@@ -93,15 +92,17 @@ async def decide_control(
                     finding.category, request.amount, uncontrolled, request.excess_reason
                 )
             except DomainError as error:
-                field = f"measures.{i}.{error.field}"
-                raise DomainError(error.message, field=field, code=error.code) from None
+                raise error.at(f"measures.{i}.{error.field}") from None
             starts_on = effective[i]
             expires_on = measure_expiry(finding.category, request.measure, starts_on, **await _period(uow))
             if expires_on is not None and expires_on < uow.today:
                 raise DomainError(
                     f"a measure that took effect on {starts_on} expired on {expires_on}: it no longer"
                     " holds; enter the day the measure in force took effect",
+                    zh=f"生效日期为 {starts_on} 的措施已于 {expires_on} 到期，不再有效；"
+                    "请填写现行有效措施的生效日期",
                     field=f"measures.{i}.effectiveOn",
+                    code=ErrorCode.OUT_OF_RANGE,
                 )
             measure = ControlMeasure(
                 case_id=case.id,
@@ -127,9 +128,9 @@ async def decide_control(
                 "CONTROL_MEASURE",
                 "Case",
                 case.id,
-                f"{request.measure.label} {request.amount} on {finding.category.label}"
-                + (f" from {starts_on} until {expires_on}" if expires_on else f" on {starts_on}")
-                + (f"; beyond the claim because: {excess_reason}" if excess_reason else ""),
+                f"{finding.category.label}{request.measure.label}{yuan(request.amount)}"
+                + (f"，期限自{starts_on}至{expires_on}" if expires_on else f"，{starts_on}实施")
+                + (f"；超出申请执行金额的理由：{excess_reason}" if excess_reason else ""),
             )
         await update_coverage(uow, case)
         await uow.commit()
@@ -140,7 +141,7 @@ def _effective_on(effective_on: date | None, today: date, received_on: date, i: 
     try:
         return check_effective_on(effective_on, today, received_on)
     except DomainError as error:
-        raise DomainError(error.message, field=f"measures.{i}.{error.field}", code=error.code) from None
+        raise error.at(f"measures.{i}.{error.field}") from None
 
 
 async def _period(uow: UnitOfWork) -> dict:
@@ -236,7 +237,7 @@ async def _end(
         f"{status.value}_CONTROL_MEASURE" if status is not MeasureStatus.ENDED else "END_CONTROL_MEASURE",
         "ControlMeasure",
         measure.id,
-        f"{MeasureKind(measure.measure).label} {measure.amount} {status.label} from {on}: {reason[:200]}",
+        f"{MeasureKind(measure.measure).label}{yuan(measure.amount)}自{on}起{status.label}：{reason[:200]}",
     )
 
 
@@ -331,14 +332,17 @@ async def _live_case(uow: UnitOfWork, measure: ControlMeasure, viewer: Viewer) -
     return await load_case(uow, converted or measure.case_id, viewer=viewer, lock=True, field="measureId")
 
 
-def _may_change(viewer: Viewer, case: Case, action: str) -> None:
+def _may_change(viewer: Viewer, case: Case, action: str, zh_action: str) -> None:
     """As `decide_control`: the centre while the case is with it, then the case's team."""
     if viewer.read_only:
-        raise Forbidden("the command centre supervises; it does not change control measures")
+        raise Forbidden(
+            "the command centre supervises; it does not change control measures",
+            zh="执行指挥中心负责监督，不变更控制措施",
+        )
     if case.team_id is None:
-        require_role(viewer, *CENTER, action=action)
+        require_role(viewer, *CENTER, action=action, action_zh=zh_action)
     else:
-        require_team(viewer, case, action)
+        require_team(viewer, case, action, zh_action)
 
 
 async def _measure(uow: UnitOfWork, measure_id: int) -> ControlMeasure:
@@ -347,7 +351,7 @@ async def _measure(uow: UnitOfWork, measure_id: int) -> ControlMeasure:
         ControlMeasure, measure_id, with_for_update=dialect == "postgresql", populate_existing=True
     )
     if measure is None:
-        raise NotFound("control measure", field="measureId")
+        raise NotFound("control measure", "控制措施", field="measureId")
     return measure
 
 
@@ -360,7 +364,7 @@ async def renew(ctx: AppContext, viewer: Viewer, request: RenewalRequest) -> Cas
         measure = await _measure(uow, request.measure_id)
         case = await _live_case(uow, measure, viewer)
         measure = await _measure(uow, request.measure_id)  # afresh, now that the case is locked
-        _may_change(viewer, case, "renewing a control measure")
+        _may_change(viewer, case, "renewing a control measure", "续行控制措施")
         finding = await uow.session.get(AssetFinding, measure.finding_id)
         assert finding is not None
         starts_on, expires_on = check_renewal(
@@ -407,8 +411,8 @@ async def renew(ctx: AppContext, viewer: Viewer, request: RenewalRequest) -> Cas
             "RENEW_CONTROL_MEASURE",
             "Case",
             case.id,
-            f"{MeasureKind(measure.measure).label} {measure.amount} on {finding.category.label} renewed:"
-            f" {measure.expires_on} → from {starts_on} until {expires_on}",
+            f"{finding.category.label}{MeasureKind(measure.measure).label}{yuan(measure.amount)}续行："
+            f"原{measure.expires_on}到期，续行期限自{starts_on}至{expires_on}",
         )
         await update_coverage(uow, case)
         await uow.commit()
@@ -425,7 +429,7 @@ async def release(
         measure = await _measure(uow, measure_id)
         case = await _live_case(uow, measure, viewer)
         measure = await _measure(uow, measure_id)
-        _may_change(viewer, case, "releasing a control measure")
+        _may_change(viewer, case, "releasing a control measure", "解除控制措施")
         day, why = check_release(
             status=MeasureStatus(measure.status),
             starts_on=measure.starts_on,
@@ -538,8 +542,8 @@ async def lapse_unrenewed(uow: UnitOfWork, deadlines: list[Deadline]) -> None:
             "LAPSED_CONTROL_MEASURE",
             "ControlMeasure",
             measure.id,
-            f"{MeasureKind(measure.measure).label} {measure.amount} lapsed:"
-            f" not renewed by {measure.expires_on}",
+            f"{MeasureKind(measure.measure).label}{yuan(measure.amount)}已失效："
+            f"未在{measure.expires_on}前续行",
         )
     await session.flush()
     for case in cases:

@@ -23,11 +23,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..calendar import CalendarRangeError
+from ..calendar import FIRST_YEAR, LAST_YEAR, CalendarRangeError
 from ..context import AppContext
 from ..db.models import Case, Deadline, OnlineMessage, Window, WorkItem
 from ..domain.access import Viewer, require_role
-from ..domain.case_numbers import CaseNumber, InvalidCaseNumber
+from ..domain.case_numbers import EXAMPLE, CaseNumber, InvalidCaseNumber
 from ..domain.deadlines import DeadlineKind
 from ..domain.errors import DomainError, ErrorCode, Forbidden, NotFound
 from ..domain.identifiers import InvalidIdentifier, validate_mobile_phone
@@ -61,6 +61,17 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MESSAGE = "OnlineMessage"  # owner_type of its deadline and work items, object_type of its audit
+_OUTCOMES_ZH = {"SETTLED": "答复内容已确定", "SENT": "答复已发送"}
+
+
+def _outcome_zh(outcome: str) -> str:
+    """How a message's work item ended, in history entries (a classification by its label)."""
+    if outcome in _OUTCOMES_ZH:
+        return _OUTCOMES_ZH[outcome]
+    try:
+        return f"分类为“{MessageClass(outcome).label}”"
+    except ValueError:
+        return outcome
 # The gateway's clock and ours may differ a little; a message from further in the future is refused.
 CLOCK_SKEW = timedelta(minutes=5)
 # A reply SENDING this long with no attempt recorded lost its wake-up call: wake it again.
@@ -78,8 +89,11 @@ class MessageStatus(LabelledEnum):
 
 
 _S = MessageStatus
-_ALLOWED_CHANNELS = ", ".join(f"{c.value} ({c.label})" for c in Channel if c in ONLINE_CHANNELS)
-_CLASSES = ", ".join(f"{c.value} ({c.label})" for c in MessageClass)
+_ONLINE = [c for c in Channel if c in ONLINE_CHANNELS]
+_ALLOWED_CHANNELS = ", ".join(c.value for c in _ONLINE)
+_ALLOWED_CHANNELS_ZH = "、".join(c.label for c in _ONLINE)
+_CLASSES = ", ".join(c.value for c in MessageClass)
+_CLASSES_ZH = "、".join(c.label for c in MessageClass)
 
 
 class DeliveryPending(Exception):
@@ -89,14 +103,24 @@ class DeliveryPending(Exception):
 # --- shared checks ----------------------------------------------------------------------
 
 
-def _text(value: str | None, field: str, what: str, limit: int, *, required: bool = True) -> str | None:
+def _text(
+    value: str | None, field: str, what: str, zh_what: str, limit: int, *, required: bool = True
+) -> str | None:
+    """Typed text, stripped; `what` names it in English, `zh_what` in zh-CN."""
     if value is None or not value.strip():
         if required:
-            raise DomainError(f"{what} is required", field=field)
+            raise DomainError(
+                f"{what} is required", zh=f"请填写{zh_what}", field=field, code=ErrorCode.REQUIRED
+            )
         return None
     value = value.strip()
     if len(value) > limit:
-        raise DomainError(f"{what} may be at most {limit} characters", field=field)
+        raise DomainError(
+            f"{what} may be at most {limit} characters",
+            zh=f"{zh_what}不得超过{limit}个字",
+            field=field,
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     return value
 
 
@@ -112,7 +136,7 @@ async def _load(uow: UnitOfWork, message_id: int, *, lock: bool = False) -> Onli
     else:
         message = await uow.session.get(OnlineMessage, message_id)
     if message is None:
-        raise NotFound("online message")
+        raise NotFound("online message", "网上留言")
     return message
 
 
@@ -122,24 +146,29 @@ async def _window(uow: UnitOfWork, message: OnlineMessage) -> Window:
     return window
 
 
-async def _require_clerk(uow: UnitOfWork, viewer: Viewer, message: OnlineMessage, action: str) -> None:
+async def _require_clerk(
+    uow: UnitOfWork, viewer: Viewer, message: OnlineMessage, action: str, zh_action: str
+) -> None:
     """The consultation clerks who staff the message's window act on it (the centre head too)."""
     if viewer.has(Role.CENTER_HEAD) or (
         viewer.has(Role.CONSULTATION_CLERK) and message.window_id in viewer.window_ids
     ):
         return
     window = await _window(uow, message)
-    raise Forbidden(f"{action} is for the consultation clerks (CONSULTATION_CLERK) who staff {window.name}")
+    raise Forbidden(
+        f"{action} is for the consultation clerks (CONSULTATION_CLERK) who staff window {window.code}",
+        zh=f"{zh_action}由{window.name}的{Role.CONSULTATION_CLERK.label}办理",
+    )
 
 
 async def _case_by_number(uow: UnitOfWork, number: str) -> Case:
     try:
         normalised = str(CaseNumber.parse(number))
     except InvalidCaseNumber as error:
-        raise DomainError(str(error), field="caseNumber") from None
+        raise DomainError(error.message, zh=error.zh, field="caseNumber", code=ErrorCode.BAD_FORMAT) from None
     case = await uow.session.scalar(sa.select(Case).where(Case.number == normalised))
     if case is None:
-        raise NotFound(f"case {normalised}", field="caseNumber")
+        raise NotFound(f"case {normalised}", f"案件{normalised}", field="caseNumber")
     return case
 
 
@@ -178,7 +207,7 @@ async def _finish_items(
         WorkItem.owner_id == message.id,
         WorkItem.kind.in_(kinds),
         outcome=outcome,
-        summary=lambda kind: f"{kind.label}: {outcome}",
+        summary=lambda kind: f"{kind.label}：{_outcome_zh(outcome)}",
     )
 
 
@@ -212,31 +241,41 @@ class IngestData:
 def _check_ingest(data: IngestData, now: datetime, ctx: AppContext) -> IngestData:
     if data.channel not in ONLINE_CHANNELS:
         raise DomainError(
-            f"{data.channel.value} ({data.channel.label}) is not an online channel; messages come "
-            f"from {_ALLOWED_CHANNELS}",
+            f"{data.channel.value} is not an online channel; messages come from {_ALLOWED_CHANNELS}",
+            zh=f"{data.channel.label}不是网上渠道；网上留言来自{_ALLOWED_CHANNELS_ZH}",
             field="channel",
+            code=ErrorCode.INVALID,
         )
-    external_id = _text(data.external_id, "externalId", "the channel's message id", 100) or ""
-    sender_name = _text(data.sender_name, "senderName", "the sender's name", 100) or ""
-    content = _text(data.content, "content", "the message", 4000) or ""
+    external_id = _text(data.external_id, "externalId", "the channel's message id", "渠道留言编号", 100) or ""
+    sender_name = _text(data.sender_name, "senderName", "the sender's name", "留言人姓名", 100) or ""
+    content = _text(data.content, "content", "the message", "留言内容", 4000) or ""
     phone = None
     if data.sender_phone is not None and data.sender_phone.strip():
         try:
             phone = validate_mobile_phone(data.sender_phone)
         except InvalidIdentifier as error:
-            raise DomainError(error.message, field="senderPhone") from None
+            raise DomainError(
+                error.message, zh=error.zh, field="senderPhone", code=ErrorCode.BAD_FORMAT
+            ) from None
     received_at = data.received_at or now
     if received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=ctx.settings.tz)
     if received_at > now + CLOCK_SKEW:
+        when = received_at.isoformat(timespec="minutes")
         raise DomainError(
-            f"receivedAt {received_at.isoformat(timespec='minutes')} is in the future; give when the "
-            "message was left (ISO 8601 with offset)",
+            f"receivedAt {when} is in the future; give when the message was left (ISO 8601 with offset)",
+            zh=f"收到时间 {when} 晚于当前时间；请填写留言的实际时间（ISO 8601 格式，含时区）",
             field="receivedAt",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     case_number = data.case_number.strip() if data.case_number and data.case_number.strip() else None
     if case_number is not None and len(case_number) > 40:
-        raise DomainError("caseNumber may be at most 40 characters", field="caseNumber")
+        raise DomainError(
+            "caseNumber may be at most 40 characters",
+            zh="案号不得超过40个字",
+            field="caseNumber",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     return IngestData(
         channel=data.channel,
         external_id=external_id,
@@ -260,7 +299,12 @@ async def _stored(ctx: AppContext, channel: Channel, external_id: str) -> Online
 async def ingest(ctx: AppContext, viewer: Viewer, data: IngestData) -> tuple[OnlineMessage, bool]:
     """Store a message from a channel gateway once; returns (message, duplicate). A message seen
     before (same channel and external id) is returned as stored and nothing changes."""
-    require_role(viewer, Role.INTEGRATION, action="ingesting an online message (the channel gateway)")
+    require_role(
+        viewer,
+        Role.INTEGRATION,
+        action="ingesting an online message (the channel gateway)",
+        action_zh="接收网上留言（渠道网关）",
+    )
     data = _check_ingest(data, ctx.clock.now(), ctx)
     try:
         return await _store(ctx, viewer, data)
@@ -287,8 +331,8 @@ async def _store(ctx: AppContext, viewer: Viewer, data: IngestData) -> tuple[Onl
         )
         if window is None:
             raise DomainError(
-                f"no window serves {data.channel.value} ({data.channel.label}); an administrator "
-                "sets one up first",
+                f"no window serves {data.channel.value}; an administrator sets one up first",
+                zh=f"尚无受理{data.channel.label}留言的窗口，请管理员先行设置",
                 field="channel",
                 code=ErrorCode.NOT_ALLOWED,
             )
@@ -321,9 +365,20 @@ async def _store(ctx: AppContext, viewer: Viewer, data: IngestData) -> tuple[Onl
                 starts_on=received_on,
                 responsible_role=Role.CONSULTATION_CLERK,
             )
-        except (DomainError, CalendarRangeError) as error:
-            text = error.message if isinstance(error, DomainError) else str(error)
-            raise DomainError(f"receivedAt {received_on}: {text}", field="receivedAt") from None
+        except DomainError as error:
+            raise DomainError(
+                f"receivedAt {received_on}: {error.message}",
+                zh=f"收到日期 {received_on}：{error.zh}",
+                field="receivedAt",
+                code=error.code,
+            ) from None
+        except CalendarRangeError as error:
+            raise DomainError(
+                f"receivedAt {received_on}: {error}",
+                zh=f"收到日期 {received_on} 超出工作日历的范围（{FIRST_YEAR}年至{LAST_YEAR}年）",
+                field="receivedAt",
+                code=ErrorCode.OUT_OF_RANGE,
+            ) from None
         message.deadline_id = deadline.id
         await work.create(
             uow,
@@ -335,11 +390,11 @@ async def _store(ctx: AppContext, viewer: Viewer, data: IngestData) -> tuple[Onl
             window_id=window.id,
             deadline=deadline,
         )
-        summary = f"received via {data.channel.label} ({data.external_id}); suggested {suggested.value}"
+        summary = f"收到{data.channel.label}留言（{data.external_id}）；建议分类：{suggested.label}"
         if case is not None:
-            summary += f"; about {case.number}"
+            summary += f"；涉及{case.number}"
         elif data.case_number:
-            summary += f"; cited case {cited or 'number'} not found"
+            summary += f"；所引案号{cited or ''}未找到对应案件"
         uow.audit("INGEST_ONLINE_MESSAGE", MESSAGE, message.id, summary)
         await uow.commit()
     return message, False
@@ -393,27 +448,30 @@ async def classify(
     reclassify: bool = False,
 ) -> OnlineMessage:
     """Classify a NEW message; with `reclassify`, also one already classified whose reply is not
-    yet sent (a distinct intent: two clerks classifying at once still hear NOT_ALLOWED)."""
+    yet sent (a distinct intent: two clerks classifying at once still hear ALREADY_DONE)."""
     async with UnitOfWork(ctx, viewer) as uow:
         message = await _load(uow, message_id, lock=True)
-        await _require_clerk(uow, viewer, message, "classifying an online message")
+        await _require_clerk(uow, viewer, message, "classifying an online message", "网上留言的分类")
         status = _status(message)
         if status is not _S.NEW and not reclassify:
             assert message.message_class is not None
             raise DomainError(
-                f"the message is already classified {message.message_class.value} "
-                f"({message.message_class.label}); only NEW messages are classified - "
-                "reclassifyOnlineMessage corrects a class until the reply is sent",
+                f"the message is already classified {message.message_class.value}; only NEW messages "
+                "are classified - reclassifyOnlineMessage corrects a class until the reply is sent",
+                zh=f"该留言已分类为“{message.message_class.label}”；仅“{_S.NEW.label}”的留言可以分类，"
+                "答复发送前可通过重新分类更正",
                 field="id",
-                code=ErrorCode.NOT_ALLOWED,
+                code=ErrorCode.ALREADY_DONE,
             )
         if status in (_S.SENDING, _S.DELIVERED):
             assert message.message_class is not None
             raise DomainError(
-                f"the reply to this {message.message_class.value} ({message.message_class.label}) "
-                "message was sent; a message can be reclassified only until its reply is sent",
+                f"the reply to this {message.message_class.value} message was sent ({status.value}); "
+                "a message can be reclassified only until its reply is sent",
+                zh=f"该“{message.message_class.label}”留言的答复已发送（{status.label}）；"
+                "留言仅在答复发送前可以重新分类",
                 field="id",
-                code=ErrorCode.NOT_ALLOWED,
+                code=ErrorCode.NOT_ALLOWED_IN_STAGE,
             )
         reclassified, previous = status is not _S.NEW, message.message_class
         if reclassified:
@@ -441,34 +499,38 @@ async def classify(
         elif message.case_id is not None:
             case = await uow.session.get(Case, message.case_id)
         if message_class is MessageClass.CASE_SPECIFIC and case is None:
+            others = [c for c in MessageClass if c is not MessageClass.CASE_SPECIFIC]
             raise DomainError(
-                "a CASE_SPECIFIC message needs its case: give caseNumber, e.g. （2024）粤5322执保1号 — "
-                "or classify it PROCEDURAL, LEGAL_QUESTION or SUBSTANTIVE",
+                "a CASE_SPECIFIC message needs its case: give caseNumber, or classify it "
+                f"{', '.join(c.value for c in others)}",
+                zh=f"“{MessageClass.CASE_SPECIFIC.label}”类留言须指明案件：请填写案号（如“{EXAMPLE}”），"
+                f"或将其分类为{'、'.join(f'“{c.label}”' for c in others)}",
                 field="caseNumber",
+                code=ErrorCode.REQUIRED,
             )
         message.message_class = message_class
         message.status = _S.DRAFTING.value
         await _finish_items(uow, message, {WorkItemKind.CLASSIFY_MESSAGE}, message_class.value)
         if message_class in WINDOW_ANSWERS:  # Arts. 12–13: the window answers these itself
             await _send_item(uow, message, "答复")
-            route = "answered by the window"
+            route = "由窗口答复"
         else:
             item = await _draft_item(uow, message, case)
             route = (
-                "content from the handler"
+                "由承办人拟定答复内容"
                 if item.assignee_id
-                else "content from the team"
+                else "由执行实施团队拟定答复内容"
                 if item.team_id
-                else "content from the centre officers"
+                else "由事务中心干警拟定答复内容"
             )
         uow.audit(
             "RECLASSIFY_ONLINE_MESSAGE" if reclassified else "CLASSIFY_ONLINE_MESSAGE",
             MESSAGE,
             message.id,
-            (f"reclassified {previous.value} → {message_class.value}" if reclassified and previous
-             else f"classified {message_class.value}")
-            + f" (suggested {message.suggested_class.value}); {route}"
-            + (f"; about {case.number}" if case else ""),
+            (f"重新分类：{previous.label} → {message_class.label}" if reclassified and previous
+             else f"分类为“{message_class.label}”")
+            + f"（建议分类：{message.suggested_class.label}）；{route}"
+            + (f"；涉及{case.number}" if case else ""),
         )
         await uow.commit()
     return message
@@ -507,32 +569,41 @@ async def _require_drafter(uow: UnitOfWork, viewer: Viewer, message: OnlineMessa
             return
     assert message.message_class is not None
     raise Forbidden(
-        f"the reply to a {message.message_class.value} ({message.message_class.label}) message is "
-        "settled by the case's handler or team (the centre officers when there is no case); the "
-        "consultation clerk sends it"
+        f"the reply to a {message.message_class.value} message is settled by the case's handler or "
+        "team (the centre officers when there is no case); the consultation clerk sends it",
+        zh=f"“{message.message_class.label}”留言的答复内容由案件承办人或执行实施团队确定（未涉及案件的"
+        "由事务中心干警确定），再由咨询公开岗发送",
     )
 
 
 async def settle_reply(ctx: AppContext, viewer: Viewer, message_id: int, content: str) -> OnlineMessage:
-    text = _text(content, "content", "the reply's content", 4000) or ""
+    text = _text(content, "content", "the reply's content", "答复内容", 4000) or ""
     async with UnitOfWork(ctx, viewer) as uow:
         message = await _load(uow, message_id, lock=True)
         status = _status(message)
         if status is _S.NEW:
             raise DomainError(
                 "classify the message first: who settles the reply depends on its class",
+                zh="请先对留言分类：答复内容由谁确定取决于留言的类别",
                 field="id",
-                code=ErrorCode.NOT_ALLOWED,
+                code=ErrorCode.NOT_ALLOWED_IN_STAGE,
             )
         if status in (_S.SENDING, _S.DELIVERED):
             raise DomainError(
                 f"the reply was sent on {message.sent_at:%Y-%m-%d}; it can no longer change",
+                zh=f"答复已于{message.sent_at:%Y-%m-%d}发送，不能再修改",
                 field="id",
-                code=ErrorCode.NOT_ALLOWED,
+                code=ErrorCode.NOT_ALLOWED_IN_STAGE,
             )
         window_answers = message.message_class in WINDOW_ANSWERS
         if window_answers:
-            await _require_clerk(uow, viewer, message, "settling the reply to a procedural or legal question")
+            await _require_clerk(
+                uow,
+                viewer,
+                message,
+                "settling the reply to a procedural or legal question",
+                "程序性事项或法律咨询答复内容的确定",
+            )
         else:
             await _require_drafter(uow, viewer, message)
         message.reply_content, message.reply_settled_by = text, viewer.staff_id
@@ -545,8 +616,8 @@ async def settle_reply(ctx: AppContext, viewer: Viewer, message_id: int, content
             "SETTLE_REPLY",
             MESSAGE,
             message.id,
-            ("reply revised" if status is _S.READY else "reply content settled")
-            + f" ({len(text)} characters)",
+            ("答复内容已修改" if status is _S.READY else "答复内容已确定")
+            + f"（{len(text)}字）",
         )
         await uow.commit()
     return message
@@ -557,6 +628,7 @@ async def _classify_by_item(uow: UnitOfWork, item: WorkItem, done: work.Completi
     raise DomainError(
         f"classify the message with classifyOnlineMessage ({_CLASSES}); completing the work item "
         "alone would leave it unclassified",
+        zh=f"请通过留言分类操作将留言分类为{_CLASSES_ZH}之一；仅办结待办事项不会完成分类",
         field="id",
         code=ErrorCode.NOT_ALLOWED,
     )
@@ -567,6 +639,7 @@ async def _draft_by_item(uow: UnitOfWork, item: WorkItem, done: work.Completion)
     raise DomainError(
         "settle the reply's content with settleReplyContent; completing the work item alone sends "
         "nothing back to the window",
+        zh="请通过确定答复内容操作填写答复；仅办结待办事项不会将答复交回窗口",
         field="id",
         code=ErrorCode.NOT_ALLOWED,
     )
@@ -580,25 +653,28 @@ async def _send(uow: UnitOfWork, message: OnlineMessage) -> None:
     if status is _S.NEW:
         raise DomainError(
             "the message is not classified yet: classify it, settle the reply's content, then send",
+            zh="留言尚未分类：请先分类、确定答复内容，再发送答复",
             field="id",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.NOT_ALLOWED_IN_STAGE,
         )
     if status is _S.DRAFTING:
-        who = (
-            "settle it with settleReplyContent"
-            if message.message_class in WINDOW_ANSWERS
-            else "the case's handler (or team, or the centre officers) settles it with settleReplyContent"
-        )
+        if message.message_class in WINDOW_ANSWERS:
+            who, zh_who = "settle it with settleReplyContent", "请先确定答复内容，再发送"
+        else:
+            who = "the case's handler (or team, or the centre officers) settles it with settleReplyContent"
+            zh_who = "须由案件承办人（或执行实施团队、事务中心干警）确定答复内容后，方可发送"
         raise DomainError(
             f"the reply's content is not settled yet: {who} before it is sent",
+            zh=f"答复内容尚未确定：{zh_who}",
             field="id",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.NOT_ALLOWED_IN_STAGE,
         )
     if status in (_S.SENDING, _S.DELIVERED):
         raise DomainError(
-            f"the reply was already sent ({status.value}, {status.label})",
+            f"the reply was already sent ({status.value})",
+            zh=f"答复已发送（{status.label}），无需重复发送",
             field="id",
-            code=ErrorCode.NOT_ALLOWED,
+            code=ErrorCode.ALREADY_DONE,
         )
     message.status = _S.SENDING.value
     message.sent_by = uow.actor.staff_id if uow.actor else None
@@ -611,14 +687,14 @@ async def _send(uow: UnitOfWork, message: OnlineMessage) -> None:
         "SEND_REPLY",
         MESSAGE,
         message.id,
-        f"reply sent via {message.channel.label}" + (f"; reply deadline {met.value}" if met else ""),
+        f"经{message.channel.label}发送答复" + (f"；答复期限{met.label}" if met else ""),
     )
 
 
 async def send_reply(ctx: AppContext, viewer: Viewer, message_id: int) -> OnlineMessage:
     async with UnitOfWork(ctx, viewer) as uow:
         message = await _load(uow, message_id, lock=True)
-        await _require_clerk(uow, viewer, message, "sending a reply")
+        await _require_clerk(uow, viewer, message, "sending a reply", "答复的发送")
         await _send(uow, message)
         await uow.commit()
     return message
@@ -637,7 +713,7 @@ async def _back_to_clerk(uow: UnitOfWork, message: OnlineMessage, why: str) -> N
     """The channel will not take the reply: the window decides what to do (check, send again)."""
     message.status = _S.READY.value
     await _send_item(uow, message, f"发送失败（{why}），请核实后重新发送")
-    uow.audit("REPLY_RETURNED", MESSAGE, message.id, f"delivery stopped: {why}; back to the window")
+    uow.audit("REPLY_RETURNED", MESSAGE, message.id, f"停止送达：{why}；退回窗口处理")
 
 
 async def deliver(ctx: AppContext, message_id: int) -> bool:
@@ -658,7 +734,7 @@ async def deliver(ctx: AppContext, message_id: int) -> bool:
             message.delivery_attempts += 1
             attempt = message.delivery_attempts
             message.delivery_error = f"{type(error).__name__}: {error}"[:300]
-            uow.audit("REPLY_DELIVERY_FAILED", MESSAGE, message.id, f"attempt {attempt}: {error}")
+            uow.audit("REPLY_DELIVERY_FAILED", MESSAGE, message.id, f"第{attempt}次送达失败：{error}")
             if not error.retryable:
                 await _back_to_clerk(uow, message, "渠道拒收")
             await uow.commit()
@@ -683,7 +759,7 @@ async def deliver(ctx: AppContext, message_id: int) -> bool:
             "DELIVER_REPLY",
             MESSAGE,
             message.id,
-            f"delivered via {channel.label} on attempt {message.delivery_attempts}; receipt {receipt}"[:500],
+            f"经{channel.label}送达（第{message.delivery_attempts}次尝试）；回执{receipt}"[:500],
         )
         await uow.commit()
     return True
@@ -756,7 +832,7 @@ async def record_disclosure(ctx: AppContext, viewer: Viewer, message_ids: list[i
     from .disclosures import audit_disclosures
 
     await audit_disclosures(
-        ctx, viewer, MESSAGE, message_ids, f"{viewer.username} was shown the sender's phone in full"
+        ctx, viewer, MESSAGE, message_ids, f"{viewer.username}查看了留言人完整手机号码"
     )
 
 

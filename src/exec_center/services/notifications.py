@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..context import AppContext
 from ..db.models import Notification
 from ..domain.access import Viewer
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, ErrorCode
 from .unit_of_work import UnitOfWork
 
 
@@ -59,7 +59,12 @@ async def send(session: AsyncSession, messages: Iterable[Message], now: datetime
 async def mark_read(ctx: AppContext, viewer: Viewer, ids: list[int] | None) -> int:
     """Mark the viewer's notifications read: the given ones, or all when `ids` is None."""
     if ids is not None and len(ids) > 500:
-        raise DomainError("mark at most 500 notifications at once, or all of them", field="ids")
+        raise DomainError(
+            "mark at most 500 notifications at once, or all of them",
+            zh="每次最多标记 500 条通知为已读，或全部标记为已读",
+            field="ids",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     async with UnitOfWork(ctx, viewer) as uow:
         statement = (
             sa.update(Notification)
@@ -70,6 +75,6 @@ async def mark_read(ctx: AppContext, viewer: Viewer, ids: list[int] | None) -> i
             statement = statement.where(Notification.id.in_(ids))
         result = await uow.session.execute(statement)
         count = result.rowcount or 0
-        uow.audit("MARK_NOTIFICATIONS_READ", "Staff", viewer.staff_id, f"{count} notifications marked read")
+        uow.audit("MARK_NOTIFICATIONS_READ", "Staff", viewer.staff_id, f"{count}条通知标为已读")
         await uow.commit()
     return count

@@ -36,21 +36,24 @@ async def register_agent(ctx: AppContext, viewer: Viewer, party_id: int, data: A
     async with UnitOfWork(ctx, viewer) as uow:
         party = await uow.session.get(CaseParty, party_id)
         if party is None:
-            raise NotFound("party", field="partyId")
+            raise NotFound("party", "当事人", field="partyId")
         case = await work.locked(uow, Case, party.case_id)  # the count of agents is taken on it
         if case is None or not case_visible(viewer, team_id=case.team_id, handler_id=case.handler_id):
-            raise NotFound("party", field="partyId")
+            raise NotFound("party", "当事人", field="partyId")
         if not may_register_agent(viewer, case):
             raise Forbidden(
                 "registering an agent is for the staff who receive filings (AFFAIRS_CLERK, CENTER_OFFICER, "
                 "CENTER_HEAD, FILING_CLERK) or who handle the case (its team, its handler)",
+                zh="登记诉讼代理人须由收案人员（事务办理岗工作人员、事务中心干警、事务中心负责人、"
+                "执行立案窗口工作人员）或本案承办人员（本案的执行实施团队、承办人）办理",
                 field="partyId",
             )
         if case.stage is CaseStage.ARCHIVED:
             raise DomainError(
                 f"{case.number} is archived; agents are registered on open or closed cases",
+                zh=f"{case.number}已归档；诉讼代理人只能在未结或已结案件上登记",
                 field="partyId",
-                code=ErrorCode.NOT_ALLOWED,
+                code=ErrorCode.NOT_ALLOWED_IN_STAGE,
             )
         existing = await uow.session.scalar(
             sa.select(sa.func.count()).select_from(CaseAgent).where(CaseAgent.party_id == party.id)
@@ -77,7 +80,7 @@ async def register_agent(ctx: AppContext, viewer: Viewer, party_id: int, data: A
             "REGISTER_AGENT",
             "Case",
             case.id,
-            f"{case.number}: {agent.kind.label} {agent.name} for {party.name}"
+            f"{case.number}：{party.name}的{agent.kind.label}{agent.name}"
             + ("（特别授权）" if agent.special_authority else "（一般授权）"),
         )
         await uow.commit()

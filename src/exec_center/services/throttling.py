@@ -102,9 +102,12 @@ async def admit_attempt(ctx: AppContext, attempt: Attempt) -> None:
             await uow.session.rollback()
             scope = max(waits, key=lambda s: waits[s])
             log.info("sign-in refused: %s throttled for %d s", scope.value.lower(), wait)
-            whose = "for this user name" if scope is ThrottleScope.ACCOUNT else "from this address"
+            account = scope is ThrottleScope.ACCOUNT
+            whose = "for this user name" if account else "from this address"
+            zh_whose = "该用户名" if account else "本机地址"
             raise DomainError(
                 f"too many failed sign-ins {whose}; try again in {wait} seconds",
+                zh=f"{zh_whose}登录失败次数过多，请 {wait} 秒后再试",
                 field="username" if scope is ThrottleScope.ACCOUNT else None,
                 code=ErrorCode.TOO_MANY_ATTEMPTS,
                 retry_after=wait,
@@ -126,9 +129,9 @@ async def record_failure(ctx: AppContext, attempt: Attempt, staff_id: int | None
         uow.audit(
             "SIGN_IN_FAILED",
             *subject,
-            f"wrong password or unknown user name {account.key!r}"
-            + (f" from {attempt.address}" if attempt.address else "")
-            + f" ({account.failures} in a row)",
+            f"用户名“{account.key}”登录失败（密码错误或用户名不存在）"
+            + (f"，来源地址{attempt.address}" if attempt.address else "")
+            + f"，连续第{account.failures}次",
         )
         for row in rows:
             before = _record(row)
@@ -137,12 +140,12 @@ async def record_failure(ctx: AppContext, attempt: Attempt, staff_id: int | None
                 continue
             _store(row, after)
             minutes = rules[row.scope].lock_seconds // 60
-            why = f"locked for {minutes} minutes after {row.failures} failed sign-ins"
+            why = f"连续登录失败{row.failures}次，锁定{minutes}分钟"
             if row.scope is ThrottleScope.ACCOUNT:
                 locked_for = rules[row.scope].lock_seconds
-                uow.audit("SIGN_IN_LOCKED", *subject, f"user name {row.key!r} {why}")
+                uow.audit("SIGN_IN_LOCKED", *subject, f"用户名“{row.key}”{why}")
             else:
-                uow.audit("SIGN_IN_ADDRESS_LOCKED", "SignInThrottle", row.id, f"address {row.key} {why}")
+                uow.audit("SIGN_IN_ADDRESS_LOCKED", "SignInThrottle", row.id, f"来源地址{row.key}{why}")
         await uow.commit()
     return locked_for
 

@@ -25,10 +25,16 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from ..clock import court_today
 from ..context import AppContext
 from ..db.models import AuditEvent, OutboxMessage, WorkItem
+from ..documents.formatting import amount_in_figures
 from ..domain.access import Viewer
 from . import live
 
 log = logging.getLogger(__name__)
+
+
+def yuan(amount: Any) -> str:
+    """An amount as history entries write it: ``125,000.00元``."""
+    return f"{amount_in_figures(amount)}元"
 
 # session.info key: the ids of the work items this transaction changed (absent: not noted).
 CHANGED_WORK_ITEMS = "exec_center.live.work_items"

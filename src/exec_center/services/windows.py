@@ -66,6 +66,17 @@ from . import notifications, work
 from .cases import file_follow_on
 from .unit_of_work import UnitOfWork
 
+# How history entries name an owner of work items and who passed identity verification.
+_OWNER_ZH = {"Visit": "来访事项", "FirstContact": "首接办理事项", "Petition": "执行信访"}
+_WHO_ZH = {"party": "当事人", "agent": "代理人"}
+
+
+def _purpose_zh(purpose: str) -> str:
+    try:
+        return VisitPurpose(purpose).label
+    except ValueError:
+        return purpose
+
 CLERK_OF = {
     Channel.AFFAIRS_HANDLING: Role.AFFAIRS_CLERK,
     Channel.CONSULTATION_DISCLOSURE: Role.CONSULTATION_CLERK,
@@ -78,25 +89,51 @@ async def _window(
 ) -> Window:
     window = await uow.session.get(Window, window_id)
     if window is None:
-        raise NotFound("window", field="windowId")
+        raise NotFound("window", "窗口", field="windowId")
     if channels is not None and window.channel not in channels:
-        names = ", ".join(f"{c.value} ({c.label})" for c in channels)
+        served = [c for c in Channel if c in channels]
         raise DomainError(
-            f"this is done at {names}; {window.name} is a {window.channel.label}", field="windowId"
+            f"this is done at {', '.join(c.value for c in served)}; window {window.code} is "
+            f"{window.channel.value}",
+            zh=f"此事项应在{'或'.join(c.label for c in served)}办理；{window.name}为{window.channel.label}",
+            field="windowId",
+            code=ErrorCode.NOT_ALLOWED,
         )
     if window.id not in viewer.window_ids and not viewer.has(Role.CENTER_HEAD):
-        raise Forbidden("only staff assigned to this window can act for it", field="windowId")
+        raise Forbidden(
+            "only staff assigned to this window can act for it",
+            zh=f"仅{window.name}的在岗工作人员可以办理该窗口的事项",
+            field="windowId",
+        )
     return window
 
 
-def _text(value: str | None, field: str, what: str, limit: int, *, required: bool = True) -> str | None:
+def _text(
+    value: str | None, field: str, what: str, zh_what: str, limit: int, *, required: bool = True
+) -> str | None:
+    """Typed text, stripped; `what` names it in English, `zh_what` in zh-CN."""
     if value is None or not value.strip():
         if required:
-            raise DomainError(f"{what} is required", field=field)
+            raise DomainError(
+                f"{what} is required", zh=f"请填写{zh_what}", field=field, code=ErrorCode.REQUIRED
+            )
         return None
     if len(value) > limit:
-        raise DomainError(f"{what} may be at most {limit} characters", field=field)
+        raise DomainError(
+            f"{what} may be at most {limit} characters",
+            zh=f"{zh_what}不得超过{limit}个字",
+            field=field,
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     return value.strip()
+
+
+def _bad_case_number(error: InvalidCaseNumber, field: str) -> DomainError:
+    return DomainError(error.message, zh=error.zh, field=field, code=ErrorCode.BAD_FORMAT)
+
+
+def _bad_identifier(error: InvalidIdentifier, field: str) -> DomainError:
+    return DomainError(error.message, zh=error.zh, field=field, code=error.code)
 
 
 async def _case_by_number(uow: UnitOfWork, number: str | None, field: str = "caseNumber") -> Case | None:
@@ -105,10 +142,10 @@ async def _case_by_number(uow: UnitOfWork, number: str | None, field: str = "cas
     try:
         normalised = str(CaseNumber.parse(number))
     except InvalidCaseNumber as error:
-        raise DomainError(str(error), field=field) from None
+        raise _bad_case_number(error, field) from None
     case = await uow.session.scalar(sa.select(Case).where(Case.number == normalised))
     if case is None:
-        raise NotFound(f"case {normalised}", field=field)
+        raise NotFound(f"case {normalised}", f"案件{normalised}", field=field)
     return case
 
 
@@ -132,20 +169,20 @@ async def record_visit(ctx: AppContext, viewer: Viewer, data: VisitData) -> Visi
     async with UnitOfWork(ctx, viewer) as uow:
         window = await _window(uow, viewer, data.window_id)
         check_purpose(window.channel, data.purpose)
-        name = _text(data.visitor_name, "visitor.name", "the visitor's name", 100)
-        request = _text(data.request, "request", "what the visitor asks", 2000)
-        outcome = _text(data.outcome, "outcome", "the outcome", 2000, required=data.resolved)
+        name = _text(data.visitor_name, "visitor.name", "the visitor's name", "来访人姓名", 100)
+        request = _text(data.request, "request", "what the visitor asks", "来访诉求", 2000)
+        outcome = _text(data.outcome, "outcome", "the outcome", "办理结果", 2000, required=data.resolved)
         id_number = phone = None
         try:
             if data.visitor_id_number and data.visitor_id_number.strip():
                 id_number = validate_resident_id(data.visitor_id_number, uow.today)
         except InvalidIdentifier as error:
-            raise DomainError(error.message, field="visitor.idNumber") from None
+            raise _bad_identifier(error, "visitor.idNumber") from None
         try:
             if data.visitor_phone and data.visitor_phone.strip():
                 phone = validate_mobile_phone(data.visitor_phone)
         except InvalidIdentifier as error:
-            raise DomainError(error.message, field="visitor.phone") from None
+            raise _bad_identifier(error, "visitor.phone") from None
         case = await _case_by_number(uow, data.case_number)
         visit = Visit(
             window_id=window.id,
@@ -184,7 +221,7 @@ async def record_visit(ctx: AppContext, viewer: Viewer, data: VisitData) -> Visi
 
 async def _resolve_visit(uow: UnitOfWork, visit: Visit, outcome: str) -> None:
     visit.resolved, visit.outcome, visit.resolved_at = True, outcome, uow.now
-    uow.audit("RESOLVE_VISIT", "Visit", visit.id, f"resolved: {outcome[:150]}")
+    uow.audit("RESOLVE_VISIT", "Visit", visit.id, f"已办结：{outcome[:150]}")
 
 
 @work.completes(WorkItemKind.VISIT)
@@ -198,11 +235,13 @@ async def resolve_visit(ctx: AppContext, viewer: Viewer, visit_id: int, outcome:
     async with UnitOfWork(ctx, viewer) as uow:
         visit = await work.locked(uow, Visit, visit_id)
         if visit is None:
-            raise NotFound("visit")
+            raise NotFound("visit", "来访登记")
         await _window(uow, viewer, visit.window_id)
         if visit.resolved:
-            raise DomainError("the visit is already resolved", field="id", code=ErrorCode.NOT_ALLOWED)
-        await _resolve_visit(uow, visit, _text(outcome, "outcome", "the outcome", 2000) or "")
+            raise DomainError(
+                "the visit is already resolved", zh="该来访已办结", field="id", code=ErrorCode.ALREADY_DONE
+            )
+        await _resolve_visit(uow, visit, _text(outcome, "outcome", "the outcome", "办理结果", 2000) or "")
         await _close_items(uow, "Visit", visit.id)
         await uow.commit()
     return visit
@@ -213,7 +252,7 @@ async def _close_items(uow: UnitOfWork, owner_type: str, owner_id: int) -> None:
         uow,
         WorkItem.owner_type == owner_type,
         WorkItem.owner_id == owner_id,
-        summary=lambda kind: f"{kind.label}: done with its {owner_type}",
+        summary=lambda kind: f"{kind.label}：{_OWNER_ZH.get(owner_type, owner_type)}已办结",
     )
 
 
@@ -233,17 +272,17 @@ async def record_first_contact(
         window = await _window(uow, viewer, window_id, channels={Channel.AFFAIRS_HANDLING})
         contact = FirstContact(
             window_id=window.id,
-            applicant_name=_text(applicant_name, "applicantName", "the applicant", 200) or "",
+            applicant_name=_text(applicant_name, "applicantName", "the applicant", "申请人", 200) or "",
             reason=reason,
-            legal_basis=_text(legal_basis, "legalBasis", "the legal basis", 500) or "",
-            told=_text(told, "told", "what the applicant was told", 2000) or "",
+            legal_basis=_text(legal_basis, "legalBasis", "the legal basis", "法律依据", 500) or "",
+            told=_text(told, "told", "what the applicant was told", "告知申请人的内容", 2000) or "",
             status="OPEN",
             created_by=viewer.staff_id,
             created_at=uow.now,
         )
         uow.session.add(contact)
         await uow.session.flush()
-        uow.audit("RECORD_FIRST_CONTACT", "FirstContact", contact.id, f"not accepted: {reason.label}")
+        uow.audit("RECORD_FIRST_CONTACT", "FirstContact", contact.id, f"未受理：{reason.label}")
         await work.create(
             uow,
             kind=WorkItemKind.FIRST_CONTACT,
@@ -260,13 +299,18 @@ async def record_first_contact(
 
 async def _close_first_contact(uow: UnitOfWork, contact: FirstContact, note: str) -> None:
     contact.status, contact.closing_note, contact.closed_at = "CLOSED", note, uow.now
-    uow.audit("CLOSE_FIRST_CONTACT", "FirstContact", contact.id, f"closed: {note[:150]}")
+    uow.audit("CLOSE_FIRST_CONTACT", "FirstContact", contact.id, f"已办结：{note[:150]}")
 
 
 @work.completes(WorkItemKind.FIRST_CONTACT)
 async def _first_contact_done(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
     if not (done.note or "").strip():
-        raise DomainError("say how the matter was closed (note)", field="note")
+        raise DomainError(
+            "say how the matter was closed (note)",
+            zh="请在备注中写明首接办理事项的办结情况",
+            field="note",
+            code=ErrorCode.REQUIRED,
+        )
     contact = await work.locked(uow, FirstContact, item.owner_id)
     if contact is not None and contact.status == "OPEN":
         await _close_first_contact(uow, contact, done.note or "")
@@ -276,11 +320,17 @@ async def close_first_contact(ctx: AppContext, viewer: Viewer, contact_id: int, 
     async with UnitOfWork(ctx, viewer) as uow:
         contact = await work.locked(uow, FirstContact, contact_id)
         if contact is None:
-            raise NotFound("first-contact matter")
+            raise NotFound("first-contact matter", "首接办理事项")
         await _window(uow, viewer, contact.window_id)
         if contact.status != "OPEN":
-            raise DomainError("the matter is already closed", field="id", code=ErrorCode.NOT_ALLOWED)
-        await _close_first_contact(uow, contact, _text(note, "note", "how the matter was closed", 2000) or "")
+            raise DomainError(
+                "the matter is already closed",
+                zh="该首接办理事项已办结",
+                field="id",
+                code=ErrorCode.ALREADY_DONE,
+            )
+        note = _text(note, "note", "how the matter was closed", "办结情况", 2000) or ""
+        await _close_first_contact(uow, contact, note)
         await _close_items(uow, "FirstContact", contact.id)
         await uow.commit()
     return contact
@@ -312,16 +362,22 @@ async def receive_materials(
         window = await _window(
             uow, viewer, window_id, channels={Channel.AFFAIRS_HANDLING, Channel.EXECUTION_FILING}
         )
-        who = _text(submitted_by, "submittedBy", "who handed the materials in", 200) or ""
+        who = _text(submitted_by, "submittedBy", "who handed the materials in", "递交人", 200) or ""
         if not items:
-            raise DomainError("list the materials received", field="items")
+            raise DomainError(
+                "list the materials received", zh="请列明所收材料", field="items", code=ErrorCode.REQUIRED
+            )
         listed = []
         for i, (name, copies) in enumerate(items):
-            listed.append(
-                {"name": _text(name, f"items.{i}.name", "the material's name", 200), "copies": copies}
-            )
+            named = _text(name, f"items.{i}.name", "the material's name", "材料名称", 200)
+            listed.append({"name": named, "copies": copies})
             if not 1 <= copies <= 999:
-                raise DomainError("copies must be 1 to 999", field=f"items.{i}.copies")
+                raise DomainError(
+                    f"copies must be 1 to 999, not {copies}",
+                    zh=f"份数应为1至999份，不能为{copies}",
+                    field=f"items.{i}.copies",
+                    code=ErrorCode.OUT_OF_RANGE,
+                )
         case = await _case_by_number(uow, case_number)
         year = uow.today.year
         sequence = await _next_value(uow, f"materials:{ctx.settings.court_code}:{year}")
@@ -340,10 +396,10 @@ async def receive_materials(
         uow.session.add(receipt)
         await uow.session.flush()
         uow.audit(
-            "RECEIVE_MATERIALS", "MaterialsReceipt", receipt.id, f"{receipt.number}: {len(listed)} item(s)"
+            "RECEIVE_MATERIALS", "MaterialsReceipt", receipt.id, f"{receipt.number}：材料{len(listed)}项"
         )
         if case is not None:
-            uow.audit("RECEIVE_MATERIALS", "Case", case.id, f"materials received: {receipt.number}")
+            uow.audit("RECEIVE_MATERIALS", "Case", case.id, f"收到材料：{receipt.number}")
         await uow.commit()
     return receipt
 
@@ -354,18 +410,22 @@ async def transfer_materials(
     async with UnitOfWork(ctx, viewer) as uow:
         receipt = await work.locked(uow, MaterialsReceipt, receipt_id)  # who holds it decides
         if receipt is None:
-            raise NotFound("materials receipt", field="receiptId")
+            raise NotFound("materials receipt", "材料接收登记", field="receiptId")
         if receipt.holder_id != viewer.staff_id and not viewer.has(Role.CENTER_HEAD):
-            raise Forbidden("only the current holder of the materials can hand them on", field="receiptId")
+            raise Forbidden(
+                "only the current holder of the materials can hand them on",
+                zh="仅材料的当前持有人可以移交材料",
+                field="receiptId",
+            )
         target = await uow.session.get(Staff, to_staff_id)
         if target is None or not target.active:
-            raise NotFound("staff member", field="toStaffId")
+            raise NotFound("staff member", "工作人员", field="toStaffId")
         uow.session.add(
             MaterialsTransfer(
                 receipt_id=receipt.id,
                 from_staff_id=receipt.holder_id,
                 to_staff_id=target.id,
-                note=_text(note, "note", "the note", 500, required=False),
+                note=_text(note, "note", "the note", "备注", 500, required=False),
                 transferred_at=uow.now,
             )
         )
@@ -374,11 +434,11 @@ async def transfer_materials(
             "TRANSFER_MATERIALS",
             "MaterialsReceipt",
             receipt.id,
-            f"{receipt.number} handed to {target.username}",
+            f"{receipt.number}移交{target.username}",
         )
         if receipt.case_id is not None:
             uow.audit(
-                "TRANSFER_MATERIALS", "Case", receipt.case_id, f"{receipt.number} handed to {target.name}"
+                "TRANSFER_MATERIALS", "Case", receipt.case_id, f"{receipt.number}移交{target.name}"
             )
         await notifications.send(
             uow.session,
@@ -421,13 +481,14 @@ def _identity(document: str, today: date, id_type: IdType | None = None) -> str:
         raise DomainError(
             "a party whose number is unknown cannot be verified by number; choose the type of the "
             "document the visitor shows",
+            zh="证件号码不明的当事人无法凭号码核验身份；请选择来访人所出示证件的类型",
             field="identityDocumentType",
         )
     if id_type is not None:
         try:
             _, number = validate_identifier(id_type, document, None, today)
         except InvalidIdentifier as error:
-            raise DomainError(error.message, field="identityDocument") from None
+            raise _bad_identifier(error, "identityDocument") from None
         return number or ""
     value = (document or "").strip().upper()
     try:
@@ -442,7 +503,10 @@ def _identity(document: str, today: date, id_type: IdType | None = None) -> str:
             f"{as_person.message}; enter the full 18-character resident ID number or unified "
             "social credit code the visitor shows, or name its identityDocumentType (a permit, "
             "a passport...)",
+            zh=f"{as_person.zh}；请输入来访人所出示的完整18位居民身份证号码或统一社会信用代码，"
+            "或选择所出示证件的类型（居住证、护照等）",
             field="identityDocument",
+            code=ErrorCode.BAD_FORMAT,
         ) from None
 
 
@@ -466,7 +530,7 @@ async def _verify(
     try:
         normalised = str(CaseNumber.parse(case_number))
     except InvalidCaseNumber as error:
-        raise DomainError(str(error), field="caseNumber") from None
+        raise _bad_case_number(error, "caseNumber") from None
     # Count and record in one go per case (the visitor's count is within it): a burst of attempts
     # is counted one by one, so it cannot all pass on the same low count.
     await work.serialise(uow, "disclosure-case", normalised)
@@ -490,10 +554,13 @@ async def _verify(
         case_last_failure=as_utc(by_case[1]),
     )
     if not guard.allowed:
-        uow.audit("DISCLOSURE_REFUSED", "Window", window.id, f"{purpose} for {normalised}: {guard.message}")
+        refused = f"{_purpose_zh(purpose)}（{normalised}）：{guard.zh or guard.message}"
+        uow.audit("DISCLOSURE_REFUSED", "Window", window.id, refused)
         await uow.commit()
         wait = guard.retry_after and max(1, math.ceil((guard.retry_after - uow.now).total_seconds()))
-        raise DomainError(guard.message, field="caseNumber", code=ErrorCode.RATE_LIMITED, retry_after=wait)
+        raise DomainError(
+            guard.message, zh=guard.zh, field="caseNumber", code=ErrorCode.RATE_LIMITED, retry_after=wait
+        )
     case = await uow.session.scalar(sa.select(Case).where(Case.number == normalised))
     who: str | None = None
     if case is not None:
@@ -514,7 +581,8 @@ async def _verify(
         "VERIFY_PARTY",
         "Case" if case else "Window",
         case.id if case else window.id,
-        f"{purpose} at {window.code}: " + (f"verified ({who})" if verified else "not verified"),
+        f"{_purpose_zh(purpose)}（{window.name}）："
+        + (f"核验通过（{_WHO_ZH.get(who, who)}）" if verified else "核验未通过"),
     )
     return Verification(
         verified, case if verified else None, "verified" if verified else "not verified", who
@@ -704,7 +772,9 @@ async def contact_judge(
     told the party asked."""
     async with UnitOfWork(ctx, viewer) as uow:
         window = await _window(uow, viewer, window_id, channels={Channel.CONSULTATION_DISCLOSURE})
-        message = _text(note, "note", "what the party wants to tell the judge", 1000) or ""
+        message = _text(
+            note, "note", "what the party wants to tell the judge", "当事人需转告承办法官的内容", 1000
+        ) or ""
         result = await _verify(
             uow,
             viewer,
@@ -756,7 +826,8 @@ async def apply_resume_execution(
     original, on the original team's worklist. None when the applicant was not verified."""
     async with UnitOfWork(ctx, viewer) as uow:
         window = await _window(uow, viewer, window_id, channels={Channel.CONSULTATION_DISCLOSURE})
-        why = _text(reason, "reason", "the new asset clues or grounds for resumption", 2000) or ""
+        grounds = ("the new asset clues or grounds for resumption", "新的财产线索或恢复执行的理由")
+        why = _text(reason, "reason", *grounds, 2000) or ""
         original = await _case_by_number(uow, case_number)
         assert original is not None
         check_resumable(original.case_type, original.closing_method, ground)
@@ -787,7 +858,7 @@ async def apply_resume_execution(
         )
         if open_resumption is not None:  # a repeat (or the same application twice at once)
             uow.audit(
-                "RESUME_EXECUTION", "Case", original.id, f"already resumed as {open_resumption.number}"
+                "RESUME_EXECUTION", "Case", original.id, f"已恢复执行，案号{open_resumption.number}"
             )
             await uow.commit()
             return open_resumption
@@ -797,9 +868,9 @@ async def apply_resume_execution(
             "RESUME_EXECUTION",
             "Case",
             original.id,
-            f"resumed as {resumed.number} ({ground.label}): {why[:150]}",
+            f"恢复执行，立案为{resumed.number}（{ground.label}）：{why[:150]}",
         )
-        uow.audit("FILE_RESUMED_CASE", "Case", resumed.id, f"resumed from {original.number}")
+        uow.audit("FILE_RESUMED_CASE", "Case", resumed.id, f"由{original.number}恢复执行立案")
         await work.create(
             uow,
             kind=WorkItemKind.ENFORCE,
@@ -830,17 +901,17 @@ async def record_petition(
         petition = Petition(
             window_id=window.id,
             case_id=case.id if case else None,
-            petitioner_name=_text(petitioner_name, "petitionerName", "the petitioner", 200) or "",
-            content=_text(content, "content", "the petition", 4000) or "",
+            petitioner_name=_text(petitioner_name, "petitionerName", "the petitioner", "信访人", 200) or "",
+            content=_text(content, "content", "the petition", "信访内容", 4000) or "",
             status="OPEN",
             created_by=viewer.staff_id,
             created_at=uow.now,
         )
         uow.session.add(petition)
         await uow.session.flush()
-        uow.audit("RECORD_PETITION", "Petition", petition.id, f"petition by {petition.petitioner_name}")
+        uow.audit("RECORD_PETITION", "Petition", petition.id, f"信访人：{petition.petitioner_name}")
         if case is not None:
-            uow.audit("RECORD_PETITION", "Case", case.id, "execution petition received")
+            uow.audit("RECORD_PETITION", "Case", case.id, "收到执行信访")
         title = f"执行信访：{petition.petitioner_name}" + (f"（{case.number}）" if case else "")
         if case is not None and case.team_id is not None:
             await work.create(
@@ -873,11 +944,16 @@ async def record_petition(
 @work.completes(WorkItemKind.PETITION)
 async def _petition_answered(uow: UnitOfWork, item: WorkItem, done: work.Completion) -> None:
     if not (done.note or "").strip():
-        raise DomainError("give the answer to the petition in the note", field="note")
+        raise DomainError(
+            "give the answer to the petition in the note",
+            zh="请在备注中写明对信访的答复",
+            field="note",
+            code=ErrorCode.REQUIRED,
+        )
     petition = await work.locked(uow, Petition, item.owner_id)
     if petition is not None and petition.status == "OPEN":
         petition.status, petition.answer = "ANSWERED", done.note
-        uow.audit("ANSWER_PETITION", "Petition", petition.id, f"answered: {(done.note or '')[:150]}")
+        uow.audit("ANSWER_PETITION", "Petition", petition.id, f"已答复：{(done.note or '')[:150]}")
         await _close_items(uow, "Petition", petition.id)
 
 

@@ -29,12 +29,21 @@ from ..context import AppContext
 from ..db.models import Case, Deadline, Staff, StaffRole, TeamMember, WorkItem
 from ..domain import work as rules
 from ..domain.access import Viewer
+from ..domain.actions import WorkOutcome
 from ..domain.errors import DomainError, ErrorCode, NotFound
 from ..domain.organisation import Role
 from ..domain.work import WorkItemKind, WorkItemStatus
 from . import deadlines as deadline_service
 from . import notifications
 from .unit_of_work import UnitOfWork
+
+
+def outcome_label(outcome: str) -> str:
+    """A work item's outcome as history entries write it (its zh-CN label)."""
+    try:
+        return WorkOutcome(outcome).label
+    except ValueError:
+        return outcome
 
 
 @dataclass(frozen=True)
@@ -167,7 +176,7 @@ async def create(
     )
     uow.session.add(item)
     await uow.session.flush()
-    uow.audit("CREATE_WORK_ITEM", "WorkItem", item.id, f"{kind.label}: {title[:200]}")
+    uow.audit("CREATE_WORK_ITEM", "WorkItem", item.id, f"{kind.label}：{title[:200]}")
     return item
 
 
@@ -180,7 +189,7 @@ async def complete_for_case(uow: UnitOfWork, case_id: int, kind: WorkItemKind, o
         WorkItem.case_id == case_id,
         WorkItem.kind == kind,
         outcome=outcome,
-        summary=lambda k: f"{k.label}: {outcome}",
+        summary=lambda k: f"{k.label}：{outcome_label(outcome)}",
     )
 
 
@@ -193,14 +202,14 @@ async def cancel_for_case(
         uow,
         *where,
         status=WorkItemStatus.CANCELLED,
-        summary=lambda kind: f"{kind.label} cancelled {reason}".strip(),
+        summary=lambda kind: f"{kind.label}已取消" + (f"（{reason}）" if reason else ""),
     )
 
 
 async def _load(uow: UnitOfWork, item_id: int) -> WorkItem:
     item = await uow.session.get(WorkItem, item_id)
     if item is None:
-        raise NotFound("work item")
+        raise NotFound("work item", "工作事项")
     return item
 
 
@@ -222,7 +231,7 @@ async def _visible_item(
     facts = audience(item, await _center_window(uow.session, item))
     allowed = rules.may_act_on if as_candidate else rules.can_see
     if not allowed(viewer, facts):
-        raise NotFound("work item")  # no side door: an item one may not see does not exist
+        raise NotFound("work item", "工作事项")  # no side door: an item one may not see does not exist
     return item, facts
 
 
@@ -249,18 +258,27 @@ async def _refused_change(
     await uow.session.refresh(item)
     if item.status is WorkItemStatus.CLAIMED and item.assignee_id != viewer.staff_id:
         return DomainError(
-            "someone else claimed this work item first", field="id", code=ErrorCode.ALREADY_CLAIMED
+            "someone else claimed this work item first",
+            zh="该工作事项已被他人先行领取",
+            field="id",
+            code=ErrorCode.ALREADY_CLAIMED,
         )
     if claiming and item.status is WorkItemStatus.CLAIMED:
-        return DomainError("you already hold this work item", field="id", code=ErrorCode.ALREADY_CLAIMED)
+        return DomainError("you already hold this work item", zh="您已领取该工作事项", field="id",
+                           code=ErrorCode.ALREADY_CLAIMED)
     if item.status not in rules.ACTIVE:
         return DomainError(
             f"the work item was {item.status.value} ({item.status.label}) meanwhile; nothing is left to do",
+            zh=f"该工作事项在此期间已变为“{item.status.label}”，无需再办理",
             field="id",
-            code=ErrorCode.NOT_ALLOWED,
+            # As the rules say it when the status was read before: a completion met a completion.
+            code=ErrorCode.ALREADY_DONE
+            if item.status is WorkItemStatus.DONE and not claiming
+            else ErrorCode.NOT_ALLOWED_IN_STAGE,
         )
     return DomainError(
         f"the work item changed since you read it (now version {item.version}); reload and try again",
+        zh=f"该工作事项在您读取后已被修改（现为版本 {item.version}）；请刷新后重试",
         field="version",
         code=ErrorCode.STALE,
     )
@@ -282,7 +300,7 @@ async def claim(ctx: AppContext, viewer: Viewer, item_id: int, version: int | No
         )
         if not won:
             raise await _refused_change(uow, viewer, item, version, claiming=True)
-        uow.audit("CLAIM_WORK_ITEM", "WorkItem", item.id, f"{viewer.username} claimed {item.kind.label}")
+        uow.audit("CLAIM_WORK_ITEM", "WorkItem", item.id, f"{viewer.username}认领{item.kind.label}")
         await uow.commit()
     return item
 
@@ -301,7 +319,7 @@ async def unclaim(ctx: AppContext, viewer: Viewer, item_id: int, version: int | 
         )
         if not won:
             raise await _refused_change(uow, viewer, item, version)
-        uow.audit("UNCLAIM_WORK_ITEM", "WorkItem", item.id, f"{viewer.username} released {item.kind.label}")
+        uow.audit("UNCLAIM_WORK_ITEM", "WorkItem", item.id, f"{viewer.username}退回{item.kind.label}")
         await uow.commit()
     return item
 
@@ -336,7 +354,8 @@ async def complete(
     params: dict | None = None,
 ) -> WorkItem:
     if note is not None and len(note) > 2000:
-        raise DomainError("the note may be at most 2000 characters", field="note")
+        raise DomainError("the note may be at most 2000 characters", zh="办理说明不得超过 2000 个字符",
+                          field="note", code=ErrorCode.OUT_OF_RANGE)
     async with UnitOfWork(ctx, viewer) as uow:
         await _lock_owner_and_deadline(uow, item_id)
         item, facts = await _visible_item(uow, viewer, item_id, as_candidate=True)
@@ -364,7 +383,7 @@ async def complete(
         handler = HANDLERS.get(item.kind)
         if handler is not None:
             await handler(uow, item, Completion(outcome=outcome, note=note, params=params or {}))
-        uow.audit("COMPLETE_WORK_ITEM", "WorkItem", item.id, f"{item.kind.label}: {outcome}")
+        uow.audit("COMPLETE_WORK_ITEM", "WorkItem", item.id, f"{item.kind.label}：{outcome_label(outcome)}")
         await uow.commit()
     return item
 
@@ -377,7 +396,7 @@ async def reassign(
         rules.check_version(version, item.version)
         target = await uow.session.get(Staff, assignee_id)
         if target is None or not target.active:
-            raise NotFound("staff member", field="assigneeId")
+            raise NotFound("staff member", "工作人员", field="assigneeId")
         memberships = (
             await uow.session.execute(
                 sa.select(TeamMember.team_id, TeamMember.is_lead).where(TeamMember.staff_id == assignee_id)
@@ -401,7 +420,7 @@ async def reassign(
         if not won:
             raise await _refused_change(uow, viewer, item, version)
         uow.audit(
-            "REASSIGN_WORK_ITEM", "WorkItem", item.id, f"{item.kind.label} reassigned to {target.username}"
+            "REASSIGN_WORK_ITEM", "WorkItem", item.id, f"{item.kind.label}改派{target.username}"
         )
         await notifications.send(
             uow.session,
