@@ -97,7 +97,7 @@ async def test_funds_are_capped_at_what_is_still_uncontrolled_of_the_claim(api, 
     # The case: claim 125,000.00, FREEZE 1,000,000.00 on a deposit of 1,000,000.
     refused = await decide(api, file["id"], {"findingId": big["id"], "measure": "FREEZE", "amount": "1000000.00"})
     [error] = refused["userErrors"]
-    assert (error["field"], error["code"]) == (["input", "measures", "0", "amount"], "INVALID")
+    assert (error["field"], error["code"]) == (["input", "measures", "0", "amount"], "OUT_OF_RANGE")
     assert "125000.00 yuan of the claim is still uncontrolled" in error["message"]
     assert "art. 19" in error["message"]
     # Within one request the measures add up: 100,000 + 30,000 is beyond 125,000.
@@ -126,7 +126,7 @@ async def test_an_indivisible_asset_worth_more_is_sealed_whole_with_the_reason(a
     seal = {"findingId": house["id"], "measure": "SEAL", "amount": "680000.00"}
     refused = await decide(api, file["id"], seal)
     [error] = refused["userErrors"]
-    assert (error["field"], error["code"]) == (["input", "measures", "0", "excessReason"], "INVALID")
+    assert (error["field"], error["code"]) == (["input", "measures", "0", "excessReason"], "REQUIRED")
     assert "95000.00 yuan of the claim is still uncontrolled" in error["message"]
     refused = await decide(api, file["id"], seal | {"excessReason": "   "})
     assert refused["userErrors"][0]["field"] == ["input", "measures", "0", "excessReason"]
@@ -375,7 +375,7 @@ async def test_the_higher_courts_zhi_fu_number_is_recorded_on_the_ruling(api, wo
                               as_="adjud"))["recordReviewCaseNumber"]
 
     pending = await record("（2024）粤53执复1号")
-    assert pending["userErrors"][0]["code"] == "NOT_ALLOWED"  # no ruling yet
+    assert pending["userErrors"][0]["code"] == "NOT_ALLOWED_IN_STAGE"  # no ruling yet
     [zhi_yi] = [c["number"] for c in objection["case"]["relatedCases"]]
     await take_and_complete(api, "adjud", "ADJUDICATION_APPLICATION", zhi_yi, "REJECTED", "异议理由不成立")
     own = await record("（2024）粤5322执复1号")

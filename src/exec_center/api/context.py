@@ -80,7 +80,7 @@ class RequestContext:
         viewer = self.viewer_or_none
         await audit_disclosures(
             self.app, viewer, "Case", self.disclosed,
-            f"{viewer.username} was shown the parties' ID numbers and phones in full",
+            f"{viewer.username}查看了当事人完整身份证件号码和联系电话",
         )
         self.disclosed.clear()
 

@@ -234,8 +234,7 @@ class MediationOutcome(LabelledEnum):
 
 
 class CaseRecordKind(LabelledEnum):
-    """What the implementation team records along the way (Arts. 17–19); the labels are those of
-    services.lifecycle.RECORD_KINDS."""
+    """What the implementation team records along the way (Arts. 17–19)."""
 
     INVESTIGATION = "INVESTIGATION", "线下调查"
     SUMMONS = "SUMMONS", "传唤双方当事人"

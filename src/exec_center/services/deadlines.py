@@ -35,6 +35,7 @@ from ..domain.deadlines import (
     DeadlineRule,
     DeadlineStatus,
     EscalationStep,
+    ExtensionStatus,
     Recipient,
     check_extension_request,
     closing_status,
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 EXTENSION_REQUEST = "DeadlineExtensionRequest"
 
 # An extension request's status, for people.
-EXTENSION_LABELS = {"PENDING": "待审批", "APPROVED": "已批准", "REFUSED": "不予批准"}
+EXTENSION_LABELS = {status.value: status.label for status in ExtensionStatus}
 
 def _unit(day_count: DayCount) -> str:
     """A period's unit after its count in history entries: 5个工作日, 30日, 1年."""

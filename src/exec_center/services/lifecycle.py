@@ -46,6 +46,7 @@ from ..domain.lifecycle import (
     REVIEW_PERIOD_VARIANT,
     AdjudicationKind,
     AdjudicationOutcome,
+    CaseRecordKind,
     CaseStage,
     CaseStep,
     ClosingFacts,
@@ -269,20 +270,8 @@ async def set_transfer_strategy(
 
 # --- the team's work (Arts. 17–19) ---------------------------------------------------------
 
-RECORD_KINDS = {
-    "INVESTIGATION": "线下调查",
-    "SUMMONS": "传唤双方当事人",
-    "PROPERTY_REPORT": "报告财产",
-    "ASSET_VERIFICATION": "核实财产",
-    "MEDIATION": "执行调解",
-    "TAX_LETTER_SERVICE": "基准价函送达",
-    # 终本: the applicant is told of the investigation and the consequences, heard (法〔2016〕373号 art. 5)
-    "APPLICANT_INFORMED": "告知申请执行人并听取意见",
-    # Art. 18: the team decides the execution plan after the investigation.
-    "EXECUTION_PLAN": "执行方案",
-    # Art. 19: the tax bureau's benchmark price of the real estate, with its amount.
-    "BENCHMARK_PRICE": "税务部门基准价",
-}
+# What the team records (Arts. 17-19) and its zh-CN name: one list, the domain's enum.
+RECORD_KINDS = {kind.value: kind.label for kind in CaseRecordKind if kind is not CaseRecordKind.OTHER}
 TEAM_WORK_KINDS = (
     "INVESTIGATION",
     "SUMMONS",
