@@ -136,6 +136,20 @@ def asset_query_provider(clock: FrozenClock) -> Iterator[Any]:
     asset_queries.set_provider(None)
 
 
+@pytest.fixture(autouse=True)
+def forget_validated_documents() -> Iterator[None]:
+    """Strawberry's ValidationCache is one module-level LRU keyed by (schema, document, rules):
+    in production there is one schema per process, but here every test builds an app, and the
+    cache kept up to 256 schemas alive (millions of objects, making each garbage collection
+    and so the suite several times slower). Emptied after each test."""
+    yield
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from exec_center.api.schema import VALIDATION_CACHE_SIZE
+
+    _get_validate_cache(VALIDATION_CACHE_SIZE).cache_clear()
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return _settings(database_url)

@@ -25,10 +25,14 @@ def test_there_are_operations_to_replay() -> None:
     assert {p.stem for p in OPERATIONS} >= {"SignIn", "Me", "Windows"}
 
 
+@pytest.fixture(scope="module")
+def graphql_schema():
+    return build_schema(debug=True)._schema
+
+
 @pytest.mark.parametrize("path", OPERATIONS, ids=lambda p: p.stem)
-def test_operation_validates_against_the_schema(path: Path) -> None:
-    schema = build_schema(debug=True)._schema
-    errors = validate(schema, parse(path.read_text()))
+def test_operation_validates_against_the_schema(path: Path, graphql_schema) -> None:
+    errors = validate(graphql_schema, parse(path.read_text()))
     assert errors == [], [e.message for e in errors]
 
 

@@ -44,6 +44,8 @@ from .worklist import WorkItemType, WorklistMutation, WorklistQuery
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
+# Validated documents kept (Strawberry keeps them in one LRU per size, for the process).
+VALIDATION_CACHE_SIZE = 256
 
 
 class OneSignInPerRequest(ValidationRule):
@@ -108,7 +110,7 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         # rules, and QueryDepthLimiter/MaxAliasesLimiter would make new classes per request.
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
         ClientFacingErrors,
     ]
     if not debug:

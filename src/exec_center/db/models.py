@@ -266,11 +266,12 @@ class Case(Base):
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    number: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    # Null only inside the intake's transaction: the number is its last statement (number_case).
+    number: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=True)
     court_code: Mapped[str] = mapped_column(sa.String(10))
     case_type: Mapped[CaseType] = mapped_column(enum_column(CaseType))
     year: Mapped[int] = mapped_column(sa.Integer)
-    sequence: Mapped[int] = mapped_column(sa.Integer)
+    sequence: Mapped[int] = mapped_column(sa.Integer, nullable=True)
     stage: Mapped[CaseStage] = mapped_column(enum_column(CaseStage))
     received_on: Mapped[date] = mapped_column(sa.Date)
     # The day the case number was assigned: Art. 16's five working days count from it, so a
