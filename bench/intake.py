@@ -24,6 +24,7 @@ import json
 import os
 import random
 import sys
+import time
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -67,6 +68,9 @@ def credit_code(rng: random.Random) -> str:
     return body + _uscc_check_char(body)
 
 
+RUN = int(time.time()) % 1_000_000
+
+
 def variables(n: int, rng: random.Random) -> dict:
     respondent = (
         {
@@ -80,7 +84,9 @@ def variables(n: int, rng: random.Random) -> dict:
     return {
         "input": {
             "claimAmount": f"{rng.randrange(5_000, 900_000)}.00",
-            "title": {"documentNumber": f"（2026）粤5322民初{n}号", "kind": "JUDGMENT"},
+            # A title of its own per run too: a second run on the same --database would otherwise
+            # file the same title and respondent again and be refused as a duplicate.
+            "title": {"documentNumber": f"（2026）粤5322民初{RUN}{n:06d}号", "kind": "JUDGMENT"},
             "applicants": [
                 {
                     "kind": "PERSON",
