@@ -7,7 +7,7 @@ from pathlib import Path
 
 import exec_center
 from exec_center.domain.audit import AuditAction
-from exec_center.domain.lifecycle import CaseStep
+from exec_center.domain.lifecycle import CaseRecordKind, CaseStep
 
 PACKAGE = Path(exec_center.__file__).parent
 # uow.audit("X", …), advance(…, action="X"), a module's ACTION = "X" for the audit trail.
@@ -23,7 +23,9 @@ def recorded_actions() -> set[str]:
 
 
 def test_every_recorded_action_has_a_label():
-    recorded = recorded_actions() | {step.value for step in CaseStep}
+    # and the team's records, recorded as f"RECORD_{kind}" (services/lifecycle.py)
+    team_records = {f"RECORD_{kind.value}" for kind in CaseRecordKind if kind is not CaseRecordKind.OTHER}
+    recorded = recorded_actions() | {step.value for step in CaseStep} | team_records
     assert len(recorded) > 60
     assert recorded - set(AuditAction.__members__) == set()
     assert all(re.search(r"[\u4e00-\u9fff]", action.label) for action in AuditAction)
