@@ -62,21 +62,32 @@ COLUMNS = (
     "work_items.created_at, work_items.claimed_at, work_items.completed_at, work_items.outcome, "
     "work_items.note, work_items.version"
 )
-# The product's visibility clause for a viewer with roles and one team, no windows, no lead teams,
-# not the centre head: assigned to them, or open for their role in their team (or no team) at no
-# window, or open for their team alone; and active.
+# The product's worklist for a viewer with one role and one team, no windows, no lead teams, not
+# the centre head (api/worklist.py `lanes`): the first n+1 of each way an item can be visible, in
+# the order of the index that serves it - assigned to them (CLAIMED, then OPEN), open for their
+# role in their team (or no team) at no window, open for their team alone - merged by UNION;
+# the count merges the same lanes' ids.
+KEY = "coalesce(work_items.due_on, '9999-12-31')"
+LANES = (
+    "work_items.assignee_id = $1::BIGINT AND work_items.status = 'CLAIMED'",
+    "work_items.assignee_id = $1::BIGINT AND work_items.status = 'OPEN'",
+    "work_items.candidate_role = $2 AND work_items.status = 'OPEN' AND (work_items.team_id IS NULL "
+    "OR work_items.team_id IN ($3::BIGINT)) AND work_items.window_id IS NULL",
+    "work_items.team_id = $3::BIGINT AND work_items.status = 'OPEN' AND work_items.candidate_role IS NULL",
+)
 PAGE_SQL = (
-    f"SELECT {COLUMNS} FROM work_items WHERE (work_items.assignee_id = $1::BIGINT OR work_items.status = $2 AND "
-    "(work_items.candidate_role IN ($5) AND (work_items.team_id IS NULL OR work_items.team_id IN ($6::BIGINT)) "
-    "AND work_items.window_id IS NULL OR work_items.candidate_role IS NULL AND work_items.team_id IN ($7::BIGINT))) "
-    "AND work_items.status IN ($8, $9) ORDER BY coalesce(work_items.due_on, $3::DATE) ASC, work_items.id ASC "
-    "LIMIT $4::INTEGER"
+    f"SELECT {COLUMNS} FROM work_items JOIN ("
+    + " UNION ".join(
+        f"SELECT head.key, head.id FROM (SELECT {KEY} AS key, work_items.id AS id FROM work_items WHERE {lane} "
+        f"ORDER BY {KEY} ASC, work_items.id ASC LIMIT $4::INTEGER) AS head"
+        for lane in LANES
+    )
+    + ") AS heads ON heads.id = work_items.id ORDER BY heads.key ASC, heads.id ASC LIMIT $4::INTEGER"
 )
 COUNT_SQL = (
-    "SELECT count(*) AS count_1 FROM work_items WHERE (work_items.assignee_id = $1::BIGINT OR work_items.status = $2 "
-    "AND (work_items.candidate_role IN ($3) AND (work_items.team_id IS NULL OR work_items.team_id IN ($4::BIGINT)) "
-    "AND work_items.window_id IS NULL OR work_items.candidate_role IS NULL AND work_items.team_id IN ($5::BIGINT))) "
-    "AND work_items.status IN ($6, $7)"
+    "SELECT count(*) FROM ("
+    + " UNION ".join(f"SELECT work_items.id AS id FROM work_items WHERE {lane}" for lane in LANES)
+    + ") AS visible"
 )
 TEAMS = "SELECT teams.id, teams.code, teams.name, teams.kind, teams.townships, teams.created_at FROM teams"
 CASES = (
@@ -160,21 +171,8 @@ def create() -> Starlette:
             ):
                 return error("the floor serves a team member with one role, one team and no window", 400)
             team_id = teams[0]["team_id"]
-            rows = await c.fetch(
-                PAGE_SQL,
-                staff_id,
-                "OPEN",
-                FAR_FUTURE,
-                PAGE + 1,
-                roles[0],
-                team_id,
-                team_id,
-                "CLAIMED",
-                "OPEN",
-            )
-            total = await c.fetchval(
-                COUNT_SQL, staff_id, "OPEN", roles[0], team_id, team_id, "CLAIMED", "OPEN"
-            )
+            rows = await c.fetch(PAGE_SQL, staff_id, roles[0], team_id, PAGE + 1)
+            total = await c.fetchval(COUNT_SQL, staff_id, roles[0], team_id)
             page = rows[:PAGE]
             team_ids = list(dict.fromkeys(r["team_id"] for r in page if r["team_id"] is not None))
             staff_ids = list(dict.fromkeys(r["assignee_id"] for r in page if r["assignee_id"] is not None))

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exec_center.api.ids import to_global_id
-from exec_center.api.worklist import visibility
+from exec_center.api.worklist import lanes, visibility
 from exec_center.db.models import AuditEvent, Base, Case, Notification, Staff, Team, Window, WorkItem
 from exec_center.domain import work as rules
 from exec_center.domain.access import Viewer
@@ -361,6 +361,10 @@ async def test_sql_visibility_agrees_with_can_see_for_every_demo_viewer(ctx, org
             pure = {r.id for r in rows if rules.can_see(v, _audience(r, org.center_windows))}
             assert sql == pure, (user, len(sql ^ pure))
             assert pure, user
+            # The worklist's lanes, the centre's windows as a subquery as the worklist reads them.
+            ways = lanes(v, list(WorkItemStatus))
+            merged = set((await session.scalars(sa.union(*(sa.select(WorkItem.id).where(w) for w in ways)))).all())
+            assert merged == pure, (user, len(merged ^ pure))
 
 
 _TEAMS, _WINDOWS, _STAFF = (1, 2, 3), (1, 2, 3), (1, 2, 3, 4)
@@ -413,6 +417,23 @@ def test_sql_visibility_agrees_with_can_see_for_random_viewers(synthetic_items, 
     with engine.connect() as connection:
         sql = set(connection.scalars(query if where is None else query.where(where)).all())
     pure = {r.id for r in rows if rules.can_see(v, _audience(r, center_windows))}
+    assert sql == pure
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=viewers(), statuses=st.frozensets(st.sampled_from(list(WorkItemStatus)), min_size=1))
+def test_the_worklist_lanes_together_are_visibility_for_those_statuses(synthetic_items, case, statuses) -> None:
+    """The worklist reads one index-ordered lane per way an item can be visible (issue 14): their
+    union must be exactly what the viewer may see in the statuses asked for, no more, no less."""
+    engine, rows = synthetic_items
+    v, center_windows = case
+    ways = lanes(v, list(statuses), center_windows)
+    with engine.connect() as connection:
+        sql = set(connection.scalars(sa.union(*(sa.select(WorkItem.id).where(w) for w in ways))).all())
+    pure = {
+        r.id for r in rows
+        if WorkItemStatus(r.status) in statuses and rules.can_see(v, _audience(r, center_windows))
+    }
     assert sql == pure
 
 

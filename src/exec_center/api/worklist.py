@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import strawberry
 
 from ..clock import court_today
-from ..db.models import Case, Window, WorkItem
+from ..db.models import Case, Window, WorkItem, due_key, far_future_due
 from ..domain import work as rules
 from ..domain.access import Viewer, case_visible
 from ..domain.actions import WorkOutcome as WorkOutcomeEnum
@@ -150,12 +150,60 @@ def visibility(viewer: Viewer, center_windows: frozenset[int] | None = None) -> 
     return sa.or_(*clauses)
 
 
+def lanes(
+    viewer: Viewer, statuses: list[StatusEnum], center_windows: frozenset[int] | None = None
+) -> list[sa.ColumnElement[bool]]:
+    """`visibility(viewer)` restricted to `statuses`, as the ways ("lanes") an item can be
+    visible, each an equality on the leading columns of one of the worklist's indexes (its role,
+    team, window, assignee or status, and its status) plus conditions checked on what that index
+    yields. Their OR is that restriction (a test checks it); they may overlap, so a reader
+    merges them with UNION. Each lane is read in index order, so a page costs n+1 index entries
+    per lane, not a sort of everything the viewer may see."""
+    w = WorkItem
+    each = sorted(set(statuses), key=lambda s: s.value)
+    if viewer.sees_everything:
+        return [w.status == s for s in each]
+    roles = sorted(r.value for r in viewer.roles)
+    teams = sorted(viewer.team_ids)
+    windows = sorted(viewer.window_ids)
+    mine = w.assignee_id == viewer.staff_id
+    ways: list[sa.ColumnElement[bool]] = [sa.and_(mine, w.status == s) for s in each]
+    if StatusEnum.OPEN in each:  # open for a role the viewer holds, or for their team or window alone
+        is_open, no_role = w.status == StatusEnum.OPEN, w.candidate_role.is_(None)
+        in_team = sa.or_(w.team_id.is_(None), w.team_id.in_(teams)) if teams else w.team_id.is_(None)
+        at_window = (
+            sa.or_(w.window_id.is_(None), w.window_id.in_(windows)) if windows else w.window_id.is_(None)
+        )
+        ways += [sa.and_(w.candidate_role == role, is_open, in_team, at_window) for role in roles]
+        ways += [sa.and_(w.team_id == team, is_open, no_role) for team in teams]
+        ways += [sa.and_(w.window_id == window, is_open, no_role, w.team_id.is_(None)) for window in windows]
+    ways += [sa.and_(w.team_id == team, w.status == s) for team in sorted(viewer.lead_team_ids) for s in each]
+    if RoleEnum.CENTER_HEAD in viewer.roles:
+        ways += [
+            sa.and_(w.candidate_role == role, w.status == s)
+            for role in sorted(r.value for r in rules.CENTER_ROLES)
+            for s in each
+        ]
+        if center_windows is None:
+            centre = sa.select(Window.id).where(Window.unit == UnitEnum.AFFAIRS_CENTER).scalar_subquery()
+            ways += [
+                sa.and_(w.window_id.in_(centre), w.status == s, w.candidate_role.is_(None)) for s in each
+            ]
+        else:
+            ways += [
+                sa.and_(w.window_id == window, w.status == s, w.candidate_role.is_(None))
+                for window in sorted(center_windows)
+                for s in each
+            ]
+    return ways
+
+
 def _order(order: WorkItemOrder) -> tuple[sa.ColumnElement[Any], bool]:
     if order.field is WorkItemOrderField.PRIORITY:
         return WorkItem.priority, order.direction is OrderDirection.DESC
     if order.field is WorkItemOrderField.CREATED_AT:
         return WorkItem.created_at, order.direction is OrderDirection.DESC
-    return sa.func.coalesce(WorkItem.due_on, FAR_FUTURE), order.direction is OrderDirection.DESC
+    return due_key(WorkItem.due_on), order.direction is OrderDirection.DESC
 
 
 def _cursor_value(order: WorkItemOrder, row: Any) -> Any:
@@ -215,13 +263,9 @@ async def worklist_page(
     size = check_first(first)
     order = order or WorkItemOrder()
     conditions: list[sa.ColumnElement[bool]] = []
-    seen = visibility(viewer)
-    if seen is not None:
-        conditions.append(seen)
     if window_id is not None:
         conditions.append(WorkItem.window_id == window_id)
     statuses = [StatusEnum(s) for s in filter.status] if filter and filter.status else list(rules.ACTIVE)
-    conditions.append(WorkItem.status.in_(statuses))
     join_case = False
     if filter is not None:
         if filter.kind:
@@ -251,22 +295,45 @@ async def worklist_page(
             except InvalidCaseNumber as error:
                 raise error.refusal("filter.caseNumber") from None
             conditions.append(Case.number == number)
-    base = sa.select(*COLUMNS).select_from(WorkItem)
-    count = sa.select(sa.func.count()).select_from(WorkItem)
-    if join_case:
-        base = base.join(Case, Case.id == WorkItem.case_id)
-        count = count.join(Case, Case.id == WorkItem.case_id)
     key, descending = _order(order)
-    page = base.where(*conditions)
+    bound: list[sa.ColumnElement[bool]] = []
     if after:
         value, last_id = _parse_cursor(order, after)
         tie = sa.tuple_(key, WorkItem.id)
-        # Bound with the key's own type: a UTCDateTime stays UTC on SQLite, typed on asyncpg.
-        bound = sa.tuple_(sa.literal(value, key.type), sa.literal(last_id, WorkItem.id.type))
-        page = page.where(tie < bound if descending else tie > bound)
+        # Bound with the key's own type: a UTCDateTime stays UTC on SQLite, typed on asyncpg;
+        # the undated items' far date as the key writes it (asyncpg would send infinity).
+        start = far_future_due() if value == FAR_FUTURE else sa.literal(value, key.type)
+        limit = sa.tuple_(start, sa.literal(last_id, WorkItem.id.type))
+        bound.append(tie < limit if descending else tie > limit)
+
+    def lane(where: sa.ColumnElement[bool], *columns: Any) -> sa.Select[Any]:
+        query = sa.select(*columns).select_from(WorkItem)
+        if join_case:
+            query = query.join(Case, Case.id == WorkItem.case_id)
+        return query.where(where, *conditions)
+
+    ways = lanes(viewer, statuses)
     ordering = [key.desc(), WorkItem.id.desc()] if descending else [key.asc(), WorkItem.id.asc()]
-    rows = (await ctx.session.execute(page.order_by(*ordering).limit(size + 1))).all()
-    total = await ctx.session.scalar(count.where(*conditions))
+    if len(ways) == 1:
+        page = lane(ways[0], *COLUMNS).where(*bound).order_by(*ordering).limit(size + 1)
+        count = lane(ways[0], sa.func.count())
+    else:
+        # Each lane's first n+1 in index order, merged (UNION: the lanes may overlap), then the
+        # page's rows by primary key. The count merges the lanes' ids the same way.
+        firsts = [
+            lane(way, key.label("key"), WorkItem.id).where(*bound).order_by(*ordering).limit(size + 1)
+            for way in ways
+        ]
+        heads = sa.union(*(sa.select(f.c.key, f.c.id) for f in (q.subquery() for q in firsts))).subquery()
+        merged = [heads.c.key, heads.c.id]
+        merged = [c.desc() for c in merged] if descending else [c.asc() for c in merged]
+        page = (
+            sa.select(*COLUMNS).join(heads, heads.c.id == WorkItem.id).order_by(*merged).limit(size + 1)
+        )
+        every = sa.union(*(lane(way, WorkItem.id) for way in ways)).subquery("visible")
+        count = sa.select(sa.func.count()).select_from(every)
+    rows = (await ctx.session.execute(page)).all()
+    total = await ctx.session.scalar(count)
     return connection(
         [WorkItemType(row=r) for r in rows],
         first=size,
