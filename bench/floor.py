@@ -6,8 +6,8 @@ on asyncpg, and returns the same JSON.
     uvicorn --factory floor:create --app-dir bench   (EXEC_CENTER_DATABASE_URL, EXEC_CENTER_SECRET_KEY)
 
 What it does per request, like the product: checks the bearer token (pyjwt, HS256), loads the
-viewer (staff, roles, teams, windows), reads the page (`first + 1` rows) and the count under the
-viewer's visibility clause, then the page's teams, assignees and cases (one statement each).
+viewer (staff, roles, teams, windows), reads the page (`first + 1` rows) under the viewer's
+visibility lanes with its teams, assignees and cases joined, then the count.
 What it leaves out is everything the product adds on top: no transaction (BEGIN/ROLLBACK), no
 pool pre-ping, no ORM, no GraphQL parsing, validation or resolvers.
 
@@ -75,15 +75,7 @@ LANES = (
     "OR work_items.team_id IN ($3::BIGINT)) AND work_items.window_id IS NULL",
     "work_items.team_id = $3::BIGINT AND work_items.status = 'OPEN' AND work_items.candidate_role IS NULL",
 )
-PAGE_SQL = (
-    f"SELECT {COLUMNS} FROM work_items JOIN ("
-    + " UNION ".join(
-        f"SELECT head.key, head.id FROM (SELECT {KEY} AS key, work_items.id AS id FROM work_items WHERE {lane} "
-        f"ORDER BY {KEY} ASC, work_items.id ASC LIMIT $4::INTEGER) AS head"
-        for lane in LANES
-    )
-    + ") AS heads ON heads.id = work_items.id ORDER BY heads.key ASC, heads.id ASC LIMIT $4::INTEGER"
-)
+PAGE_SQL = None  # set below, once the related tables' columns are known
 COUNT_SQL = (
     "SELECT count(*) FROM ("
     + " UNION ".join(f"SELECT work_items.id AS id FROM work_items WHERE {lane}" for lane in LANES)
@@ -99,8 +91,27 @@ CASES = (
 )
 
 
-def in_list(n: int) -> str:
-    return "(" + ", ".join(f"${i}::BIGINT" for i in range(1, n + 1)) + ")"
+
+
+def _prefixed(select: str, table: str, alias: str) -> str:
+    """`SELECT teams.id, teams.name … FROM teams` as `t.id AS t_id, t.name AS t_name …`."""
+    columns = select.removeprefix("SELECT ").split(" FROM ")[0].split(", ")
+    return ", ".join(f"{alias}.{c.split('.')[1]} AS {alias}_{c.split('.')[1]}" for c in columns)
+
+
+# The page with its team, assignee and case joined, as the product reads it.
+PAGE_SQL = (
+    f"SELECT {COLUMNS}, {_prefixed(TEAMS, 'teams', 't')}, {_prefixed(STAFF, 'staff', 's')}, "
+    f"{_prefixed(CASES, 'cases', 'c')} FROM work_items JOIN ("
+    + " UNION ".join(
+        f"SELECT head.key, head.id FROM (SELECT {KEY} AS key, work_items.id AS id FROM work_items WHERE {lane} "
+        f"ORDER BY {KEY} ASC, work_items.id ASC LIMIT $4::INTEGER) AS head"
+        for lane in LANES
+    )
+    + ") AS heads ON heads.id = work_items.id LEFT OUTER JOIN teams AS t ON t.id = work_items.team_id "
+    "LEFT OUTER JOIN staff AS s ON s.id = work_items.assignee_id LEFT OUTER JOIN cases AS c ON c.id = "
+    "work_items.case_id ORDER BY heads.key ASC, heads.id ASC LIMIT $4::INTEGER"
+)
 
 
 def gid(type_name: str, pk: int) -> str:
@@ -174,42 +185,15 @@ def create() -> Starlette:
             rows = await c.fetch(PAGE_SQL, staff_id, roles[0], team_id, PAGE + 1)
             total = await c.fetchval(COUNT_SQL, staff_id, roles[0], team_id)
             page = rows[:PAGE]
-            team_ids = list(dict.fromkeys(r["team_id"] for r in page if r["team_id"] is not None))
-            staff_ids = list(dict.fromkeys(r["assignee_id"] for r in page if r["assignee_id"] is not None))
-            case_ids = list(dict.fromkeys(r["case_id"] for r in page if r["case_id"] is not None))
-            team_rows = (
-                {
-                    r["id"]: r
-                    for r in await c.fetch(TEAMS + " WHERE teams.id IN " + in_list(len(team_ids)), *team_ids)
-                }
-                if team_ids
-                else {}
-            )
-            staff_rows = (
-                {
-                    r["id"]: r
-                    for r in await c.fetch(
-                        STAFF + " WHERE staff.id IN " + in_list(len(staff_ids)), *staff_ids
-                    )
-                }
-                if staff_ids
-                else {}
-            )
-            case_rows = (
-                {
-                    r["id"]: r
-                    for r in await c.fetch(CASES + " WHERE cases.id IN " + in_list(len(case_ids)), *case_ids)
-                }
-                if case_ids
-                else {}
-            )
         today = datetime.now(tz).date()
         edges = []
         for r in page:
             due = r["due_on"]
-            team = team_rows.get(r["team_id"])
-            assignee = staff_rows.get(r["assignee_id"])
-            case = case_rows.get(r["case_id"])
+            team = {"id": r["t_id"], "name": r["t_name"]} if r["t_id"] is not None else None
+            assignee = {"id": r["s_id"], "name": r["s_name"]} if r["s_id"] is not None else None
+            case = (
+                {"id": r["c_id"], "number": r["c_number"], "stage": r["c_stage"]} if r["c_id"] is not None else None
+            )
             role = r["candidate_role"]
             edges.append(
                 {

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import sqlalchemy as sa
 import strawberry
+from strawberry import UNSET
 
 from ..clock import court_today
 from ..db.models import (
@@ -505,29 +506,22 @@ class AdjudicationApplicationType(Node):
 class CaseType(Node):
     row: strawberry.Private[Case]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return to_global_id("Case", self.row.id)
+    # What every list shows as plain attributes copied once from the row: no resolver call per
+    # field (issue 14).
+    id: strawberry.ID = UNSET
+    number: str = strawberry.field(
+        default=UNSET, description="（年份）法院代字 类型代字 序号 号, e.g. （2024）粤5322执保123号."
+    )
+    type_: CaseTypeGql = strawberry.field(default=UNSET, name="type")  # type: ignore[valid-type]
+    type_label: str = UNSET
+    stage: CaseStage = UNSET  # type: ignore[valid-type]
+    stage_label: str = UNSET
 
-    @strawberry.field(description="（年份）法院代字 类型代字 序号 号, e.g. （2024）粤5322执保123号.")
-    def number(self) -> str:
-        return self.row.number
-
-    @strawberry.field(name="type")
-    def type_(self) -> CaseTypeGql:  # type: ignore[valid-type]
-        return self.row.case_type
-
-    @strawberry.field
-    def type_label(self) -> str:
-        return self.row.case_type.label
-
-    @strawberry.field
-    def stage(self) -> CaseStage:  # type: ignore[valid-type]
-        return self.row.stage
-
-    @strawberry.field
-    def stage_label(self) -> str:
-        return self.row.stage.label
+    def __post_init__(self) -> None:
+        row = self.row
+        self.id = to_global_id("Case", row.id)  # type: ignore[assignment]
+        self.number, self.type_, self.stage = row.number, row.case_type, row.stage
+        self.type_label, self.stage_label = row.case_type.label, row.stage.label
 
     @strawberry.field(
         description="The day the filing was received (a paper filing may be entered later)."

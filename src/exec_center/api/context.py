@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as _Info
 
+from ..clock import court_today
 from ..context import AppContext
 from ..domain.access import Viewer
 from .errors import Unauthenticated
@@ -63,6 +65,12 @@ class RequestContext:
         if self.viewer_or_none is None:
             raise Unauthenticated()
         return self.viewer_or_none
+
+    def today(self) -> date:
+        """The court's date, read once per request (a page asks it for every item)."""
+        if "today" not in self.loaders:
+            self.loaders["today"] = court_today(self.app.clock, self.app.settings.tz)
+        return self.loaders["today"]
 
     @property
     def session(self) -> AsyncSession:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry import UNSET
 
 from ..db.models import Staff, Team, Window
 from ..domain import organisation as org
@@ -35,33 +36,23 @@ class Node:
 class StaffType(Node):
     row: strawberry.Private[Staff]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return to_global_id("Staff", self.row.id)
+    # Scalars as plain attributes copied once from the row: no resolver call per field (issue 14).
+    id: strawberry.ID = UNSET
+    username: str = UNSET
+    name: str = UNSET
+    unit: Unit = UNSET  # type: ignore[valid-type]
+    unit_label: str = UNSET
+    active: bool = UNSET
 
-    @strawberry.field
-    def username(self) -> str:
-        return self.row.username
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field
-    def unit(self) -> Unit:  # type: ignore[valid-type]
-        return self.row.unit
-
-    @strawberry.field
-    def unit_label(self) -> str:
-        return self.row.unit.label
+    def __post_init__(self) -> None:
+        row = self.row
+        self.id = to_global_id("Staff", row.id)  # type: ignore[assignment]
+        self.username, self.name, self.unit, self.active = row.username, row.name, row.unit, row.active
+        self.unit_label = row.unit.label
 
     @strawberry.field(description="The office phone a party may be given; never a personal one.")
     def office_phone(self) -> str | None:
         return self.row.office_phone
-
-    @strawberry.field
-    def active(self) -> bool:
-        return self.row.active
 
     @strawberry.field
     async def roles(self, info: Info) -> list[Role]:  # type: ignore[valid-type]
@@ -95,17 +86,14 @@ class TeamMembership:
 class TeamType(Node):
     row: strawberry.Private[Team]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return to_global_id("Team", self.row.id)
+    id: strawberry.ID = UNSET
+    code: str = UNSET
+    name: str = UNSET
 
-    @strawberry.field
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
+    def __post_init__(self) -> None:
+        row = self.row
+        self.id = to_global_id("Team", row.id)  # type: ignore[assignment]
+        self.code, self.name = row.code, row.name
 
     @strawberry.field
     def kind(self) -> TeamKind:  # type: ignore[valid-type]
