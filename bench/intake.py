@@ -4,7 +4,13 @@ are consecutive (no gap, no duplicate) and continue the generated ones.
 
     python bench/intake.py [--cases 1000000] [--database NAME] [--admin-url URL] [--keep]
                            [--concurrency 16] [--warmup 3] [--duration 15] [--redis-url URL]
-                           [--profile /tmp/intake.txt --py-spy /path/to/py-spy]
+                           [--profile intake.txt --py-spy /path/to/py-spy]
+    python bench/intake.py --sqlite [--concurrency 16] [--warmup 3] [--duration 15]
+
+`--sqlite`: the embedded default exactly as `exec-center serve --demo` runs it (a SQLite file in
+a fresh var directory, migrated and holding the demo court, no broker: the jobs each case asks
+for run on worker threads inside the API process, counted in its CPU). The generator writes with
+PostgreSQL's COPY, so the SQLite file has the demo court's cases only (`--cases` is ignored).
 
 The API runs as in production (its own uvicorn process, PostgreSQL, Redis set: the outbox relay
 publishes each case's ruling and dispatch to Redis after commit; no worker consumes them, and
@@ -19,13 +25,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
 import random
+import re
+import shutil
+import sqlite3
 import sys
+import tempfile
 import time
+from collections.abc import AsyncIterator
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -104,7 +117,7 @@ def variables(n: int, rng: random.Random) -> dict:
 async def lock_waits(dsn: str, warmup: float, duration: float) -> tuple[float, float]:
     """Mean number of this database's backends waiting for a lock, and running a statement,
     sampled every 50 ms over the measured window."""
-    c = await asyncpg.connect(dsn)
+    c = await connect(dsn)
     try:
         await asyncio.sleep(warmup)
         samples = []
@@ -126,7 +139,7 @@ async def lock_waits(dsn: str, warmup: float, duration: float) -> tuple[float, f
 
 async def counters(dsn: str, year: int) -> tuple[int, int]:
     """(last sequence of the year's 执保 numbers, highest case id)."""
-    c = await asyncpg.connect(dsn)
+    c = await connect(dsn)
     try:
         last = (
             await c.fetchval(
@@ -143,7 +156,7 @@ async def counters(dsn: str, year: int) -> tuple[int, int]:
 async def check_numbers(
     dsn: str, year: int, last_before: int, first_id: int, numbers: list[str]
 ) -> tuple[bool, str]:
-    c = await asyncpg.connect(dsn)
+    c = await connect(dsn)
     try:
         rows = await c.fetch(
             "SELECT sequence, number FROM cases WHERE id > $1 AND case_type = 'ZHI_BAO' AND year = $2 ORDER BY sequence",
@@ -183,19 +196,80 @@ async def check_numbers(
     )
 
 
+class SqliteFile:
+    """--sqlite: the embedded default's database file, read with the standard library to check
+    the numbers (the same queries as on PostgreSQL)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    async def fetch(self, query: str, *args: object) -> list[sqlite3.Row]:
+        connection = sqlite3.connect(self.path)
+        connection.row_factory = sqlite3.Row
+        try:
+            return connection.execute(re.sub(r"\$\d+", "?", query), args).fetchall()
+        finally:
+            connection.close()
+
+    async def fetchval(self, query: str, *args: object) -> object:
+        rows = await self.fetch(query, *args)
+        return rows[0][0] if rows else None
+
+    async def close(self) -> None:
+        pass
+
+
+def connect(dsn: str | SqliteFile):  # type: ignore[no-untyped-def]
+    async def opened():  # type: ignore[no-untyped-def]
+        return dsn if isinstance(dsn, SqliteFile) else await asyncpg.connect(dsn)
+
+    return opened()
+
+
+@contextlib.asynccontextmanager
+async def embedded_default(args) -> AsyncIterator[tuple[SqliteFile, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    """A var directory as `exec-center serve --demo` leaves it; the server's environment."""
+    from burst import prepare_sqlite  # bench/burst.py
+
+    var_dir = Path(tempfile.mkdtemp(prefix="intake-sqlite-"))
+    try:
+        await prepare_sqlite(var_dir)
+        env = common.base_env("unused", None, EXEC_CENTER_VAR_DIR=str(var_dir))
+        del env["EXEC_CENTER_DATABASE_URL"], env["EXEC_CENTER_SECRET_KEY"]  # the embedded default
+        yield SqliteFile(var_dir / "exec-center.db"), env
+    finally:
+        if args.keep:
+            log(f"  kept {var_dir}")
+        else:
+            shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def postgresql(args) -> AsyncIterator[tuple[str, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    async with common.database_for(args) as (_name, url):
+        await common.redis_clear(args.redis_url)
+        try:
+            yield common.plain(url), common.base_env(url, args.redis_url)
+        finally:
+            await common.redis_clear(args.redis_url)
+
+
+async def no_lock_waits() -> tuple[float, float]:
+    return 0.0, 0.0
+
+
 async def run(args) -> None:  # type: ignore[no-untyped-def]
     import httpx
 
-    log(f"intake benchmark on PostgreSQL ({common.machine()}; {args.cases:,} cases unless --database)")
+    if args.sqlite:
+        log(f"intake benchmark on the embedded default, SQLite and in-process workers ({common.machine()})")
+    else:
+        log(f"intake benchmark on PostgreSQL ({common.machine()}; {args.cases:,} cases unless --database)")
     year = datetime.now(ZoneInfo("Asia/Shanghai")).year
-    async with common.database_for(args) as (_name, url):
-        dsn = common.plain(url)
+    async with (embedded_default(args) if args.sqlite else postgresql(args)) as (dsn, env):
         last_before, max_id = await counters(dsn, year)
-        await common.redis_clear(args.redis_url)
         with common.logs_dir(args.keep) as logs:
-            api = common.start_uvicorn(
-                "api", "product_app:create", common.base_env(url, args.redis_url), logs
-            )
+            api = common.start_uvicorn("api", "product_app:create", env, logs)
             numbers: list[str] = []
             try:
                 await common.wait_ready(api)
@@ -228,7 +302,9 @@ async def run(args) -> None:  # type: ignore[no-untyped-def]
                             return f"{response.text[:300]}"
                         return None
 
-                    waits = asyncio.create_task(lock_waits(dsn, args.warmup, args.duration))
+                    waits = asyncio.create_task(
+                        no_lock_waits() if args.sqlite else lock_waits(dsn, args.warmup, args.duration)
+                    )
                     result = await common.drive(
                         request,
                         concurrency=args.concurrency,
@@ -252,7 +328,6 @@ async def run(args) -> None:  # type: ignore[no-untyped-def]
             finally:
                 api.stop()
         ok, report = await check_numbers(dsn, year, last_before, max_id, numbers)
-        await common.redis_clear(args.redis_url)
 
     log(
         f"  receiveCase as {USER}: {result.rate:,.1f} cases/s  p50 {result.p50:6.1f} ms  p99 {result.p99:6.1f} ms  "
@@ -261,13 +336,16 @@ async def run(args) -> None:  # type: ignore[no-untyped-def]
     if result.first_error:
         log(f"    first error: {result.first_error}")
     log(f"  numbering: {report}")
-    log(
-        f"  lock waits (pg_stat_activity every 50 ms): on average {waiting:.1f} of the {args.concurrency} requests' "
-        f"transactions were waiting for a lock, {holding:.1f} running (the 执保 counter row serialises numbering)"
-    )
+    if not args.sqlite:
+        log(
+            f"  lock waits (pg_stat_activity every 50 ms): on average {waiting:.1f} of the {args.concurrency} "
+            f"requests' transactions were waiting for a lock, {holding:.1f} running (the 执保 counter row "
+            "serialises numbering)"
+        )
     meets = result.rate >= 200 and ok and not result.errors
     log(
-        f"summary: intake {result.rate:,.0f} cases/s with {args.concurrency} clients (p99 {result.p99:.0f} ms), "
+        f"summary: intake{' (embedded default, SQLite)' if args.sqlite else ''} {result.rate:,.0f} cases/s "
+        f"with {args.concurrency} clients (p99 {result.p99:.0f} ms), "
         f"numbers {'consecutive' if ok else 'BROKEN'} (target >= 200 cases/s: {'meets' if meets else 'MISSES'})"
     )
 
@@ -278,6 +356,9 @@ def main() -> None:
     )
     common.add_common_arguments(parser)
     parser.add_argument("--redis-url", default=common.DEFAULT_REDIS_URL)
+    parser.add_argument(
+        "--sqlite", action="store_true", help="the embedded default (SQLite file, workers in the API process)"
+    )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--duration", type=float, default=15)

@@ -37,6 +37,14 @@ from .services.auth import AuthenticationError, authenticate
 log = logging.getLogger(__name__)
 
 
+def create_from_environment() -> Starlette:
+    """The app from the EXEC_CENTER_* environment: what each `exec-center serve --workers N`
+    process builds (uvicorn's factory)."""
+    from .config import load_settings
+
+    return create_app(load_settings())
+
+
 def create_app(
     settings: Settings,
     *,

@@ -79,9 +79,17 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from .app import create_app
 
-    app = create_app(settings)
+    workers = args.workers
+    refusal = _workers_refusal(settings, workers)
+    if refusal:
+        sys.exit(f"exec-center: {refusal}")
+    # One process: the app built here. Several: uvicorn's supervisor starts each worker process,
+    # which builds its own app (its own engine and broker) from the same environment.
+    app = create_app(settings) if workers == 1 else "exec_center.app:create_from_environment"
     uvicorn.run(
         app,
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=args.host,
         port=args.port,
         loop="auto",
@@ -92,6 +100,27 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # SIGTERM / Ctrl-C: requests in flight get this long, then the embedded workers as long.
         timeout_graceful_shutdown=max(1, round(settings.worker_shutdown_seconds)),
     )
+
+
+def _workers_refusal(settings: Settings, workers: int) -> str | None:
+    """Why `serve --workers N` cannot run with these settings (None: it can)."""
+    if workers < 1:
+        return "--workers must be 1 or more"
+    if workers == 1:
+        return None
+    if settings.is_sqlite:
+        return (
+            f"--workers {workers} needs PostgreSQL (EXEC_CENTER_DATABASE_URL): SQLite lets one process "
+            "write at a time, and its writer queue is per process; serve SQLite with one process"
+        )
+    if settings.embedded:
+        return (
+            f"--workers {workers} needs a broker (EXEC_CENTER_BROKER_URL, Redis or RabbitMQ): without "
+            "one, jobs and the scheduler run inside the API process, and several processes would each "
+            "run the periodic jobs on a queue of their own; run `exec-center worker` and "
+            "`exec-center scheduler` beside several API processes"
+        )
+    return None
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
@@ -158,6 +187,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
         "--demo", action="store_true", help="migrate, seed the demo court, turn GraphiQL on, then serve"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes (uvicorn workers; PostgreSQL and a broker only, default %(default)s)",
     )
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="upgrade the database to the newest migration").set_defaults(

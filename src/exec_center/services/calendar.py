@@ -4,7 +4,11 @@ deadlines it moves.
 
 Two admins at once: a day's entry and a year's confirmation are decided under a lock on that day
 or year (`work.serialise`; SQLite runs one unit of work at a time), so the second is told what
-the first did instead of failing on a unique key."""
+the first did instead of failing on a unique key.
+
+Every process caches the calendar it read (`deadlines.Engine.load`); a change here bumps the
+deadline engine's version in the same transaction (database triggers, migration 0016), so the
+next unit of work of any process reads it afresh."""
 
 from __future__ import annotations
 
@@ -28,6 +32,15 @@ async def load_calendar(session: AsyncSession) -> CourtCalendar:
     entries = (await session.execute(sa.select(CalendarEntry.day, CalendarEntry.working))).all()
     years = (await session.scalars(sa.select(CalendarYear.year))).all()
     return OFFICIAL.with_overrides({day: working for day, working in entries}, confirmed_years=years)
+
+
+def _changes_engine(uow: UnitOfWork) -> None:
+    """This transaction changes the calendar: the database's triggers bump the deadline engine's
+    version with it (every process reloads its cached calendar once it commits), and a deadline
+    engine loaded in it sees its uncommitted entries, so it is not cached."""
+    from .deadlines import engine_changed
+
+    engine_changed(uow.session)
 
 
 def check_year(year: int, field: str = "year") -> None:
@@ -86,6 +99,7 @@ async def add_entry(ctx: AppContext, viewer: Viewer, day: date, working: bool, n
         entry = CalendarEntry(
             day=day, working=working, note=note, created_by=viewer.staff_id, created_at=uow.now
         )
+        _changes_engine(uow)
         uow.session.add(entry)
         await uow.session.flush()
         what = "工作日" if working else "休息日"
@@ -103,6 +117,7 @@ async def remove_entry(ctx: AppContext, viewer: Viewer, entry_id: int) -> Calend
         entry = await work.locked(uow, CalendarEntry, entry_id)  # a second removal finds nothing
         if entry is None:
             raise NotFound("calendar entry", "日历条目")
+        _changes_engine(uow)
         await uow.session.delete(entry)
         uow.audit(
             "REMOVE_CALENDAR_ENTRY",
@@ -127,6 +142,7 @@ async def confirm_year(ctx: AppContext, viewer: Viewer, year: int, note: str) ->
         if calendar.is_confirmed(year):
             raise DomainError(f"{year} is already confirmed", zh=f"{year} 年的节假日安排已确认，无需重复确认",
                               field="year", code=ErrorCode.ALREADY_DONE)
+        _changes_engine(uow)
         uow.session.add(
             CalendarYear(year=year, note=note, confirmed_by=viewer.staff_id, confirmed_at=uow.now)
         )

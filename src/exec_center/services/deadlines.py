@@ -8,17 +8,21 @@ come (`next_check_at`, indexed), so its cost follows the number due, not the num
 from __future__ import annotations
 
 import logging
+import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine as SyncEngine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..calendar import CourtCalendar
 from ..context import AppContext
 from ..db.models import (
+    CounterRow,
     Deadline,
     DeadlineExtension,
     DeadlineRuleRow,
@@ -125,7 +129,13 @@ async def load_ladders(
             .order_by(EscalationStepRow.effective_from)
         )
     ).all()
-    newest: dict[tuple[DeadlineKind | None, int], EscalationStepRow] = {}
+    return _ladders_in_force(rows)
+
+
+def _ladders_in_force(rows: Iterable[Any]) -> dict[DeadlineKind | None, tuple[EscalationStep, ...]]:
+    """The ladders the rungs make (`EscalationStepRow`s or rows of its columns), `rows` being
+    those in force on a day, by effective date."""
+    newest: dict[tuple[DeadlineKind | None, int], Any] = {}
     for row in rows:  # later effective dates replace earlier ones, level by level
         newest[(row.kind, row.level)] = row
     ladders: dict[DeadlineKind | None, list[EscalationStep]] = defaultdict(list)
@@ -167,7 +177,8 @@ def _schedule(
 
 @dataclass
 class Engine:
-    """What a unit of work needs to start or move deadlines; loaded once per transaction."""
+    """What a unit of work needs to start or move deadlines. `rules` and `calendar` are shared by
+    every unit of work of the process (see `_Snapshot`): read them, never change them."""
 
     calendar: CourtCalendar
     rules: list[DeadlineRule]
@@ -175,8 +186,91 @@ class Engine:
 
     @classmethod
     async def load(cls, uow: UnitOfWork) -> Engine:
+        """The engine as the database has it now: from the process's cache when the engine's
+        version (one primary-key read) is the one it was cached at, else read afresh."""
         s = uow.session
-        return cls(await load_calendar(s), await load_rules(s), await load_ladders(s, uow.today))
+        version = None if s.info.get(ENGINE_CHANGED) else await engine_version(s)
+        cache = _CACHE.get(uow.ctx.engine.sync_engine)
+        if version is None or cache is None or cache.version != version:
+            # Read after the version: a change committed in between is cached under the older
+            # number, so the next unit of work reads it again (never the reverse).
+            cache = _Snapshot(version, await load_calendar(s), await load_rules(s), await _ladder_rows(s))
+            if version is not None:
+                _CACHE[uow.ctx.engine.sync_engine] = cache
+        return cls(cache.calendar, cache.rules, cache.ladders_on(uow.today))
+
+
+# --- the engine cached per process ------------------------------------------------------
+#
+# Intake (and every other deadline step) needs the calendar, the rules and the ladders; they
+# change a few times a year. A process keeps the last ones it read, per database engine, with
+# the version they were read at: the `counters` row ENGINE_VERSION_KEY, which triggers on
+# calendar_entries, calendar_years, deadline_rules and escalation_steps bump in the changing
+# transaction (migration 0016), so no process, API or worker, ever uses a calendar or a rule
+# older than the last committed change (no staleness window), whoever made the change.
+# Rules and ladders keep their effective dates: the cache holds all of them, and the rule or
+# rung in force is picked for the day asked, as before.
+
+ENGINE_VERSION_KEY = "deadline-engine"
+# session.info flag: this transaction changed the calendar or the rules itself (not yet
+# committed): its engine is read afresh and not cached.
+ENGINE_CHANGED = "exec_center.deadline_engine_changed"
+# Ladders computed per day, at most this many days per cached version.
+_LADDER_DAYS = 32
+
+
+def engine_changed(session: AsyncSession) -> None:
+    """Note that this transaction changes the calendar or the rules: an engine loaded in it
+    reads its uncommitted rows and must not be cached for others."""
+    session.info[ENGINE_CHANGED] = True
+
+
+async def engine_version(session: AsyncSession) -> int | None:
+    """The committed version of the calendar and rules (None: the row is missing, so nothing
+    is cached)."""
+    return await session.scalar(
+        sa.select(CounterRow.last_value).where(CounterRow.key == ENGINE_VERSION_KEY)
+    )
+
+
+async def _ladder_rows(session: AsyncSession) -> tuple[sa.Row, ...]:
+    """Every rung, as plain rows (shared across sessions and threads), by effective date."""
+    r = EscalationStepRow
+    rows = await session.execute(
+        sa.select(r.kind, r.level, r.name, r.day_offset, r.priority, r.flag, r.recipients, r.effective_from)
+        .order_by(r.effective_from)
+    )
+    return tuple(rows.all())
+
+
+class _Snapshot:
+    """The calendar, rules and ladder rungs of one version. Immutable but for the memo of
+    ladders by day (a dict assignment of a finished value, safe to share)."""
+
+    def __init__(
+        self,
+        version: int | None,
+        calendar: CourtCalendar,
+        rules: list[DeadlineRule],
+        ladder_rows: tuple[sa.Row, ...],
+    ) -> None:
+        self.version = version
+        self.calendar = calendar
+        self.rules = rules
+        self.ladder_rows = ladder_rows
+        self._ladders: dict[date, dict[DeadlineKind | None, tuple[EscalationStep, ...]]] = {}
+
+    def ladders_on(self, on: date) -> dict[DeadlineKind | None, tuple[EscalationStep, ...]]:
+        ladders = self._ladders.get(on)
+        if ladders is None:
+            ladders = _ladders_in_force([r for r in self.ladder_rows if r.effective_from <= on])
+            if len(self._ladders) >= _LADDER_DAYS:
+                self._ladders = {}
+            self._ladders[on] = ladders
+        return dict(ladders)  # the caller's own dict; the tuples in it are immutable
+
+
+_CACHE: weakref.WeakKeyDictionary[SyncEngine, _Snapshot] = weakref.WeakKeyDictionary()
 
 
 async def start_deadline(
