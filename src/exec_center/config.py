@@ -70,6 +70,9 @@ class Settings:
     signin_max_delay_seconds: int = 60
     # Browser origins allowed to call the API from another origin (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
+    # Production lock-down: `/graphql` runs only the operations of the catalogue
+    # (schema/operations), sent by hash or as their exact text; with DEBUG, introspection too.
+    trusted_documents_only: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -213,6 +216,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         signin_lock_minutes=int(_number(env, "SIGNIN_LOCK_MINUTES", 15, int, 1)),
         signin_max_delay_seconds=int(_number(env, "SIGNIN_MAX_DELAY_SECONDS", 60, int, 1)),
         cors_origins=_origins(env),
+        trusted_documents_only=_bool(env, "TRUSTED_DOCUMENTS_ONLY", False),
     )
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import FieldNode, GraphQLError, ValidationContext, ValidationRule
+from graphql import FieldNode, GraphQLError, ValidationContext, ValidationRule, specified_rules
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_limit
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
@@ -35,6 +34,7 @@ from .measures import MeasureMutation
 from .messages import MessageMutation, MessageQuery, OnlineMessageType
 from .organisation import StaffType, TeamType, WindowType
 from .parties import PartyMutation
+from .persisted import Catalogue, CatalogueDocuments, load_catalogue
 from .session import SessionMutation, SessionQuery, SignOutMutation
 from .text_input import RefuseControlCharacters
 from .typed_input import SCALAR_MAP, read_typed_input_on
@@ -44,7 +44,9 @@ from .worklist import WorkItemType, WorklistMutation, WorklistQuery
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
-# Validated documents kept (Strawberry keeps them in one LRU per size, for the process).
+# Parsed and validated documents kept (Strawberry keeps them in one LRU per size, for the
+# process); the catalogue's operations are kept apart, parsed and validated at start.
+PARSER_CACHE_SIZE = 256
 VALIDATION_CACHE_SIZE = 256
 
 
@@ -93,13 +95,17 @@ Subscription = merge_types("Subscription", (LiveSubscription,))
 
 
 class CourtSchema(strawberry.Schema):
+    # The trusted operations (schema/operations), validated against this schema at start.
+    catalogue: Catalogue
+    catalogue_fingerprint: str
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         log_errors(errors)  # instead of a traceback at ERROR for every client mistake
 
 
-def build_schema(*, debug: bool = False) -> strawberry.Schema:
+def build_schema(*, debug: bool = False) -> CourtSchema:
     extensions = [
         # Factories, not instances: extensions keep per-request state.
         RequireSignIn,
@@ -109,13 +115,16 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         # The depth and alias limits as rule classes made once: the validation cache keys on the
         # rules, and QueryDepthLimiter/MaxAliasesLimiter would make new classes per request.
         lambda: AddValidationRules(LIMIT_RULES),
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
+        # ParserCache and ValidationCache, but the catalogue's operations are neither parsed nor
+        # validated again (api/persisted.py).
+        lambda: CatalogueDocuments(
+            parse_cache_size=PARSER_CACHE_SIZE, validation_cache_size=VALIDATION_CACHE_SIZE
+        ),
         ClientFacingErrors,
     ]
     if not debug:
         extensions.append(DisableIntrospection)
-    return CourtSchema(
+    schema = CourtSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -133,3 +142,12 @@ def build_schema(*, debug: bool = False) -> strawberry.Schema:
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
+    schema.catalogue = load_catalogue()
+    schema.catalogue_fingerprint = schema.catalogue.validate(schema._schema, validation_rules(debug=debug))
+    return schema
+
+
+def validation_rules(*, debug: bool) -> tuple[type[ValidationRule], ...]:
+    """The rules a request is validated with, as the extensions above add them: graphql-core's,
+    then the limits, then (without DEBUG) no introspection."""
+    return (*specified_rules, *LIMIT_RULES, *(() if debug else (NoSchemaIntrospectionCustomRule,)))

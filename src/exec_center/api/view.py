@@ -4,32 +4,43 @@ HTTP as the GraphQL-over-HTTP spec has it: queries by GET or POST, mutations by 
 mutation by GET is 405); `Accept: application/graphql-response+json` gets that media type and
 its status codes (400 for a document that cannot be parsed or validated, or variables that
 cannot be coerced), `application/json` (or no Accept) gets 200 with the errors as before.
+
+A catalogue operation (schema/operations) may be named by its hash instead of its text - Apollo's
+`extensions.persistedQuery.sha256Hash` or the draft's `documentId: "sha256:<hex>"`, by GET or POST -
+and runs without being parsed or validated again (api/persisted.py); with
+`EXEC_CENTER_TRUSTED_DOCUMENTS_ONLY` nothing else runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
+from ..config import PREFIX, ConfigError
 from ..context import AppContext, on_write_release_reads
 from ..db.availability import is_unavailable
 from ..services.auth import AuthenticationError, authenticate
 from .context import RequestContext
 from .errors import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, with_client_code, without_suggestions
+from .persisted import CATALOGUE_DIRS, Catalogue, PersistedOperationRefused, resolve_query
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +70,13 @@ def unavailable_response() -> JSONResponse:
     )
 
 
+@dataclasses.dataclass
+class _RequestData(GraphQLRequestData):
+    """A request as Strawberry reads it, plus the draft's `documentId` (which it does not read)."""
+
+    document_id: object = None
+
+
 class GraphQLView(GraphQL):
     def __init__(self, schema: Any, app_context: AppContext, *, debug: bool) -> None:
         super().__init__(
@@ -70,6 +88,15 @@ class GraphQLView(GraphQL):
         self.app_context = app_context
         # With introspection off (production), errors do not suggest the schema's names either.
         self.hide_schema = not debug
+        self.debug = debug
+        # The trusted operations, parsed and validated when the schema was built.
+        self.catalogue: Catalogue = schema.catalogue
+        self.trusted_only = app_context.settings.trusted_documents_only
+        if self.trusted_only and not len(self.catalogue):
+            raise ConfigError(
+                f"{PREFIX}TRUSTED_DOCUMENTS_ONLY is set but no operations catalogue was found "
+                f"(looked in {', '.join(str(path) for path in CATALOGUE_DIRS)}): nothing could run"
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,6 +105,8 @@ class GraphQLView(GraphQL):
         response: Response
         try:
             response = await self.run(request)
+        except PersistedOperationRefused as error:  # an unknown hash, or not trusted
+            response = error_response(error.status_code, error.message, error.code, headers=error.headers)
         except HTTPException as error:  # a malformed request: JSON like every other answer
             if error.status_code == 405:
                 response = error_response(405, error.reason, "METHOD_NOT_ALLOWED", headers={"Allow": "POST"})
@@ -103,9 +132,57 @@ class GraphQLView(GraphQL):
     async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
         return HTMLResponse(graphiql_page())
 
-    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET naming an operation by hash has no `query` either, and is no page request.
+        by_hash = "documentId" in request.query_params or "extensions" in request.query_params
+        return not by_hash and super().should_render_graphql_ide(request)
+
+    async def parse_http_body(  # type: ignore[override]
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData) and data.query is None:
+            # Strawberry reads no `documentId`: read it here (a small body, having no document).
+            if request.method == "GET":
+                raw: object = request.query_params
+            else:
+                raw = self.parse_json(await request.get_body())
+            document_id = raw.get("documentId") if isinstance(raw, Mapping) else None
+            if document_id is not None:
+                fields = {f.name: getattr(data, f.name) for f in dataclasses.fields(data)}
+                return _RequestData(**fields, document_id=document_id)
+        return data
+
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> Any:
+        # A hash becomes the catalogue's text (the very string, whose document is parsed and
+        # validated already); an unknown hash or an untrusted document is refused here.
+        query = resolve_query(
+            self.catalogue,
+            query=request_data.query,
+            document_id=getattr(request_data, "document_id", None),
+            extensions=request_data.extensions,
+            trusted_only=self.trusted_only,
+            allow_introspection=self.debug,
+        )
+        if query is not request_data.query:
+            request_data = dataclasses.replace(request_data, query=query)
         try:
-            return await super().execute_single(*args, **kwargs)
+            return await super().execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=request_data,
+            )
         except HTTPException as error:
             # Only a query may come by GET (a GET must change nothing): the rest is 405 with Allow.
             if isinstance(error.__cause__, InvalidOperationTypeError):
