@@ -1,7 +1,9 @@
-"""Pipeline at scale: cases per second through dispatch → findings (asset queries sent through
-the simulator with no delay, answers fetched, findings stored, the case moved to ANALYSING with
-its work item), in one Dramatiq worker process on Redis, against the drain rate of a no-op actor
-measured in the same run, by the same worker process.
+"""Pipeline at scale: cases per second through dispatch → findings (a case's asset queries sent
+through the simulator in one call with no delay, answers fetched in batches across cases, findings
+stored, the case moved to ANALYSING with its work item), in one Dramatiq worker process on Redis,
+against the drain rate of a no-op actor measured in the same run, by the same worker process; and
+how soon that worker, idle, runs a message sent to it (median and worst of `--latency-samples`
+single no-op messages, each after 2.5 s of idleness, from enqueue to acknowledged).
 
     python bench/pipeline.py [--cases 1000000] [--database NAME] [--admin-url URL] [--keep]
                              [--pipeline-cases 2000] [--noop 10000] [--threads 4] [--timeout 420]
@@ -12,9 +14,9 @@ RECEIVED, numbered on from the counters, one applicant and one respondent, the o
 query-and-control deadline). The worker runs `dramatiq pipeline_worker` (= the product's
 `exec_center.jobs.worker_main` plus a no-op actor) with `--processes 1 --threads N` and
 EXEC_CENTER_ASSET_QUERY_DELAY_SECONDS=0; the simulator keeps its failure and timeout rates, so a few
-queries are retried. Phases: no-op drain, pipeline, no-op drain again; each starts when its messages
-start to be sent and ends when the last is done (queue and delay queue empty / every case in
-ANALYSING).
+queries are retried. Phases: no-op drain, idle-to-busy latency, pipeline, no-op drain again; a
+drain starts when its messages start to be sent and ends when the last is done (queue and delay
+queue empty / every case in ANALYSING).
 
 Target at 1,000,000 cases (issue: benchmarks at province scale): the pipeline keeps at least 25 %
 of the no-op drain rate.
@@ -257,6 +259,36 @@ async def noop_phase(
     return count / elapsed, holder[0]
 
 
+async def latency_phase(broker, redis, worker: subprocess.Popen, samples: int) -> None:  # type: ignore[no-untyped-def]
+    """Idle-to-busy latency: one no-op message after 2.5 s without any (Dramatiq's Redis consumer
+    sleeps longer and longer on an empty queue, up to the worker's `worker_timeout`), timed from
+    enqueue until it is acknowledged."""
+    import statistics
+
+    if samples <= 0:
+        return
+    from dramatiq import Message
+
+    waits = []
+    for i in range(samples):
+        await asyncio.sleep(2.5)
+        message = Message(queue_name=QUEUE, actor_name="bench_noop", args=(i,), kwargs={}, options={})
+        started = time.perf_counter()
+        broker.enqueue(message)
+        # This message only (a periodic job of the scheduler may be running meanwhile).
+        while await redis.hexists(f"{NAMESPACE}:{QUEUE}.msgs", message.message_id):
+            if time.perf_counter() - started > 10:
+                raise RuntimeError("an idle worker did not run a message in 10 s")
+            await asyncio.sleep(0.0005)
+        waits.append((time.perf_counter() - started) * 1000)
+        if worker.poll() is not None:
+            raise RuntimeError("the worker exited")
+    log(
+        f"  idle worker: a message sent after 2.5 s idle is done in {statistics.median(waits):.1f} ms "
+        f"(median of {samples}; worst {max(waits):.1f} ms; target <= 20 ms)"
+    )
+
+
 async def pipeline_phase(
     dsn: str, broker, worker: subprocess.Popen, ids: list[int], timeout: float
 ) -> tuple[float, int, dict]:  # type: ignore[no-untyped-def]
@@ -368,6 +400,7 @@ async def run(args) -> None:  # type: ignore[no-untyped-def]
                 # Started and consuming: a few no-ops go through.
                 await noop_warmup(broker, redis, worker)
                 noop_before, _ = await noop_phase(broker, redis, worker, args.noop, args.timeout)
+                await latency_phase(broker, redis, worker, args.latency_samples)
                 spy = None
                 if args.profile:  # the worker process itself, not dramatiq's parent
                     children = [
@@ -444,6 +477,9 @@ def main() -> None:
     parser.add_argument("--redis-url", default=common.DEFAULT_REDIS_URL)
     parser.add_argument("--pipeline-cases", type=int, default=2000)
     parser.add_argument("--noop", type=int, default=10_000, help="no-op messages per drain phase")
+    parser.add_argument(
+        "--latency-samples", type=int, default=8, help="single messages sent to the idle worker (0: none)"
+    )
     parser.add_argument(
         "--threads", type=int, default=4, help="worker threads (exec-center worker's default: 4)"
     )

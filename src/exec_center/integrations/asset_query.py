@@ -25,7 +25,7 @@ import logging
 import random
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -45,13 +45,16 @@ __all__ = [
     "AssetQueryError",
     "AssetQueryProvider",
     "AssetQueryRequest",
+    "BatchAssetQueryProvider",
     "ProviderTimeout",
     "ProviderUnavailable",
     "SimulatedAssetQueryProvider",
     "StaticAssetQueryProvider",
     "UnknownReference",
+    "fetch_all",
     "make_provider",
     "simulate_findings",
+    "submit_all",
 ]
 
 logger = logging.getLogger(__name__)
@@ -205,6 +208,58 @@ class AssetQueryProvider(Protocol):
         ...
 
 
+# What a batch call answers for one item: the request id (submit), the findings or None (fetch),
+# or the error that item met - one item failing leaves the others' answers intact.
+Submitted = str | AssetQueryError
+Fetched = list[AssetFindingData] | None | AssetQueryError
+
+
+@runtime_checkable
+class BatchAssetQueryProvider(AssetQueryProvider, Protocol):
+    """A provider that also takes many queries per call (as the networked 总对总 system takes a
+    batch of requests): ``submit_many`` answers per request, in order; ``fetch_many`` per request
+    id. The same idempotency rules as one at a time. Callers use `submit_all` / `fetch_all`,
+    which fall back to one call per item for a provider without them."""
+
+    async def submit_many(self, requests: Sequence[AssetQueryRequest]) -> list[Submitted]: ...
+
+    async def fetch_many(self, request_ids: Sequence[str]) -> dict[str, Fetched]: ...
+
+
+async def submit_all(provider: AssetQueryProvider, requests: Sequence[AssetQueryRequest]) -> list[Submitted]:
+    """Submit `requests` in one call where the provider takes batches; per request, its id or
+    the `AssetQueryError` it met (any other exception propagates: nothing is known then)."""
+    if not requests:
+        return []
+    many = getattr(provider, "submit_many", None)
+    if callable(many):
+        return list(await many(requests))
+    answers: list[Submitted] = []
+    for request in requests:
+        try:
+            answers.append(await provider.submit(request))
+        except AssetQueryError as error:
+            answers.append(error)
+    return answers
+
+
+async def fetch_all(provider: AssetQueryProvider, request_ids: Sequence[str]) -> dict[str, Fetched]:
+    """Fetch the answers to `request_ids` in one call where the provider takes batches; per
+    request id, the findings, None (not ready) or the `AssetQueryError` that fetch met."""
+    if not request_ids:
+        return {}
+    many = getattr(provider, "fetch_many", None)
+    if callable(many):
+        return dict(await many(request_ids))
+    answers: dict[str, Fetched] = {}
+    for request_id in request_ids:
+        try:
+            answers[request_id] = await provider.fetch(request_id)
+        except AssetQueryError as error:
+            answers[request_id] = error
+    return answers
+
+
 # --- where a provider keeps the queries it was sent ------------------------------------------
 
 
@@ -231,6 +286,14 @@ class _Store(Protocol):
 
     async def fetched(self, reference: str) -> tuple[SubmittedQuery, int] | None:
         """The query and how many times it has now been fetched (this call included)."""
+        ...
+
+    async def register_many(self, queries: Sequence[SubmittedQuery]) -> list[SubmittedQuery]:
+        """`register` for each, at once (one transaction in the database); in order."""
+        ...
+
+    async def fetched_many(self, references: Sequence[str]) -> dict[str, tuple[SubmittedQuery, int]]:
+        """`fetched` for each, at once; the references the store does not know are left out."""
         ...
 
     async def started(self, case_number: str, category: str) -> int:
@@ -261,6 +324,13 @@ class _MemoryStore:
             count = self._fetches[reference] = self._fetches.get(reference, 0) + 1
             return self._queries[key], count
 
+    async def register_many(self, queries: Sequence[SubmittedQuery]) -> list[SubmittedQuery]:
+        return [await self.register(query) for query in queries]
+
+    async def fetched_many(self, references: Sequence[str]) -> dict[str, tuple[SubmittedQuery, int]]:
+        found = {reference: await self.fetched(reference) for reference in dict.fromkeys(references)}
+        return {reference: pair for reference, pair in found.items() if pair is not None}
+
     async def started(self, case_number: str, category: str) -> int:
         category = _category_id(category)
         with self._lock:
@@ -280,47 +350,57 @@ class _DatabaseStore:
         self._ctx = ctx
 
     async def register(self, query: SubmittedQuery) -> SubmittedQuery:
+        return (await self.register_many([query]))[0]
+
+    async def fetched(self, reference: str) -> tuple[SubmittedQuery, int] | None:
+        return (await self.fetched_many([reference])).get(reference)
+
+    async def register_many(self, queries: Sequence[SubmittedQuery]) -> list[SubmittedQuery]:
+        import sqlalchemy as sa
         from sqlalchemy.dialects import postgresql, sqlite
 
         from exec_center.db.models import SimulatedAssetRequest as Row
 
+        if not queries:
+            return []
+        columns = Row.__table__.columns
         async with self._ctx.writer() as session:
             insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-            await session.execute(
-                insert(Row)
-                .values(
-                    reference=query.reference,
-                    idempotency_key=query.idempotency_key,
-                    case_number=query.case_number,
-                    category=query.category,
-                    respondent_ordinal=query.respondent_ordinal,
-                    request_digest=query.request_digest,
-                    submitted_at=query.submitted_at,
-                    ready_at=query.ready_at,
-                    fetches=0,
-                )
-                .on_conflict_do_nothing()
-            )
-            row = await session.get(Row, query.reference)
+            # What was new comes back from the insert; what was known already is read after.
+            kept = {
+                row.idempotency_key: _submitted(row)
+                for row in (
+                    await session.execute(
+                        insert(Row.__table__).on_conflict_do_nothing().returning(*columns),
+                        [{**_fields(query), "fetches": 0} for query in queries],
+                    )
+                ).all()
+            }
+            known = {q.idempotency_key for q in queries} - kept.keys()
+            if known:
+                rows = await session.execute(sa.select(*columns).where(Row.idempotency_key.in_(known)))
+                kept.update((row.idempotency_key, _submitted(row)) for row in rows.all())
             await session.commit()
-        assert row is not None
-        return _submitted(row)
+        return [kept[query.idempotency_key] for query in queries]
 
-    async def fetched(self, reference: str) -> tuple[SubmittedQuery, int] | None:
+    async def fetched_many(self, references: Sequence[str]) -> dict[str, tuple[SubmittedQuery, int]]:
         import sqlalchemy as sa
 
         from exec_center.db.models import SimulatedAssetRequest as Row
 
+        if not references:
+            return {}
         async with self._ctx.writer() as session:
-            counted = await session.execute(
-                sa.update(Row)
-                .where(Row.reference == reference)
-                .values(fetches=Row.fetches + 1)
-                .execution_options(synchronize_session=False)
-            )
-            row = await session.get(Row, reference) if counted.rowcount else None
+            rows = (
+                await session.execute(
+                    sa.update(Row.__table__)
+                    .where(Row.reference.in_(set(references)))
+                    .values(fetches=Row.fetches + 1)
+                    .returning(*Row.__table__.columns)
+                )
+            ).all()
             await session.commit()
-        return None if row is None else (_submitted(row), row.fetches)
+        return {row.reference: (_submitted(row), row.fetches) for row in rows}
 
     async def started(self, case_number: str, category: str) -> int:
         import sqlalchemy as sa
@@ -334,6 +414,10 @@ class _DatabaseStore:
                 .where(Row.case_number == case_number, Row.category == _category_id(category))
             )
         return int(count or 0)
+
+
+def _fields(query: SubmittedQuery) -> dict[str, object]:
+    return {name: getattr(query, name) for name in SubmittedQuery.__dataclass_fields__}
 
 
 def _submitted(row: object) -> SubmittedQuery:
@@ -380,35 +464,68 @@ class _Provider:
         return bound
 
     async def _register(self, request: AssetQueryRequest, delay: timedelta) -> str:
-        reference = _reference(self._prefix, request.idempotency_key)
+        outcome = (await self._register_many([request], delay))[0]
+        if isinstance(outcome, AssetQueryError):
+            raise outcome
+        return outcome
+
+    async def _register_many(
+        self, requests: Sequence[AssetQueryRequest], delay: timedelta
+    ) -> list[Submitted]:
+        """Keep every request in one call to the store; per request its reference, or the error
+        for a key already used by another request."""
         now = self._clock.now()
-        query = SubmittedQuery(
-            reference=reference,
-            idempotency_key=request.idempotency_key,
-            case_number=request.case_number,
-            category=request.category,
-            respondent_ordinal=request.respondent_ordinal,
-            request_digest=_request_digest(reference, request),
-            submitted_at=now,
-            ready_at=now + delay,
-        )
-        kept = await self._store.register(query)
-        if kept.request_digest != query.request_digest:
-            # The same key for another query (another respondent): returning the first query's
-            # id would hand back someone else's assets. The id number stays out of the message.
-            raise AssetQueryError(
-                f"query {reference} ({request.case_number} {request.category}) was already "
-                "submitted for a different respondent",
-                retryable=False,
+        queries = []
+        for request in requests:
+            reference = _reference(self._prefix, request.idempotency_key)
+            queries.append(
+                SubmittedQuery(
+                    reference=reference,
+                    idempotency_key=request.idempotency_key,
+                    case_number=request.case_number,
+                    category=request.category,
+                    respondent_ordinal=request.respondent_ordinal,
+                    request_digest=_request_digest(reference, request),
+                    submitted_at=now,
+                    ready_at=now + delay,
+                )
             )
-        logger.debug("asset query %s submitted: %s %s", reference, request.case_number, request.category)
-        return reference
+        kept = await self._store.register_many(queries)
+        outcomes: list[Submitted] = []
+        for request, query, stored in zip(requests, queries, kept, strict=True):
+            if stored.request_digest != query.request_digest:
+                # The same key for another query (another respondent): returning the first
+                # query's id would hand back someone else's assets. The id number stays out of
+                # the message.
+                outcomes.append(
+                    AssetQueryError(
+                        f"query {query.reference} ({request.case_number} {request.category}) was already "
+                        "submitted for a different respondent",
+                        retryable=False,
+                    )
+                )
+                continue
+            logger.debug(
+                "asset query %s submitted: %s %s", query.reference, request.case_number, request.category
+            )
+            outcomes.append(query.reference)
+        return outcomes
 
     async def _lookup(self, request_id: str) -> tuple[SubmittedQuery, int]:
         found = await self._store.fetched(request_id)
         if found is None:
             raise UnknownReference(f"unknown asset query request id {request_id!r}")
         return found
+
+    async def _lookup_many(
+        self, request_ids: Sequence[str]
+    ) -> dict[str, tuple[SubmittedQuery, int] | UnknownReference]:
+        found = await self._store.fetched_many(request_ids)
+        return {
+            request_id: found.get(request_id)
+            or UnknownReference(f"unknown asset query request id {request_id!r}")
+            for request_id in request_ids
+        }
 
     async def submitted_count(self, case_number: str, category: str) -> int:
         """How many queries were started for (case_number, category): one per respondent at most,
@@ -481,19 +598,53 @@ class SimulatedAssetQueryProvider(_Provider):
             and _unit(self._seed, request.case_number, request.category, request.attempt, "submit")
             < self._failure_rate
         ):
-            raise ProviderUnavailable(
-                f"query system unavailable for {request.case_number} {request.category} "
-                f"(attempt {request.attempt})"
-            )
+            raise self._refusal(request)
         return await self._register(request, self._delay)
 
+    async def submit_many(self, requests: Sequence[AssetQueryRequest]) -> list[Submitted]:
+        """Each request refused or kept as `submit` would; those kept in one call to the store."""
+        refused = {
+            index: self._refusal(request)
+            for index, request in enumerate(requests)
+            if request.attempt < ALWAYS_SUCCEEDS_FROM
+            and _unit(self._seed, request.case_number, request.category, request.attempt, "submit")
+            < self._failure_rate
+        }
+        kept = iter(
+            await self._register_many([r for i, r in enumerate(requests) if i not in refused], self._delay)
+            if len(refused) < len(requests)
+            else []
+        )
+        return [refused[i] if i in refused else next(kept) for i in range(len(requests))]
+
+    @staticmethod
+    def _refusal(request: AssetQueryRequest) -> ProviderUnavailable:
+        return ProviderUnavailable(
+            f"query system unavailable for {request.case_number} {request.category} "
+            f"(attempt {request.attempt})"
+        )
+
     async def fetch(self, request_id: str) -> list[AssetFindingData] | None:
-        submitted, fetch_count = await self._lookup(request_id)
+        answer = self._answer(request_id, await self._lookup(request_id))
+        if isinstance(answer, AssetQueryError):
+            raise answer
+        return answer
+
+    async def fetch_many(self, request_ids: Sequence[str]) -> dict[str, Fetched]:
+        """Each answer as `fetch` gives it, the requests looked up in one call to the store."""
+        found = await self._lookup_many(request_ids)
+        return {
+            request_id: pair if isinstance(pair, AssetQueryError) else self._answer(request_id, pair)
+            for request_id, pair in found.items()
+        }
+
+    def _answer(self, request_id: str, found: tuple[SubmittedQuery, int]) -> Fetched:
+        submitted, fetch_count = found
         if (
             fetch_count < ALWAYS_SUCCEEDS_FROM
             and _unit(self._seed, request_id, fetch_count, "fetch") < self._timeout_rate
         ):
-            raise ProviderTimeout(f"no answer in time for {request_id} (fetch {fetch_count})")
+            return ProviderTimeout(f"no answer in time for {request_id} (fetch {fetch_count})")
         if self._clock.now() < submitted.ready_at:
             return None
         return simulate_findings(
@@ -825,10 +976,22 @@ class StaticAssetQueryProvider(_Provider):
     async def submit(self, request: AssetQueryRequest) -> str:
         return await self._register(request, timedelta(0))
 
+    async def submit_many(self, requests: Sequence[AssetQueryRequest]) -> list[Submitted]:
+        return await self._register_many(requests, timedelta(0))
+
     async def fetch(self, request_id: str) -> list[AssetFindingData] | None:
         submitted, _ = await self._lookup(request_id)
         # A fresh list each time: callers may not alter the configured answers.
         return list(self._findings.get(submitted.category, ()))
+
+    async def fetch_many(self, request_ids: Sequence[str]) -> dict[str, Fetched]:
+        found = await self._lookup_many(request_ids)
+        return {
+            request_id: (
+                pair if isinstance(pair, AssetQueryError) else list(self._findings.get(pair[0].category, ()))
+            )
+            for request_id, pair in found.items()
+        }
 
 
 # --- factory ---------------------------------------------------------------------------------

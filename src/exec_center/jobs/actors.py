@@ -67,8 +67,9 @@ async def recompute_deadlines(start: str, end: str) -> None:
     queue_name="default", max_retries=20, min_backoff=1_000, max_backoff=300_000, time_limit=120_000
 )
 async def dispatch_asset_queries(case_id: int) -> None:
-    """Send a case's asset queries (one per respondent and category); retried with backoff while
-    the provider refuses; a redelivered message sends nothing twice."""
+    """Send a case's asset queries (one per respondent and category, in one call to the provider);
+    retried with Dramatiq's backoff while the provider refuses some (the submits' back-off); a
+    redelivered message sends nothing twice. Wakes the batch poll for the answers."""
     from ..services import asset_queries
 
     ctx = await worker_context()
@@ -77,17 +78,25 @@ async def dispatch_asset_queries(case_id: int) -> None:
     except asset_queries.RetryLater as refused:
         # The provider said "later": expected, so no traceback. Dramatiq retries with back-off
         # (and logs the retry at INFO); past its retries, reconciliation wakes the dispatch.
+        # (The case moves on once all its queries are answered: the retry that sends the last
+        # ones wakes the poll.)
         log.info("%s; trying again later", refused)
         raise dramatiq.Retry(str(refused)) from None
     if result.submitted:
-        delay_ms = int(ctx.settings.asset_query_delay_seconds * 1000)
-        poll_case_queries.send_with_options(args=(case_id, 1), delay=delay_ms)
+        _wake_poll(ctx.settings.asset_query_delay_seconds)
+
+
+def _wake_poll(delay_seconds: float) -> None:
+    """The batch poll, when the answers just sent are due (the periodic poll is the safety net).
+    A wake-up that finds them taken by another poller costs one short transaction."""
+    delay_ms = int(delay_seconds * 1000)
+    poll_asset_queries.send_with_options(delay=delay_ms or None)
 
 
 @dramatiq.actor(queue_name="default", max_retries=5, time_limit=120_000)
 async def poll_case_queries(case_id: int, round_: int = 1) -> None:
-    """Fetch one case's answers; looks again shortly while some are pending (the periodic poll
-    is the safety net)."""
+    """Fetch one case's due answers (reconciliation's wake-up for answers nobody looked at); looks
+    again while some are pending (the batch poll is the safety net)."""
     from ..services import asset_queries
 
     ctx = await worker_context()
@@ -102,11 +111,18 @@ async def poll_case_queries(case_id: int, round_: int = 1) -> None:
 
 @dramatiq.actor(queue_name="default", max_retries=3, time_limit=300_000)
 async def poll_asset_queries() -> None:
-    """Periodic: fetch every answer that is due."""
+    """Fetch a batch of due answers across cases (periodic, and woken by each dispatch); while
+    batches come back full, more are due: the next batch is sent at once."""
     from ..services import asset_queries
 
     ctx = await worker_context()
-    await asset_queries.poll(ctx)
+    result = await asset_queries.poll(ctx, batch=POLL_BATCH)
+    if result.fetched >= POLL_BATCH:
+        poll_asset_queries.send()
+
+
+# Queries per batch poll: one provider call, one transaction for their answers and findings.
+POLL_BATCH = 200
 
 
 @dramatiq.actor(queue_name="default", max_retries=3, time_limit=300_000)

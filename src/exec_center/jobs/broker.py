@@ -43,7 +43,10 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
         assert settings.broker_url is not None
         broker = RabbitmqBroker(url=settings.broker_url, confirm_delivery=True)
     elif kind == "redis":
+        from .polling import IdlePoll
+
         broker = RedisBroker(url=settings.broker_url)
+        broker.add_middleware(IdlePoll())  # an idle worker looks every 20 ms, not every second
     else:
         broker = StubBroker()
     broker.add_middleware(AsyncIO())

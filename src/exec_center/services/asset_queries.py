@@ -39,7 +39,9 @@ from ..integrations.asset_query import (
     AssetQueryProvider,
     AssetQueryRequest,
     UnknownReference,
+    fetch_all,
     make_provider,
+    submit_all,
 )
 from . import work
 from .cases import advance, load_case
@@ -57,6 +59,8 @@ RULING = "QUERY_CONTROL_RULING"
 # A query's statuses. ANSWERED and FAILED are final.
 PENDING, SUBMITTED, ANSWERED, FAILED = "PENDING", "SUBMITTED", "ANSWERED", "FAILED"
 OPEN = (PENDING, SUBMITTED)
+# The stages of query-and-control (Art. 14), in which a missing ruling is rendered by reconciliation.
+QUERY_CONTROL_STAGES = (CaseStage.RECEIVED, CaseStage.QUERYING, CaseStage.ANALYSING)
 
 # How often the periodic reconciliation runs. Work whose effect is missing for twice as long
 # (a dispatch that has not sent its queries, a ruling not rendered, an answer not looked at) is
@@ -141,7 +145,8 @@ class _Outstanding:
 
 
 async def dispatch(ctx: AppContext, case_id: int) -> DispatchResult:
-    """Send the case's outstanding queries, one per respondent and category. Safe to run any
+    """Send the case's outstanding queries, one per respondent and category: taken on in one unit
+    of work, sent to the provider in one call, what it said recorded in one more. Safe to run any
     number of times, also concurrently: each query goes out once."""
     async with UnitOfWork(ctx) as uow:
         case = await load_case(uow, case_id, lock=True)
@@ -179,106 +184,122 @@ async def dispatch(ctx: AppContext, case_id: int) -> DispatchResult:
         # This dispatch takes on every unsent query: if they are still unsent when the lease runs
         # out (this worker died), reconciliation wakes the dispatch again.
         lease = uow.now + stuck_after(ctx.settings)
-        if respondents:
-            insert = postgresql.insert if uow.session.bind.dialect.name == "postgresql" else sqlite.insert
-            await uow.session.execute(
-                insert(AssetQuery.__table__).on_conflict_do_nothing(
-                    index_elements=["case_id", "party_id", "category"]
-                ),
-                [
-                    {
-                        "case_id": case.id,
-                        "party_id": party.id,
-                        "category": category,
-                        "status": PENDING,
-                        "attempts": 0,
-                        "next_poll_at": lease,
-                        "created_at": uow.now,
-                    }
-                    for party in respondents
-                    for category in AssetCategory
-                    if category in QUERIED_CATEGORIES
-                ],
-            )
-        else:
+        table = AssetQuery.__table__
+        taken_on = (table.c.id, table.c.category, table.c.attempts, table.c.party_id)
+        rows: Sequence[Any] = []
+        wanted = [
+            {
+                "case_id": case.id,
+                "party_id": party.id,
+                "category": category,
+                "status": PENDING,
+                "attempts": 0,
+                "next_poll_at": lease,
+                "created_at": uow.now,
+            }
+            for party in respondents
+            for category in AssetCategory
+            if category in QUERIED_CATEGORIES
+        ]
+        if wanted and first:
+            # The queries are written with the step to QUERYING, so a case QUERYING has its rows;
+            # a later dispatch only takes them on (inserting again would wait on a poller's
+            # update of the same rows while holding the case, which that poller waits for).
+            rows = (
+                await uow.session.execute(
+                    _insert(uow, AssetQuery)
+                    .on_conflict_do_nothing(index_elements=["case_id", "party_id", "category"])
+                    .returning(*taken_on),
+                    wanted,
+                )
+            ).all()
+        elif not respondents:
             log.warning("case %s has no respondent: no asset query to send", case.id)
-        await uow.session.execute(
-            sa.update(AssetQuery)
-            .where(AssetQuery.case_id == case.id, AssetQuery.status == PENDING)
-            .values(next_poll_at=lease)
-            .execution_options(synchronize_session=False)
-        )
-        rows = (
-            await uow.session.execute(
-                sa.select(AssetQuery.id, AssetQuery.category, AssetQuery.attempts, AssetQuery.party_id)
-                .where(AssetQuery.case_id == case.id, AssetQuery.status == PENDING)
-                .order_by(AssetQuery.id)
-            )
-        ).all()
+        if len(rows) < len(wanted):  # not the first dispatch (or rows were there already)
+            rows = (
+                await uow.session.execute(
+                    sa.update(table)
+                    .where(table.c.case_id == case.id, table.c.status == PENDING)
+                    .values(next_poll_at=lease)
+                    .returning(*taken_on)
+                )
+            ).all()
         outstanding = [
             _Outstanding(
                 query_id,
-                category,
+                AssetCategory(category),
                 attempts,
                 by_id[party_id].name,
                 by_id[party_id].id_number,
                 ordinals[party_id],
             )
-            for query_id, category, attempts, party_id in rows
+            for query_id, category, attempts, party_id in sorted(rows)
             if party_id in by_id
         ]
         number = case.number
         await uow.commit()
+    if not outstanding:
+        return DispatchResult()
 
-    # The provider is called between units of work, never inside one; what it said is recorded
-    # in one unit of work after. A worker that dies in between leaves the queries PENDING: the
-    # next dispatch submits them again under the same keys, and the provider starts nothing new.
-    provider = provider_for(ctx)
-    outcomes: list[tuple[_Outstanding, str | AssetQueryError]] = []
-    for query in outstanding:
-        request = AssetQueryRequest(
-            case_number=number,
-            category=query.category.value,
-            respondent_name=query.respondent_name,
-            respondent_id_number=query.respondent_id_number,
-            attempt=query.attempts + 1,
-            respondent_ordinal=query.respondent_ordinal,
-            idempotency_key=f"exec-center/asset-query/{query.query_id}",
-        )
-        try:
-            outcomes.append((query, await provider.submit(request)))
-        except AssetQueryError as error:
-            outcomes.append((query, error))
+    # The provider is called between units of work, never inside one, with every query of the
+    # case in one call; what it said is recorded in one unit of work after. A worker that dies in
+    # between leaves the queries PENDING: the next dispatch submits them again under the same
+    # keys, and the provider starts nothing new.
+    outcomes = await submit_all(
+        provider_for(ctx),
+        [
+            AssetQueryRequest(
+                case_number=number,
+                category=query.category.value,
+                respondent_name=query.respondent_name,
+                respondent_id_number=query.respondent_id_number,
+                attempt=query.attempts + 1,
+                respondent_ordinal=query.respondent_ordinal,
+                idempotency_key=f"exec-center/asset-query/{query.query_id}",
+            )
+            for query in outstanding
+        ],
+    )
     result, refused = DispatchResult(), []
     async with UnitOfWork(ctx) as uow:
         now = uow.now
-        for query, outcome in outcomes:  # in id order: concurrent dispatches lock rows alike
-            if isinstance(outcome, AssetQueryError):
-                values: dict[str, Any] = {
-                    "attempts": AssetQuery.attempts + 1,
-                    "last_error": _error_text(outcome),
-                }
-                if outcome.retryable:
-                    values["next_poll_at"] = now + _back_off(query.attempts + 1)
-                else:
-                    values.update(status=FAILED, next_poll_at=None)
-                result.failed += 1
-                if await _move(uow, query.query_id, PENDING, **values):
-                    refused.append((query.query_id, outcome))
-                # else a concurrent dispatch sent it meanwhile
-            else:
-                sent = await _move(
-                    uow,
-                    query.query_id,
-                    PENDING,
-                    status=SUBMITTED,
-                    provider_request_id=outcome,
-                    attempts=query.attempts + 1,
-                    submitted_at=now,
-                    next_poll_at=now + timedelta(seconds=ctx.settings.asset_query_delay_seconds),
-                    last_error=None,
+        sent = {
+            q.query_id: (q, ref) for q, ref in zip(outstanding, outcomes, strict=True) if isinstance(ref, str)
+        }
+        if sent:
+            # One conditional update for every query sent: from PENDING only, so of two dispatches
+            # recording the same query one counts it and the other changes nothing.
+            table = AssetQuery.__table__
+            moved = (
+                await uow.session.execute(
+                    sa.update(table)
+                    .where(table.c.id.in_(sorted(sent)), table.c.status == PENDING)
+                    .values(
+                        status=SUBMITTED,
+                        provider_request_id=sa.case(
+                            {i: ref for i, (_, ref) in sent.items()}, value=table.c.id
+                        ),
+                        attempts=sa.case({i: q.attempts + 1 for i, (q, _) in sent.items()}, value=table.c.id),
+                        submitted_at=now,
+                        next_poll_at=now + timedelta(seconds=ctx.settings.asset_query_delay_seconds),
+                        last_error=None,
+                    )
+                    .returning(table.c.id)
                 )
-                result.submitted += sent  # not counted when a concurrent dispatch recorded it first
+            ).all()
+            result.submitted = len(moved)
+        for query, outcome in zip(outstanding, outcomes, strict=True):  # in id order
+            if not isinstance(outcome, AssetQueryError):
+                continue
+            values: dict[str, Any] = {"attempts": AssetQuery.attempts + 1, "last_error": _error_text(outcome)}
+            if outcome.retryable:  # its own back-off; the message is retried by Dramatiq
+                values["next_poll_at"] = now + _back_off(query.attempts + 1)
+            else:
+                values.update(status=FAILED, next_poll_at=None)
+            result.failed += 1
+            if await _move(uow, query.query_id, PENDING, **values):
+                refused.append((query.query_id, outcome))
+            # else a concurrent dispatch sent it meanwhile
         await uow.commit()
     # The provider's refusals are expected answers: logged without a traceback.
     for query_id, error in refused:
@@ -288,9 +309,14 @@ async def dispatch(ctx: AppContext, case_id: int) -> DispatchResult:
             )
         else:
             log.warning("case %s: asset query %s refused for good (%s)", case_id, query_id, error)
-    if any(isinstance(outcome, AssetQueryError) and outcome.retryable for _, outcome in outcomes):
+    if any(isinstance(outcome, AssetQueryError) and outcome.retryable for outcome in outcomes):
         raise RetryLater(f"case {case_id}: the provider refused {result.failed} asset queries for now")
     return result
+
+
+def _insert(uow: UnitOfWork, model: Any) -> Any:
+    insert = postgresql.insert if uow.session.bind.dialect.name == "postgresql" else sqlite.insert
+    return insert(model.__table__)
 
 
 @dataclass
@@ -298,69 +324,85 @@ class PollResult:
     answered: int = 0
     pending: int = 0
     cases_ready: int = 0
+    fetched: int = 0  # how many queries were looked at (a full batch: more may be due)
     # With case_id: when that case's next outstanding query is due for a look (None: nothing left).
     next_poll_at: datetime | None = None
 
 
+@dataclass(frozen=True, order=True)
+class _Due:
+    id: int
+    provider_request_id: str
+    case_id: int
+    fetch_failures: int
+
+
+async def _claim(ctx: AppContext, batch: int) -> list[_Due]:
+    """Take up to `batch` due queries of any case for this poller, in one short unit of work:
+    their next look moves a lease ahead, so concurrent pollers divide the due answers between
+    them (PostgreSQL: SKIP LOCKED, they do not wait for each other). A poller that dies with its
+    batch leaves the queries to be taken again when the lease runs out."""
+    table = AssetQuery.__table__
+    async with UnitOfWork(ctx) as uow:
+        due = (
+            sa.select(table.c.id)
+            .where(table.c.status == SUBMITTED, table.c.next_poll_at <= uow.now)
+            .order_by(table.c.next_poll_at, table.c.id)  # a case's queries, sent together, stay together
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+        rows = (
+            await uow.session.execute(
+                sa.update(table)
+                .where(table.c.id.in_(due.scalar_subquery()))
+                .values(next_poll_at=uow.now + stuck_after(ctx.settings))
+                .returning(table.c.id, table.c.provider_request_id, table.c.case_id, table.c.fetch_failures)
+            )
+        ).all()
+        await uow.commit()
+    return sorted(_Due(*row) for row in rows)
+
+
 async def poll(ctx: AppContext, *, case_id: int | None = None, batch: int = 200) -> PollResult:
-    """Fetch the answers that are due; when a case's queries are all answered, the findings move
-    it to ANALYSING with a work item for the centre officers. Safe to run concurrently."""
+    """Fetch the answers that are due, many queries of many cases at once: the provider asked in
+    one call, the answers and findings recorded in one unit of work, in which every case whose
+    queries are now all answered moves to ANALYSING with a work item for the centre officers.
+    Safe to run concurrently: without `case_id` the due queries are claimed first (concurrent
+    pollers take different ones); with `case_id` (a wake-up for one case) they are not, and of
+    two pollers fetching the same query only one stores its answer."""
     result = PollResult()
     provider = provider_for(ctx)
-    async with ctx.sessionmaker() as session:
-        query = (
-            sa.select(
-                AssetQuery.id, AssetQuery.provider_request_id, AssetQuery.case_id, AssetQuery.fetch_failures
-            )
-            .where(AssetQuery.status == SUBMITTED, AssetQuery.next_poll_at <= ctx.clock.now())
-            .order_by(AssetQuery.next_poll_at)
-            .limit(batch)
-        )
-        if case_id is not None:
-            query = query.where(AssetQuery.case_id == case_id)
-        due = (await session.execute(query)).all()
-    # The provider is asked first, between units of work; its answers are then recorded in one.
-    fetched: list[tuple[Any, list[AssetFindingData] | AssetQueryError | None]] = []
-    for row in due:
-        try:
-            fetched.append((row, await provider.fetch(row.provider_request_id)))
-        except AssetQueryError as error:
-            fetched.append((row, error))
-    touched: set[int] = set()
-    settled: list[tuple[Any, AssetQueryError]] = []
-    async with UnitOfWork(ctx) as uow:
-        # In id order, so that concurrent pollers lock rows alike. Each step is a conditional
-        # update: of two pollers fetching the same query (a redelivered message, the periodic
-        # poll), only one stores its answer; a failed fetch never undoes an answer stored.
-        for row, outcome in sorted(fetched, key=lambda pair: pair[0].id):
-            if isinstance(outcome, AssetQueryError):
-                result.pending += 1
-                if await _after_fetch_error(uow, row, outcome):
-                    settled.append((row, outcome))
-            elif outcome is None:  # not ready yet: look again shortly
-                await _move(
-                    uow, row.id, SUBMITTED, row.provider_request_id, next_poll_at=uow.now + POLL_INTERVAL
-                )
-                result.pending += 1
-            elif await _move(
-                uow,
-                row.id,
-                SUBMITTED,
-                row.provider_request_id,
-                status=ANSWERED,
-                answered_at=uow.now,
-                next_poll_at=None,
-                last_error=None,
-            ):
-                await _insert_findings(uow, row.case_id, row.id, outcome[:MAX_FINDINGS], "QUERY")
-                result.answered += 1
-                touched.add(row.case_id)
-        await uow.commit()
-    for row, error in settled:
-        _log_fetch_error(row, error)
-    for owner in touched:
-        if await _analyse_when_answered(ctx, owner):
-            result.cases_ready += 1
+    if case_id is None:
+        due = await _claim(ctx, batch)
+    else:
+        async with ctx.sessionmaker() as session:
+            table = AssetQuery.__table__
+            due = [
+                _Due(*row)
+                for row in (
+                    await session.execute(
+                        sa.select(
+                            table.c.id, table.c.provider_request_id, table.c.case_id, table.c.fetch_failures
+                        )
+                        .where(
+                            table.c.case_id == case_id,
+                            table.c.status == SUBMITTED,
+                            table.c.next_poll_at <= ctx.clock.now(),
+                        )
+                        .order_by(table.c.next_poll_at)
+                        .limit(batch)
+                    )
+                ).all()
+            ]
+    result.fetched = len(due)
+    if due:
+        # The provider is asked first, between units of work; its answers are then recorded in one.
+        fetched = await fetch_all(provider, [row.provider_request_id for row in due])
+        async with UnitOfWork(ctx) as uow:
+            settled = await _record_answers(uow, due, fetched, result)
+            await uow.commit()
+        for row, error in settled:
+            _log_fetch_error(row, error)
     if case_id is not None:  # so the per-case poll keeps following it, also after a back-off
         async with ctx.sessionmaker() as session:
             result.next_poll_at = await session.scalar(
@@ -371,7 +413,131 @@ async def poll(ctx: AppContext, *, case_id: int | None = None, batch: int = 200)
     return result
 
 
-async def _after_fetch_error(uow: UnitOfWork, row: Any, error: AssetQueryError) -> bool:
+async def _record_answers(
+    uow: UnitOfWork, due: list[_Due], fetched: dict[str, Any], result: PollResult
+) -> list[tuple[_Due, AssetQueryError]]:
+    """What the provider said about each query, in bulk. Each step is conditional on the query
+    still being SUBMITTED under the reference fetched: of two pollers fetching the same query (a
+    redelivered message, a per-case poll beside the batch poll), only one stores its answer; a
+    failed fetch never undoes an answer stored. One query's failed fetch leaves the others'
+    answers to be recorded. Returns the failures this poller recorded (to be logged)."""
+    table = AssetQuery.__table__
+    # Lock order (as everywhere: the owner, then its rows): the batch's cases, then its queries,
+    # each in id order, so that concurrent pollers - and a dispatch, which holds its case while
+    # it takes on the case's queries - never wait for each other in a circle. Taking the cases
+    # first also keeps the findings' foreign-key checks (KEY SHARE on their case) from meeting
+    # another poller's FOR UPDATE half-way.
+    cases = await _lock_cases(uow, {row.case_id for row in due})
+    if uow.session.bind.dialect.name == "postgresql":
+        await uow.session.execute(
+            sa.select(table.c.id)
+            .where(table.c.id.in_([row.id for row in due]), table.c.status == SUBMITTED)
+            .order_by(table.c.id)
+            .with_for_update()
+        )
+    answered: dict[int, tuple[_Due, list[AssetFindingData]]] = {}
+    waiting: list[_Due] = []
+    failed: list[tuple[_Due, AssetQueryError]] = []
+    for row in due:
+        outcome = fetched.get(row.provider_request_id)
+        if isinstance(outcome, AssetQueryError):
+            failed.append((row, outcome))
+        elif outcome is None:
+            waiting.append(row)
+        else:
+            answered[row.id] = (row, outcome)
+
+    def still(rows: list[_Due]) -> Any:
+        return sa.and_(
+            table.c.status == SUBMITTED,
+            sa.tuple_(table.c.id, table.c.provider_request_id).in_(
+                [(r.id, r.provider_request_id) for r in rows]
+            ),
+        )
+
+    touched: set[int] = set()
+    if answered:
+        moved = (
+            (
+                await uow.session.execute(
+                    sa.update(table)
+                    .where(still([row for row, _ in answered.values()]))
+                    .values(status=ANSWERED, answered_at=uow.now, next_poll_at=None, last_error=None)
+                    .returning(table.c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        findings = []
+        for query_id in sorted(moved):
+            row, items = answered[query_id]
+            findings.extend(_finding_rows(uow, row.case_id, row.id, items[:MAX_FINDINGS], "QUERY"))
+            touched.add(row.case_id)
+        await _insert_finding_rows(uow, findings)
+        result.answered += len(moved)
+    if waiting:  # not ready yet: look again shortly
+        await uow.session.execute(
+            sa.update(table).where(still(waiting)).values(next_poll_at=uow.now + POLL_INTERVAL)
+        )
+        result.pending += len(waiting)
+    settled = []
+    for row, error in failed:
+        result.pending += 1
+        if await _after_fetch_error(uow, row, error):
+            settled.append((row, error))
+            if not error.retryable and not isinstance(error, UnknownReference):
+                touched.add(row.case_id)  # failed for good: the case may have nothing left open
+    result.cases_ready += await _analyse_answered(uow, [cases[i] for i in sorted(touched) if i in cases])
+    return settled
+
+
+async def _lock_cases(uow: UnitOfWork, case_ids: set[int]) -> dict[int, Case]:
+    """The cases, locked in id order (PostgreSQL; SQLite: the unit of work holds the database)."""
+    query = sa.select(Case).where(Case.id.in_(sorted(case_ids))).order_by(Case.id)
+    if uow.session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(of=Case)
+    found = await uow.session.scalars(query.execution_options(populate_existing=True))
+    return {case.id: case for case in found.all()}
+
+
+async def _analyse_answered(uow: UnitOfWork, cases: list[Case]) -> int:
+    """Move to ANALYSING, in this unit of work, those of `cases` (locked) still QUERYING with no
+    query left open. A poller recording a case's other queries at the same time waits for the
+    case, and then sees these answers, so one of the two moves it."""
+    querying = [case for case in cases if case.stage is CaseStage.QUERYING]
+    if not querying:
+        return 0
+    still_open = set(
+        (
+            await uow.session.scalars(
+                sa.select(AssetQuery.case_id)
+                .where(AssetQuery.case_id.in_([c.id for c in querying]), AssetQuery.status.in_(OPEN))
+                .distinct()
+            )
+        ).all()
+    )
+    ready = [case for case in querying if case.id not in still_open]
+    if ready:
+        deadlines = {
+            d.owner_id: d
+            for d in (
+                await uow.session.scalars(
+                    sa.select(Deadline).where(
+                        Deadline.owner_type == "Case",
+                        Deadline.owner_id.in_([c.id for c in ready]),
+                        Deadline.kind == DeadlineKind.QUERY_CONTROL,
+                        Deadline.status == DeadlineStatus.OPEN,
+                    )
+                )
+            ).all()
+        }
+        for case in ready:
+            await _to_analysis(uow, case, deadlines.get(case.id))
+    return len(ready)
+
+
+async def _after_fetch_error(uow: UnitOfWork, row: _Due, error: AssetQueryError) -> bool:
     """A fetch failed. Only a query still SUBMITTED under the reference fetched is touched: an
     answer stored meanwhile by another poller stays (ANSWERED never goes back). True if changed."""
     values: dict[str, Any] = {"last_error": _error_text(error)}
@@ -408,9 +574,13 @@ async def _insert_findings(
 ) -> None:
     """Store findings; a provider's item already stored for the query is not stored again (its
     reference, or its place in the answer when the provider gives none, is unique per query)."""
-    if not findings:
-        return
-    rows = [
+    await _insert_finding_rows(uow, _finding_rows(uow, case_id, query_id, findings, source))
+
+
+def _finding_rows(
+    uow: UnitOfWork, case_id: int, query_id: int | None, findings: list[AssetFindingData], source: str
+) -> list[dict[str, Any]]:
+    return [
         {
             "case_id": case_id,
             "query_id": query_id,
@@ -429,11 +599,15 @@ async def _insert_findings(
         }
         for position, f in enumerate(findings, start=1)
     ]
-    insert = postgresql.insert if uow.session.bind.dialect.name == "postgresql" else sqlite.insert
-    await uow.session.execute(
-        insert(AssetFinding.__table__).on_conflict_do_nothing(index_elements=["query_id", "provider_ref"]),
-        rows,
-    )
+
+
+async def _insert_finding_rows(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+    """Findings of any number of queries in one statement, each stored once (see above)."""
+    if rows:
+        await uow.session.execute(
+            _insert(uow, AssetFinding).on_conflict_do_nothing(index_elements=["query_id", "provider_ref"]),
+            rows,
+        )
 
 
 async def _query_control_deadline(uow: UnitOfWork, case_id: int) -> Deadline | None:
@@ -447,9 +621,12 @@ async def _query_control_deadline(uow: UnitOfWork, case_id: int) -> Deadline | N
     )
 
 
-async def _to_analysis(uow: UnitOfWork, case: Case) -> None:
+async def _to_analysis(uow: UnitOfWork, case: Case, deadline: Deadline | bool | None = True) -> None:
+    """The case to ANALYSING with the officers' work item, under its open query-and-control
+    deadline (`deadline`: that deadline when the caller has it, True to look it up)."""
     advance(uow, case, CaseStep.RECORD_FINDINGS)
-    deadline = await _query_control_deadline(uow, case.id)
+    if deadline is True:
+        deadline = await _query_control_deadline(uow, case.id)
     await work.create(
         uow,
         kind=WorkItemKind.ANALYSE_FINDINGS,
@@ -491,8 +668,12 @@ class ManualFinding:
 
 def _check_manual(findings: list[ManualFinding]) -> list[AssetFindingData]:
     if not findings:
-        raise DomainError("give at least one finding", zh="请至少填写一项查询反馈", field="findings",
-                          code=ErrorCode.REQUIRED)
+        raise DomainError(
+            "give at least one finding",
+            zh="请至少填写一项查询反馈",
+            field="findings",
+            code=ErrorCode.REQUIRED,
+        )
     if len(findings) > MAX_FINDINGS:
         raise DomainError(
             f"at most {MAX_FINDINGS} findings at once",
@@ -541,8 +722,13 @@ async def record_findings(
     ctx: AppContext, viewer: Viewer, case_id: int, findings: list[ManualFinding], source: str = "MANUAL"
 ) -> Case:
     """Findings entered by hand or imported from the real query-control system."""
-    require_role(viewer, Role.CENTER_OFFICER, Role.CENTER_HEAD, action="recording asset findings",
-                 action_zh="登记财产查询反馈")
+    require_role(
+        viewer,
+        Role.CENTER_OFFICER,
+        Role.CENTER_HEAD,
+        action="recording asset findings",
+        action_zh="登记财产查询反馈",
+    )
     data = _check_manual(findings)
     async with UnitOfWork(ctx, viewer) as uow:
         case = await load_case(uow, case_id, viewer=viewer, lock=True)
@@ -606,7 +792,10 @@ async def reconcile(ctx: AppContext, limit: int = 500) -> Reconciliation:
                     sa.and_(Case.stage == CaseStage.QUERYING, unsent),
                 ),
             ),
-            rulings=await ids(preservation, ~ruled),
+            # During query-and-control only: a case long past it (or one migrated from an older
+            # system) is not worth a ruling rendered now, and a court's history would otherwise
+            # come back 500 rulings at a time.
+            rulings=await ids(preservation, Case.stage.in_(QUERY_CONTROL_STAGES), ~ruled),
             polls=await ids(preservation, Case.stage == CaseStage.QUERYING, overdue),
         )
 
