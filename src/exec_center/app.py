@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
+from .api.exports import export_routes
 from .api.headers import CrossOrigin, SecurityHeaders
 from .api.idempotency import IdempotencyMiddleware
 from .api.limits import BodyLimit
@@ -153,6 +154,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/documents/{document_id}", document),
+            *export_routes(ctx),  # /exports/... (api/exports.py)
             *([Mount(GRAPHIQL_ASSETS_PATH, graphiql_assets())] if settings.debug else []),
         ],
         lifespan=lifespan,

@@ -28,7 +28,9 @@ from .deadlines import (
 )
 from .directory import DirectoryQuery
 from .errors import ClientFacingErrors, log_errors
+from .exports import ExportMutation, ExportQuery
 from .guard import RequireSignIn
+from .indicators import IndicatorQuery
 from .live import LiveSubscription, OnlySubscriptionsOverWebSocket
 from .measures import MeasureMutation
 from .messages import MessageMutation, MessageQuery, OnlineMessageType
@@ -36,6 +38,7 @@ from .organisation import StaffType, TeamType, WindowType
 from .parties import PartyMutation
 from .persisted import Catalogue, CatalogueDocuments, load_catalogue
 from .session import SessionMutation, SessionQuery, SignOutMutation
+from .supervision import SupervisionMutation, SupervisionQuery
 from .text_input import RefuseControlCharacters
 from .typed_input import SCALAR_MAP, read_typed_input_on
 from .windows_api import WindowMutation, WindowQuery
@@ -69,7 +72,18 @@ LIMIT_RULES = [depth_limit(MAX_DEPTH, None, None), alias_limit(MAX_ALIASES), One
 
 Query = merge_types(
     "Query",
-    (SessionQuery, DirectoryQuery, WorklistQuery, CaseQuery, WindowQuery, MessageQuery, DeadlineQuery),
+    (
+        SessionQuery,
+        DirectoryQuery,
+        WorklistQuery,
+        CaseQuery,
+        WindowQuery,
+        MessageQuery,
+        DeadlineQuery,
+        IndicatorQuery,
+        SupervisionQuery,
+        ExportQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -84,6 +98,8 @@ Mutation = merge_types(
         MessageMutation,
         DeadlineMutation,
         AdminMutation,
+        SupervisionMutation,
+        ExportMutation,
     ),
 )
 

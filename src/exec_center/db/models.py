@@ -799,3 +799,8 @@ class IdempotencyRecord(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_code: Mapped[int | None] = mapped_column(sa.Integer)
     response_body: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+
+
+# Models of later areas live in their own modules; importing them here registers their tables
+# on Base.metadata (migrations, the model/migration comparison).
+from . import models_exports, models_supervision  # noqa: E402,F401
