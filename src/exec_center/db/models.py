@@ -803,4 +803,4 @@ class IdempotencyRecord(Base):
 
 # Models of later areas live in their own modules; importing them here registers their tables
 # on Base.metadata (migrations, the model/migration comparison).
-from . import models_exports, models_supervision  # noqa: E402,F401
+from . import models_exports, models_indicators, models_supervision  # noqa: E402,F401
