@@ -6,7 +6,7 @@ on asyncpg, and returns the same JSON.
     uvicorn --factory floor:create --app-dir bench   (EXEC_CENTER_DATABASE_URL, EXEC_CENTER_SECRET_KEY)
 
 What it does per request, like the product: checks the bearer token (pyjwt, HS256), loads the
-viewer (staff, roles, teams, windows), reads the page (`first + 1` rows) under the viewer's
+viewer (staff with roles, teams, windows joined), reads the page (`first + 1` rows) under the viewer's
 visibility lanes with its teams, assignees and cases joined, then the count.
 What it leaves out is everything the product adds on top: no transaction (BEGIN/ROLLBACK), no
 pool pre-ping, no ORM, no GraphQL parsing, validation or resolvers.
@@ -49,11 +49,13 @@ STAFF = (
     "SELECT staff.id, staff.username, staff.name, staff.password_hash, staff.unit, staff.office_phone, "
     "staff.active, staff.created_at, staff.disabled_at FROM staff"
 )
+# The viewer in one statement, as services/auth.load_viewer reads it.
 VIEWER = (
-    STAFF + " WHERE staff.id = $1::BIGINT",
-    "SELECT staff_roles.role FROM staff_roles WHERE staff_roles.staff_id = $1::BIGINT",
-    "SELECT team_members.team_id, team_members.is_lead FROM team_members WHERE team_members.staff_id = $1::BIGINT",
-    "SELECT window_staff.window_id FROM window_staff WHERE window_staff.staff_id = $1::BIGINT",
+    "SELECT staff.id, staff.username, staff.name, staff.active, staff.token_version, staff_roles.role, "
+    "team_members.team_id, team_members.is_lead, window_staff.window_id FROM staff "
+    "LEFT OUTER JOIN staff_roles ON staff_roles.staff_id = staff.id "
+    "LEFT OUTER JOIN team_members ON team_members.staff_id = staff.id "
+    "LEFT OUTER JOIN window_staff ON window_staff.staff_id = staff.id WHERE staff.id = $1::BIGINT"
 )
 COLUMNS = (
     "work_items.id, work_items.kind, work_items.owner_type, work_items.owner_id, work_items.case_id, "
@@ -167,12 +169,12 @@ def create() -> Starlette:
             return error("the bearer token has expired; sign in again", 401)
         staff_id = int(claims["sub"])
         async with state["pool"].acquire() as c:
-            staff = await c.fetchrow(VIEWER[0], staff_id)
-            if staff is None or not staff["active"]:
+            found = await c.fetch(VIEWER, staff_id)
+            if not found or not found[0]["active"]:
                 return error("this account is disabled or no longer exists", 401)
-            roles = [r[0] for r in await c.fetch(VIEWER[1], staff_id)]
-            teams = await c.fetch(VIEWER[2], staff_id)
-            windows = await c.fetch(VIEWER[3], staff_id)
+            roles = sorted({r["role"] for r in found if r["role"] is not None})
+            teams = list({r["team_id"]: r for r in found if r["team_id"] is not None}.values())
+            windows = {r["window_id"] for r in found if r["window_id"] is not None}
             if (
                 len(roles) != 1
                 or len(teams) != 1

@@ -157,28 +157,33 @@ async def load_viewer(
 ) -> Viewer | None:
     """Roles, teams and windows straight from the database: revocations take effect at once.
     With `token_version`, None also when the account's tokens were revoked since."""
-    staff = await session.get(Staff, staff_id)
-    if staff is None or not staff.active:
-        return None
-    if token_version is not None and staff.token_version != token_version:
-        return None
-    roles = (await session.scalars(sa.select(StaffRole.role).where(StaffRole.staff_id == staff_id))).all()
-    teams = (
+    # One statement on every request: the staff row with its roles, teams and windows joined
+    # (a handful each, so their product stays small).
+    rows = (
         await session.execute(
-            sa.select(TeamMember.team_id, TeamMember.is_lead).where(TeamMember.staff_id == staff_id)
+            sa.select(
+                Staff.id, Staff.username, Staff.name, Staff.active, Staff.token_version,
+                StaffRole.role, TeamMember.team_id, TeamMember.is_lead, WindowStaff.window_id,
+            )
+            .outerjoin(StaffRole, StaffRole.staff_id == Staff.id)
+            .outerjoin(TeamMember, TeamMember.staff_id == Staff.id)
+            .outerjoin(WindowStaff, WindowStaff.staff_id == Staff.id)
+            .where(Staff.id == staff_id)
         )
     ).all()
-    windows = (
-        await session.scalars(sa.select(WindowStaff.window_id).where(WindowStaff.staff_id == staff_id))
-    ).all()
+    if not rows or not rows[0].active:
+        return None
+    staff = rows[0]
+    if token_version is not None and staff.token_version != token_version:
+        return None
     return Viewer(
         staff_id=staff.id,
         username=staff.username,
         name=staff.name,
-        roles=frozenset(roles),
-        team_ids=frozenset(t for t, _ in teams),
-        lead_team_ids=frozenset(t for t, lead in teams if lead),
-        window_ids=frozenset(windows),
+        roles=frozenset(r.role for r in rows if r.role is not None),
+        team_ids=frozenset(r.team_id for r in rows if r.team_id is not None),
+        lead_team_ids=frozenset(r.team_id for r in rows if r.team_id is not None and r.is_lead),
+        window_ids=frozenset(r.window_id for r in rows if r.window_id is not None),
     )
 
 
