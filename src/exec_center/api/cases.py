@@ -57,6 +57,7 @@ from .ids import pk_of, to_global_id
 from .organisation import Node, StaffType, TeamType
 
 if TYPE_CHECKING:
+    from .supervision import SupervisionOrderType
     from .windows_api import MaterialsReceiptType
 
 CaseStage = strawberry.enum(stages.CaseStage, description="Where a case stands in its life.")
@@ -695,6 +696,14 @@ class CaseType(Node):
     async def deadlines(self, info: Info) -> list[DeadlineType]:
         rows = await loaders.loader(info.context, "deadlinesOfCase", _deadlines_by_case).load(self.row.id)
         return [DeadlineType(row=d) for d in rows]
+
+    @strawberry.field(description="Supervision orders (督办) on this case, newest first.")
+    async def supervision_orders(
+        self, info: Info
+    ) -> list[Annotated[SupervisionOrderType, strawberry.lazy("exec_center.api.supervision")]]:
+        from .supervision import case_orders
+
+        return await case_orders(info, self.row.id)
 
     @strawberry.field(description="Deadlines still running.")
     async def open_deadlines(self, info: Info) -> list[DeadlineType]:

@@ -199,7 +199,8 @@ DEADLINE_RULES_TEXT = (
     "court's own and not disclosed to parties; ADJUDICATION_REVIEW - the day the application was "
     "filed (objection 15 days, CPL 2023 art. 236; adding a respondent 60 days, SPC provisions on "
     "changing and adding parties, art. 28; preservation reconsideration 10 days, 民诉法解释 art. "
-    "171). Each deadline's `source` names the rule it was counted by."
+    "171); SUPERVISION_REPLY - the day the supervision order (督办) was issued (5 working days "
+    "unless the order sets 1-30). Each deadline's `source` names the rule it was counted by."
 )
 
 

@@ -155,6 +155,7 @@ class WorkOutcome(LabelledEnum):
     GRANTED = "GRANTED", "申请成立"
     PARTLY_GRANTED = "PARTLY_GRANTED", "申请部分成立"
     WITHDRAWN = "WITHDRAWN", "撤回申请"
+    ANSWERED = "ANSWERED", "已答复督办"
 
 
 @dataclass(frozen=True)

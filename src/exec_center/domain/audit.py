@@ -96,6 +96,9 @@ class AuditAction(LabelledEnum):
     ADD_CALENDAR_ENTRY = "ADD_CALENDAR_ENTRY", "添加节假日调整"
     REMOVE_CALENDAR_ENTRY = "REMOVE_CALENDAR_ENTRY", "删除节假日调整"
     CONFIRM_CALENDAR_YEAR = "CONFIRM_CALENDAR_YEAR", "确认年度工作日历"
+    # Supervision orders (督办, Art. 4).
+    ISSUE_SUPERVISION_ORDER = "ISSUE_SUPERVISION_ORDER", "下达督办"
+    REPLY_TO_SUPERVISION_ORDER = "REPLY_TO_SUPERVISION_ORDER", "答复督办"
     # Accounts and organisation.
     SIGN_IN = "SIGN_IN", "登录"
     SIGN_OUT = "SIGN_OUT", "退出登录"

@@ -23,6 +23,9 @@ class DeadlineKind(LabelledEnum):
     # Variants: the AdjudicationKind (OBJECTION 15 days, ADD_RESPONDENT 60 days,
     # PRESERVATION_RECONSIDERATION 10 days; the rule rows carry the sources).
     ADJUDICATION_REVIEW = "ADJUDICATION_REVIEW", "执行裁决审查期限"
+    # A supervision order's reply (督办, Art. 4): the rule's period is the default the issuer may
+    # change per order (domain/supervision.py); the ladder reaches the issuers when it is missed.
+    SUPERVISION_REPLY = "SUPERVISION_REPLY", "督办答复期限"
 
 
 class DayCount(LabelledEnum):
@@ -80,6 +83,8 @@ class NotificationKind(LabelledEnum):
     WORK_ITEM_ASSIGNED = "WORK_ITEM_ASSIGNED", "事项已分派"
     WORK_ITEM_ESCALATED = "WORK_ITEM_ESCALATED", "事项已升级督办"
     CASE_TRANSFERRED = "CASE_TRANSFERRED", "案件已移交"
+    SUPERVISION_ORDER_ISSUED = "SUPERVISION_ORDER_ISSUED", "收到督办"
+    SUPERVISION_ORDER_ANSWERED = "SUPERVISION_ORDER_ANSWERED", "督办已答复"
     OTHER = "OTHER", "其他通知"
 
     @classmethod

@@ -31,6 +31,7 @@ class WorkItemKind(LabelledEnum):
     PETITION = "PETITION", "执行信访"
     DEADLINE_OVERDUE = "DEADLINE_OVERDUE", "超期督办"
     CONFIRM_CALENDAR_YEAR = "CONFIRM_CALENDAR_YEAR", "确认年度节假日安排"
+    REPLY_TO_SUPERVISION = "REPLY_TO_SUPERVISION", "答复督办"
 
 
 class WorkItemStatus(LabelledEnum):
@@ -45,6 +46,9 @@ class WorkItemStatus(LabelledEnum):
 # The centre's own roles: the centre head sees every item meant for them (Art. 4, 5).
 CENTER_ROLES = frozenset({Role.AFFAIRS_CLERK, Role.CONSULTATION_CLERK, Role.CENTER_OFFICER, Role.CENTER_HEAD})
 ACTIVE = frozenset({WorkItemStatus.OPEN, WorkItemStatus.CLAIMED})
+# A supervision order's item (督办, Art. 4) outranks every rung of the escalation ladder (1 normal
+# .. 4 missed), so it heads a worklist ordered by priority and no escalation lowers it.
+SUPERVISION_PRIORITY = 5
 
 
 @dataclass(frozen=True)
@@ -267,6 +271,8 @@ OUTCOMES: dict[WorkItemKind, tuple[str, ...]] = {
     WorkItemKind.ARCHIVE: ("ARCHIVED",),
     WorkItemKind.DECIDE_EXTENSION: ("APPROVED", "REFUSED"),
     WorkItemKind.ADJUDICATION_APPLICATION: ("GRANTED", "PARTLY_GRANTED", "REJECTED", "WITHDRAWN"),
+    # The reply is the completion's note (services/supervision.py).
+    WorkItemKind.REPLY_TO_SUPERVISION: ("ANSWERED",),
 }
 
 

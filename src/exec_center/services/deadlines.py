@@ -285,10 +285,14 @@ async def start_deadline(
     team_id: int | None = None,
     holder_id: int | None = None,
     engine: Engine | None = None,
+    count: int | None = None,
 ) -> Deadline:
+    """`count`: a period set for this deadline (a supervision order's reply days) instead of the
+    rule's; counted in the rule's unit, and what a calendar change recounts from."""
     engine = engine or await Engine.load(uow)
     rule = pick_rule(engine.rules, kind, variant, starts_on)
-    due_on = compute_due(rule.day_count, rule.count, starts_on, engine.calendar)
+    count = rule.count if count is None else count
+    due_on = compute_due(rule.day_count, count, starts_on, engine.calendar)
     deadline = Deadline(
         owner_type=owner_type,
         owner_id=owner_id,
@@ -296,7 +300,7 @@ async def start_deadline(
         variant=variant,
         rule_id=rule.id,
         day_count=rule.day_count,
-        count=rule.count,
+        count=count,
         extendable_to=rule.extendable_to,
         starts_on=starts_on,
         due_on=due_on,
@@ -322,7 +326,7 @@ async def start_deadline(
         "START_DEADLINE",
         "Deadline",
         deadline.id,
-        f"{kind.label}：自{starts_on}起{rule.count}{unit}，{due_on}届满"
+        f"{kind.label}：自{starts_on}起{count}{unit}，{due_on}届满"
         + ("（工作日历尚未确认，届满日暂定）" if deadline.provisional else ""),
     )
     return deadline
@@ -680,7 +684,7 @@ async def owner_labels(session: AsyncSession, deadlines: Iterable[Deadline]) -> 
     return result
 
 
-class _Recipients:
+class Recipients:
     """Resolves ladder recipients to staff ids, loading each role or team once per batch."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -760,7 +764,7 @@ async def _sweep_batch(ctx: AppContext, batch: int) -> tuple[SweepResult, list[D
         if not rows:
             return result, rows
         engine = await Engine.load(uow)
-        recipients = _Recipients(session)
+        recipients = Recipients(session)
         labels = await owner_labels(session, rows)
         messages: list[notifications.Message] = []
         raised: dict[int, list[int]] = defaultdict(list)  # priority -> deadline ids

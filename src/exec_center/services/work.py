@@ -501,9 +501,11 @@ deadline_service.DUE_DATE_HOOKS.append(follow_deadline)
 def _register_area_handlers() -> None:
     from .calendar import _register_completion
     from .deadlines import register_completion as _register_extension_decisions
+    from .supervision import register_completion as _register_supervision_replies
 
     _register_completion()
     _register_extension_decisions()
+    _register_supervision_replies()
 
 
 _register_area_handlers()
