@@ -129,6 +129,12 @@ async def graph(api, workers) -> dict[str, tuple[str, str, str | None]]:
                            if e["node"]["kind"] == "EXTENSION_REQUESTED")
     work_item = (await api.gql(ITEMS, {"f": {"caseNumber": number}}, as_="center"))["worklist"]["edges"][0]
     directory = await api.gql("{ me { id } teams { id } windows { id } }", as_="center")
+    order = (await ok(api, """mutation($input: IssueSupervisionOrderInput!) { issueSupervisionOrder(input: $input) {
+      supervisionOrder { id } userErrors { field message: messageEn code } } }""", "issueSupervisionOrder",
+                      {"caseId": case_id, "instructions": "请加快查控进度"}, "chief"))["supervisionOrder"]["id"]
+    export = (await ok(api, """mutation($input: RequestExportInput!) { requestExport(input: $input) {
+      exportJob { id } userErrors { field message: messageEn code } } }""", "requestExport",
+                       {"kind": "CASES", "format": "CSV"}, "center"))["exportJob"]["id"]
     return {
         "AdjudicationApplication": (application, "chief", "admin"),
         "Agent": (agent, "center", "admin"),
@@ -147,6 +153,8 @@ async def graph(api, workers) -> dict[str, tuple[str, str, str | None]]:
         "Party": (party, "center", "admin"),
         "Petition": (petition, "consult", "admin"),
         "Staff": (directory["me"]["id"], "chief", "gateway"),
+        "SupervisionOrder": (order, "center", "admin"),
+        "ExportJob": (export, "center", "chief"),
         "Team": (directory["teams"][0]["id"], "impl1", None),
         "Visit": (visit, "affairs", "admin"),
         "Window": (directory["windows"][0]["id"], "impl1", None),

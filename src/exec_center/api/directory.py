@@ -64,6 +64,14 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
         from .windows_api import visible_window_record
 
         return await visible_window_record(info, type_name, pk)
+    if type_name == "SupervisionOrder":
+        from .supervision import visible_order
+
+        return await visible_order(info, pk)
+    if type_name == "ExportJob":
+        from .exports import visible_export_job
+
+        return await visible_export_job(info, pk)
     if type_name in ("CalendarYear", "CalendarEntry", "Notification", "DeadlineExtensionRequest"):
         return await _deadline_objects(info, type_name, pk)
     return await _case_objects(info, type_name, pk)

@@ -177,4 +177,28 @@ async def render_case_document(case_id: int, kind: str) -> None:
     await documents.render_case_document(ctx, case_id, kind)
 
 
+@dramatiq.actor(queue_name="default", max_retries=3, min_backoff=5_000, time_limit=900_000)
+async def produce_export(export_id: int) -> None:
+    """Make a requested export (issue 15): the rows a batch at a time, progress recorded, the file
+    stored with the request. A finished export is left alone; one cut off half-way starts again."""
+    from ..services import exports
+
+    ctx = await worker_context()
+    await exports.produce(ctx, export_id)
+
+
+@dramatiq.actor(queue_name="default", max_retries=3, time_limit=300_000)
+async def purge_exports() -> None:
+    """Periodic: delete exports kept past their time (7 days after they were finished), and wake
+    those a lost message or a killed worker left unfinished."""
+    from ..services import exports
+
+    ctx = await worker_context()
+    _deleted, stalled = await exports.purge(ctx)
+    for export_id in stalled:
+        produce_export.send(export_id)
+    if stalled:
+        log.warning("exports: woke %s unfinished export(s) %s", len(stalled), _some(stalled))
+
+
 from . import channel_actors  # noqa: E402,F401  (reply delivery)

@@ -19,6 +19,7 @@ PERIODIC: dict[str, float] = {
     "reconcile_cases": 15,
     "reconcile_replies": 60,
     "purge_sign_in_throttles": 900,
+    "purge_exports": 3600,
 }
 
 

@@ -1,0 +1,38 @@
+"""Exports (issue 15, item 3): what can be exported, in which format, and how long a file made
+by a worker is kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .labels import LabelledEnum
+
+
+class ExportKind(LabelledEnum):
+    CASES = "CASES", "案件列表"
+    INDICATOR = "INDICATOR", "指标表"
+
+
+class ExportFormat(LabelledEnum):
+    XLSX = "XLSX", "Excel 工作簿（.xlsx）"
+    CSV = "CSV", "CSV（UTF-8）"
+
+    @property
+    def extension(self) -> str:
+        return self.value.lower()
+
+
+class ExportStatus(LabelledEnum):
+    PENDING = "PENDING", "排队中"
+    RUNNING = "RUNNING", "生成中"
+    DONE = "DONE", "已完成"
+    FAILED = "FAILED", "生成失败"
+
+
+# A case list up to this many rows downloads at once (GET /exports/cases.xlsx); a longer one is
+# made by a worker (requestExport) and fetched when ready.
+DIRECT_LIMIT = 5_000
+# A file made by a worker is kept this long after it is finished, then deleted.
+KEPT_FOR = timedelta(days=7)
+# Rows read (and progress recorded) per step of a worker's export.
+BATCH = 1_000

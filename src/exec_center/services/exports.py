@@ -1,0 +1,548 @@
+"""Exports (issue 15, item 3): case lists (and indicator tables) as .xlsx or CSV.
+
+Two ways to get one, both for the cases the viewer may list (as the `cases` query):
+
+- up to `DIRECT_LIMIT` rows, at once: `GET /exports/cases.xlsx?…` (`case_table`);
+- any size, by a worker: `requestExport` writes an `ExportJob` and an outbox row; the
+  `produce_export` actor reads the rows a batch at a time (recording its progress), writes the
+  file into the row, and the requester downloads it from `GET /exports/{id}` for `KEPT_FOR`.
+
+What a row holds: the case's number, type, stage, dates, amounts, team, handler, township, how it
+closed, and its parties' names as the case file shows them to anyone who may open the case. No ID
+numbers, phones or addresses (personal data, masked for most roles and audited when shown): an
+export has no column for them, so it needs no disclosure audit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..clock import court_today
+from ..context import AppContext
+from ..db.models import Case, CaseParty, Deadline, Staff, Team
+from ..db.models_exports import ExportJob
+from ..documents.tables import (
+    CSV_MEDIA_TYPE,
+    XLSX_MEDIA_TYPE,
+    CsvWriter,
+    Table,
+    XlsxWriter,
+)
+from ..domain.access import Viewer
+from ..domain.case_numbers import CaseType
+from ..domain.deadlines import DeadlineStatus
+from ..domain.errors import DomainError, ErrorCode, Forbidden
+from ..domain.exports import BATCH, DIRECT_LIMIT, KEPT_FOR, ExportFormat, ExportKind, ExportStatus
+from ..domain.lifecycle import CaseStage
+from ..domain.organisation import Role
+from .auth import load_viewer
+from .unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+ACTOR = "produce_export"
+
+# Who may list cases, and who lists every case: as the `cases` query (api/cases.py CASE_LISTERS,
+# LIST_EVERY_CASE; tests/api/test_exports.py checks they agree).
+CASE_LISTERS = (
+    Role.BUREAU_CHIEF,
+    Role.COMMAND_CENTER,
+    Role.CENTER_HEAD,
+    Role.IMPLEMENTATION_LEAD,
+    Role.CENTER_OFFICER,
+    Role.IMPLEMENTATION_OFFICER,
+)
+LIST_EVERY_CASE = (Role.BUREAU_CHIEF, Role.COMMAND_CENTER, Role.CENTER_HEAD, Role.CENTER_OFFICER)
+SEARCH_MAX = 50
+_LIKE_ESCAPE = "/"
+
+CASE_HEADERS = [
+    "案号",
+    "案件类型",
+    "案件阶段",
+    "收案日期",
+    "申请执行人",
+    "被执行人",
+    "执行依据文号",
+    "申请执行标的额（元）",
+    "已控制金额（元）",
+    "承办团队",
+    "承办人",
+    "乡镇",
+    "结案方式",
+    "结案日期",
+]
+
+
+@dataclass(frozen=True)
+class CaseListFilter:
+    """The `cases` query's filter (CaseFilter) in plain values, as a job keeps it."""
+
+    stage: tuple[CaseStage, ...] = ()
+    type: tuple[CaseType, ...] = ()
+    team_id: int | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    overdue: bool | None = None
+    mine: bool | None = None
+    search: str | None = None
+
+    def to_params(self) -> dict[str, Any]:
+        return {
+            "stage": [s.value for s in self.stage],
+            "type": [t.value for t in self.type],
+            "teamId": self.team_id,
+            "receivedFrom": self.received_from.isoformat() if self.received_from else None,
+            "receivedTo": self.received_to.isoformat() if self.received_to else None,
+            "overdue": self.overdue,
+            "mine": self.mine,
+            "search": self.search,
+        }
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> CaseListFilter:
+        def day(value: str | None) -> date | None:
+            return date.fromisoformat(value) if value else None
+
+        return cls(
+            stage=tuple(CaseStage(s) for s in params.get("stage") or ()),
+            type=tuple(CaseType(t) for t in params.get("type") or ()),
+            team_id=params.get("teamId"),
+            received_from=day(params.get("receivedFrom")),
+            received_to=day(params.get("receivedTo")),
+            overdue=params.get("overdue"),
+            mine=params.get("mine"),
+            search=params.get("search"),
+        )
+
+
+def require_case_lister(viewer: Viewer) -> None:
+    if not viewer.has(*CASE_LISTERS):
+        raise Forbidden(
+            "exporting the case list is for supervisors, the centre and the implementation teams",
+            zh="导出案件列表仅限督导人员、执行事务中心和执行实施团队",
+        )
+
+
+def _search_text(search: str) -> str:
+    text = search.strip()
+    if not 1 <= len(text) <= SEARCH_MAX:
+        raise DomainError(
+            f"filter.search must be 1 to {SEARCH_MAX} characters; got {len(text)}",
+            zh=f"检索内容应为 1 至 {SEARCH_MAX} 个字，现为 {len(text)} 个",
+            field="filter.search",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
+    return text
+
+
+def _contains(column: Any, text: str) -> Any:
+    escaped = text.replace(_LIKE_ESCAPE, 2 * _LIKE_ESCAPE).replace("%", _LIKE_ESCAPE + "%")
+    escaped = escaped.replace("_", _LIKE_ESCAPE + "_")
+    return column.ilike(f"%{escaped}%", escape=_LIKE_ESCAPE)
+
+
+def check_filter(flt: CaseListFilter) -> None:
+    """Refuse what the `cases` query refuses (before anything is written)."""
+    if flt.search is not None:
+        _search_text(flt.search)
+    if flt.received_from and flt.received_to and flt.received_from > flt.received_to:
+        raise DomainError(
+            "filter.receivedFrom is after filter.receivedTo",
+            zh="收案日期的起始日晚于截止日",
+            field="filter.receivedFrom",
+            code=ErrorCode.INVALID,
+        )
+
+
+def case_list_query(viewer: Viewer, flt: CaseListFilter, today: date) -> sa.Select[tuple[Case]]:
+    """The cases the viewer lists with this filter: the `cases` query's WHERE (api/cases.py)."""
+    query = sa.select(Case)
+    if not viewer.has(*LIST_EVERY_CASE):
+        query = query.where(
+            sa.or_(Case.team_id.in_(list(viewer.team_ids) or [-1]), Case.handler_id == viewer.staff_id)
+        )
+    if flt.mine is not None:
+        handled = Case.handler_id == viewer.staff_id
+        query = query.where(handled if flt.mine else sa.or_(Case.handler_id.is_(None), ~handled))
+    if flt.search is not None:
+        text = _search_text(flt.search)
+        number = text.replace("(", "（").replace(")", "）")
+        party = sa.exists().where(
+            CaseParty.case_id == Case.id,
+            CaseParty.side.in_(("APPLICANT", "RESPONDENT")),
+            _contains(CaseParty.name, text),
+        )
+        query = query.where(sa.or_(_contains(Case.number, number), party))
+    if flt.stage:
+        query = query.where(Case.stage.in_(list(flt.stage)))
+    if flt.type:
+        query = query.where(Case.case_type.in_(list(flt.type)))
+    if flt.team_id is not None:
+        query = query.where(Case.team_id == flt.team_id)
+    if flt.received_from is not None:
+        query = query.where(Case.received_on >= flt.received_from)
+    if flt.received_to is not None:
+        query = query.where(Case.received_on <= flt.received_to)
+    if flt.overdue is not None:
+        late = sa.exists().where(
+            Deadline.owner_type == "Case",
+            Deadline.owner_id == Case.id,
+            Deadline.status == DeadlineStatus.OPEN,
+            Deadline.due_on < today,
+        )
+        query = query.where(late if flt.overdue else ~late)
+    return query
+
+
+async def count_cases(session: AsyncSession, query: sa.Select[tuple[Case]]) -> int:
+    return await session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+async def _case_rows(session: AsyncSession, cases: Sequence[Case]) -> list[list[Any]]:
+    """The export's rows for `cases` (in their order): three reads, whatever their number."""
+    ids = [c.id for c in cases]
+    parties: dict[tuple[int, str], list[str]] = {}
+    for case_id, side, name in (
+        await session.execute(
+            sa.select(CaseParty.case_id, CaseParty.side, CaseParty.name)
+            .where(CaseParty.case_id.in_(ids), CaseParty.side.in_(("APPLICANT", "RESPONDENT")))
+            .order_by(CaseParty.case_id, CaseParty.position)
+        )
+    ).all():
+        parties.setdefault((case_id, side), []).append(name)
+    team_ids = {c.team_id for c in cases if c.team_id is not None}
+    teams = dict((await session.execute(sa.select(Team.id, Team.name).where(Team.id.in_(team_ids)))).all())
+    staff_ids = {c.handler_id for c in cases if c.handler_id is not None}
+    staff = dict(
+        (await session.execute(sa.select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids)))).all()
+    )
+    return [
+        [
+            c.number,
+            c.case_type.label,
+            c.stage.label,
+            c.received_on,
+            "、".join(parties.get((c.id, "APPLICANT"), [])),
+            "、".join(parties.get((c.id, "RESPONDENT"), [])),
+            c.title_document_number,
+            c.claim_amount,
+            c.controlled_total,
+            teams.get(c.team_id) if c.team_id is not None else None,
+            staff.get(c.handler_id) if c.handler_id is not None else None,
+            c.township,
+            c.closing_method.label if c.closing_method else None,
+            c.closed_on,
+        ]
+        for c in cases
+    ]
+
+
+class TooManyRows(DomainError):
+    def __init__(self, rows: int) -> None:
+        super().__init__(
+            f"{rows} rows are more than a direct download holds ({DIRECT_LIMIT}); ask for the export "
+            "with requestExport and download it when it is ready",
+            zh=f"共 {rows} 行，超过直接下载的上限 {DIRECT_LIMIT} 行；请通过“申请导出”（requestExport）"
+            "生成文件，完成后下载",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
+        self.rows = rows
+
+
+async def case_table(ctx: AppContext, session: AsyncSession, viewer: Viewer, flt: CaseListFilter) -> Table:
+    """The case list for a direct download (newest first, as the `cases` query); TooManyRows
+    beyond DIRECT_LIMIT."""
+    require_case_lister(viewer)
+    check_filter(flt)
+    query = case_list_query(viewer, flt, court_today(ctx.clock, ctx.settings.tz))
+    rows = (await session.scalars(query.order_by(Case.id.desc()).limit(DIRECT_LIMIT + 1))).all()
+    if len(rows) > DIRECT_LIMIT:
+        raise TooManyRows(await count_cases(session, query))
+    table_rows: list[list[Any]] = []
+    for start in range(0, len(rows), BATCH):
+        table_rows += await _case_rows(session, rows[start : start + BATCH])
+    return Table(CASE_HEADERS, table_rows, title=ExportKind.CASES.label)
+
+
+def filename(kind: ExportKind, fmt: ExportFormat, now: datetime, tz: tzinfo) -> str:
+    """案件列表-20240208-0900.xlsx (the court's time)."""
+    return f"{kind.label}-{now.astimezone(tz):%Y%m%d-%H%M}.{fmt.extension}"
+
+
+# --- exports made by a worker ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorRequest:
+    """An indicator table: as the `indicator` query takes it (services/indicators.py)."""
+
+    name: str
+    start: date
+    end: date
+    granularity: str = "MONTH"
+    by: str = "NONE"
+
+    def to_params(self) -> dict[str, Any]:
+        return {"indicator": self.name, "from": self.start.isoformat(), "to": self.end.isoformat(),
+                "granularity": self.granularity, "by": self.by}
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> IndicatorRequest:
+        return cls(params["indicator"], date.fromisoformat(params["from"]), date.fromisoformat(params["to"]),
+                   params["granularity"], params["by"])
+
+
+def _indicator_period(request: IndicatorRequest) -> Any:
+    """The indicator, its period and breakdown, checked as the `indicator` query checks them; a
+    refusal names the field under `indicator`."""
+    from ..domain import indicators as rules
+
+    try:
+        indicator = rules.Indicator(request.name)
+        period = rules.Period.of(request.start, request.end, rules.Granularity(request.granularity))
+        by = rules.check_breakdown(indicator, rules.Breakdown(request.by))
+    except DomainError as error:
+        raise error.at(f"indicator.{error.field}" if error.field else "indicator") from None
+    return indicator, period, by
+
+
+async def indicator_table(ctx: AppContext, viewer: Viewer, request: IndicatorRequest) -> Table:
+    """An indicator as a table with zh-CN headers (services.indicators.table), for its readers."""
+    from . import indicators
+
+    indicators.require_reader(viewer)
+    indicator, period, by = _indicator_period(request)
+    table = await indicators.table(ctx, viewer, indicator, period, by)
+    return Table(list(table.headers), table.rows, title=indicator.label)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    kind: ExportKind
+    format: ExportFormat
+    cases: CaseListFilter = field(default_factory=CaseListFilter)
+    indicator: IndicatorRequest | None = None
+
+
+async def request_export(ctx: AppContext, viewer: Viewer, request: ExportRequest) -> ExportJob:
+    """Record the request and wake the worker (after commit, through the outbox). Refused (a
+    DomainError, nothing written) when the viewer may not list cases or the filter is bad."""
+    if request.kind is ExportKind.INDICATOR:
+        from . import indicators
+
+        if request.indicator is None:
+            raise DomainError(
+                "kind INDICATOR needs indicator: its name and period",
+                zh="导出指标表须填写指标名称和统计期间", field="indicator", code=ErrorCode.REQUIRED,
+            )
+        indicators.require_reader(viewer)
+        _indicator_period(request.indicator)
+        params = request.indicator.to_params()
+    else:
+        require_case_lister(viewer)
+        check_filter(request.cases)
+        params = request.cases.to_params()
+    async with UnitOfWork(ctx, viewer) as uow:
+        await purge_expired(uow.session, uow.now)
+        job = ExportJob(
+            requested_by=viewer.staff_id,
+            kind=request.kind,
+            format=request.format,
+            params=params,
+            status=ExportStatus.PENDING,
+            progress=0,
+            total=None,
+            filename=filename(request.kind, request.format, uow.now, ctx.settings.tz),
+            created_at=uow.now,
+            expires_at=uow.now + KEPT_FOR,
+        )
+        uow.session.add(job)
+        await uow.session.flush()
+        uow.enqueue(ACTOR, job.id)
+        await uow.commit()
+    return job
+
+
+async def purge_expired(session: AsyncSession, now: datetime) -> int:
+    """Delete the exports past their time (one indexed DELETE; run with each request and by the
+    periodic `purge_exports`). Reads leave them out already, whether deleted yet or not."""
+    result = await session.execute(sa.delete(ExportJob).where(ExportJob.expires_at <= now))
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+# An export still waiting this long was never picked up (a lost message); one running this long
+# was cut off (a worker killed past the actor's time limit of 15 minutes).
+STALLED_PENDING = timedelta(minutes=10)
+STALLED_RUNNING = timedelta(minutes=20)
+
+
+async def purge(ctx: AppContext) -> tuple[int, list[int]]:
+    """The periodic job: delete the exports past their time; the ids of those to wake again."""
+    async with UnitOfWork(ctx) as uow:
+        deleted = await purge_expired(uow.session, uow.now)
+        await uow.commit()
+    now = ctx.clock.now()
+    async with ctx.sessionmaker() as session:
+        stalled = (
+            await session.scalars(
+                sa.select(ExportJob.id).where(
+                    sa.or_(
+                        sa.and_(ExportJob.status == ExportStatus.PENDING,
+                                ExportJob.created_at <= now - STALLED_PENDING),
+                        sa.and_(ExportJob.status == ExportStatus.RUNNING,
+                                ExportJob.started_at <= now - STALLED_RUNNING),
+                    )
+                )
+            )
+        ).all()
+    return deleted, list(stalled)
+
+
+_UNFINISHED = (ExportStatus.PENDING, ExportStatus.RUNNING)
+
+
+async def produce(ctx: AppContext, export_id: int) -> bool:
+    """The actor's work. Idempotent: a finished (or failed, or expired) export is left alone; a
+    redelivered message for one that was cut off half-way starts it again. False if nothing done."""
+    now = ctx.clock.now()
+    # Read first (counting a long list holds no write transaction, which on SQLite is the whole
+    # database's), then marked RUNNING with the count.
+    async with ctx.sessionmaker() as session:
+        job = await session.get(ExportJob, export_id)
+        if job is None or job.status in (ExportStatus.DONE, ExportStatus.FAILED) or job.expires_at <= now:
+            return False
+        viewer = await load_viewer(session, job.requested_by)
+        kind, fmt, params = job.kind, job.format, dict(job.params)
+        refusal = _refusal(viewer, kind)
+        total: int | None = None
+        if refusal is None and kind is ExportKind.CASES:
+            assert viewer is not None
+            today = court_today(ctx.clock, ctx.settings.tz)
+            query = case_list_query(viewer, CaseListFilter.from_params(params), today)
+            total = await count_cases(session, query)
+    if refusal is not None:
+        await _fail(ctx, export_id, refusal)
+        return False
+    assert viewer is not None
+    async with UnitOfWork(ctx) as uow:
+        await uow.session.execute(
+            sa.update(ExportJob)
+            .where(ExportJob.id == export_id, ExportJob.status.in_(_UNFINISHED))
+            .values(status=ExportStatus.RUNNING, progress=0, total=total, started_at=uow.now)
+        )
+        await uow.commit()
+    if kind is ExportKind.INDICATOR:  # a few hundred rows at most: one statement, no progress steps
+        try:
+            table = await indicator_table(ctx, viewer, IndicatorRequest.from_params(params))
+        except DomainError as error:  # the rules changed since it was asked for
+            await _fail(ctx, export_id, error.zh)
+            return False
+        headers, rows, title = table.headers, _counted(table.rows), table.title
+    else:
+        headers, rows, title = CASE_HEADERS, _produce_rows(ctx, export_id, query, total or 0), kind.label
+    # Written a row at a time as the batches come (the .xlsx's rows go to a temporary file).
+    writer = XlsxWriter(headers, title) if fmt is ExportFormat.XLSX else CsvWriter(headers)
+    written = 0
+    async for row in rows:
+        writer.append(row)
+        written += 1
+    content = writer.finish()
+    media_type = XLSX_MEDIA_TYPE if fmt is ExportFormat.XLSX else CSV_MEDIA_TYPE
+    async with UnitOfWork(ctx) as uow:
+        done = await uow.session.execute(
+            sa.update(ExportJob)
+            .where(ExportJob.id == export_id, ExportJob.status == ExportStatus.RUNNING)
+            .values(
+                status=ExportStatus.DONE,
+                progress=written,
+                total=written,
+                content=content,
+                media_type=media_type,
+                finished_at=uow.now,
+                expires_at=uow.now + KEPT_FOR,
+            )
+        )
+        await uow.commit()
+    log.info("export %s: %s rows written", export_id, written)
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+def _refusal(viewer: Viewer | None, kind: ExportKind) -> str | None:
+    """Why the export cannot be made now (zh-CN, for the requester), or None."""
+    if viewer is None:
+        return "申请人的账户已停用或不存在"
+    try:
+        if kind is ExportKind.INDICATOR:
+            from . import indicators
+
+            indicators.require_reader(viewer)
+        else:
+            require_case_lister(viewer)
+    except DomainError as error:  # roles changed since the request
+        return error.zh
+    return None
+
+
+async def _fail(ctx: AppContext, export_id: int, reason: str) -> None:
+    async with UnitOfWork(ctx) as uow:
+        await uow.session.execute(
+            sa.update(ExportJob)
+            .where(ExportJob.id == export_id, ExportJob.status.in_(_UNFINISHED))
+            .values(status=ExportStatus.FAILED, failure=reason[:500], finished_at=uow.now)
+        )
+        await uow.commit()
+
+
+async def _counted(rows: Iterable[Sequence[Any]]) -> AsyncIterator[Sequence[Any]]:
+    for row in rows:
+        yield row
+
+
+async def _produce_rows(
+    ctx: AppContext, export_id: int, query: sa.Select[tuple[Case]], total: int
+) -> AsyncIterator[list[Any]]:
+    """The rows, newest first, a batch at a time; after each batch the progress is recorded."""
+    last: int | None = None
+    done = 0
+    while True:
+        async with ctx.sessionmaker() as session:
+            page = query if last is None else query.where(Case.id < last)
+            cases = (await session.scalars(page.order_by(Case.id.desc()).limit(BATCH))).all()
+            rows = await _case_rows(session, cases) if cases else []
+        for row in rows:
+            yield row
+        if not cases:
+            return
+        done += len(cases)
+        last = cases[-1].id
+        async with UnitOfWork(ctx) as uow:
+            await uow.session.execute(
+                sa.update(ExportJob)
+                .where(ExportJob.id == export_id)
+                .values(progress=done, total=max(total, done))
+            )
+            await uow.commit()
+        if len(cases) < BATCH:
+            return
+
+
+async def fetch_for_viewer(
+    session: AsyncSession, viewer: Viewer, export_id: int, now: datetime
+) -> ExportJob | None:
+    """The viewer's own export, if it is still kept; None for anyone else's."""
+    job = await session.get(ExportJob, export_id)
+    if job is None or job.requested_by != viewer.staff_id or job.expires_at <= now:
+        return None
+    return job
+
+
+async def content_of(session: AsyncSession, export_id: int) -> bytes | None:
+    return await session.scalar(sa.select(ExportJob.content).where(ExportJob.id == export_id))
