@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlalchemy as sa
 import strawberry
@@ -99,6 +99,26 @@ class FindingSource(Enum):
 async def case_by_id(ctx: RequestContext, keys: list[int]) -> list[Case | None]:
     rows = (await ctx.session.scalars(sa.select(Case).where(Case.id.in_(keys)))).all()
     return loaders._by_id(keys, rows)
+
+
+async def case_page(info: Info, query: sa.Select[Any], size: int, after: str | None) -> Connection[CaseType]:
+    """A page of cases (`query` selecting Case), newest id first, with the count of them all."""
+    session = info.context.session
+    total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    if after:
+        (last,) = decode_cursor(after, 1)
+        if not isinstance(last, int):
+            raise DomainError("after is not a cursor issued for this list", field="after",
+                              zh="after 不是本列表给出的游标", code=ErrorCode.BAD_FORMAT)
+        query = query.where(Case.id < last)
+    rows = (await session.scalars(query.order_by(Case.id.desc()).limit(size + 1))).all()
+    return connection(
+        [CaseType(row=r) for r in rows],
+        first=size,
+        total=total or 0,
+        key=lambda c: [c.row.id],
+        has_previous=after is not None,
+    )
 
 
 def _file_ids(case: Case, archived_into: list[int]) -> list[int]:
@@ -983,22 +1003,7 @@ class CaseQuery:
                     Deadline.due_on < today,
                 )
                 query = query.where(late if filter.overdue else ~late)
-        session = info.context.session
-        total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-        if after:
-            (last,) = decode_cursor(after, 1)
-            if not isinstance(last, int):
-                raise DomainError("after is not a cursor issued for this list", field="after",
-                                  zh="after 不是本列表给出的游标", code=ErrorCode.BAD_FORMAT)
-            query = query.where(Case.id < last)
-        rows = (await session.scalars(query.order_by(Case.id.desc()).limit(size + 1))).all()
-        return connection(
-            [CaseType(row=r) for r in rows],
-            first=size,
-            total=total or 0,
-            key=lambda c: [c.row.id],
-            has_previous=after is not None,
-        )
+        return await case_page(info, query, size, after)
 
 
 # --- mutations --------------------------------------------------------------------------

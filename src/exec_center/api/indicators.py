@@ -8,15 +8,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 import strawberry
 
-from ..db.models import Case
 from ..domain import indicators as rules
 from ..domain.errors import DomainError, ErrorCode
 from ..services import indicators as service
-from .cases import CaseType
-from .common import Connection, check_first, connection, decode_cursor
+from .cases import CaseType, case_page
+from .common import Connection, check_first
 from .context import Info
 from .ids import pk_of, to_global_id
 
@@ -137,17 +135,7 @@ async def _cases_behind(
         indicator, period, by, bucket=bucket, key=key, today=ctx.today(), tz=ctx.app.settings.tz,
         dialect=ctx.app.engine.dialect.name, viewer=viewer,
     )
-    session = ctx.session
-    total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    if after:
-        (last,) = decode_cursor(after, 1)
-        if not isinstance(last, int):
-            raise DomainError("after is not a cursor issued for this list", field="after",
-                              zh="after 不是本列表给出的游标", code=ErrorCode.BAD_FORMAT)
-        query = query.where(Case.id < last)
-    rows = (await session.scalars(query.order_by(Case.id.desc()).limit(size + 1))).all()
-    return connection([CaseType(row=r) for r in rows], first=size, total=total or 0,
-                      key=lambda c: [c.row.id], has_previous=after is not None)
+    return await case_page(info, query, size, after)
 
 
 def _period(from_: date, to: date, granularity: Any) -> rules.Period:
