@@ -42,11 +42,17 @@ from ..domain.identifiers import PartyKind as PartyKindEnum
 from ..domain.intake import IntakeData, PartyData
 from ..domain.intake import TitleKind as TitleKindEnum
 from ..domain.masking import mask_party_identifier, mask_phone
-from ..domain.organisation import Role as RoleEnum
 from ..domain.transfer import DEFAULT_STRATEGY
 from ..domain.transfer import TransferStrategy as TransferStrategyEnum
 from ..services import asset_queries, lifecycle, measures
 from ..services import cases as case_service
+from ..services.case_list import (
+    CASE_LISTERS,
+    LIST_EVERY_CASE,  # noqa: F401  (who lists every case; tests read it here)
+    SEARCH_MAX,
+    CaseListFilter,
+    case_list_query,
+)
 from . import loaders
 from .actions import CaseStepOption
 from .common import Connection, UserError, check_first, connection, decode_cursor, run_mutation
@@ -797,7 +803,6 @@ def _visible(info: Info, case: Case | None) -> Case | None:
     )
 
 
-SEARCH_MAX = 50
 
 
 @strawberry.input
@@ -820,55 +825,20 @@ class CaseFilter:
     )
 
 
-SUPERVISORS = (
-    RoleEnum.BUREAU_CHIEF,
-    RoleEnum.COMMAND_CENTER,
-    RoleEnum.CENTER_HEAD,
-    RoleEnum.IMPLEMENTATION_LEAD,
-    RoleEnum.CENTER_OFFICER,
-)
-# Who may list cases: the supervisors and the centre, and the implementation teams (their own
-# teams' cases and those they handle, exactly what `case_visible` lets them open).
-CASE_LISTERS = (*SUPERVISORS, RoleEnum.IMPLEMENTATION_OFFICER)
-# Roles whose list is every case; anyone else lists their teams' cases and those they handle.
-LIST_EVERY_CASE = (
-    RoleEnum.BUREAU_CHIEF,
-    RoleEnum.COMMAND_CENTER,
-    RoleEnum.CENTER_HEAD,
-    RoleEnum.CENTER_OFFICER,
-)
-_LIKE_ESCAPE = "/"
-
-
-def _search_text(search: str) -> str:
-    text = search.strip()
-    if not 1 <= len(text) <= SEARCH_MAX:
-        raise DomainError(
-            f"filter.search must be 1 to {SEARCH_MAX} characters; got {len(text)}",
-            zh=f"检索内容应为 1 至 {SEARCH_MAX} 个字，现为 {len(text)} 个", field="filter.search",
-            code=ErrorCode.OUT_OF_RANGE,
-        )
-    return text
-
-
-def _contains(column, text: str):  # type: ignore[no-untyped-def]
-    """`column` contains `text` as typed (LIKE's wildcards in it taken literally), Latin letters in
-    either case: ILIKE on PostgreSQL, lower() LIKE lower() on SQLite; both match CJK as stored."""
-    escaped = text.replace(_LIKE_ESCAPE, 2 * _LIKE_ESCAPE).replace("%", _LIKE_ESCAPE + "%")
-    escaped = escaped.replace("_", _LIKE_ESCAPE + "_")
-    return column.ilike(f"%{escaped}%", escape=_LIKE_ESCAPE)
-
-
-def _matching(search: str):  # type: ignore[no-untyped-def]
-    text = _search_text(search)
-    # Case numbers are stored with full-width brackets; people type either.
-    number = text.replace("(", "（").replace(")", "）")
-    party = sa.exists().where(
-        CaseParty.case_id == Case.id,
-        CaseParty.side.in_(("APPLICANT", "RESPONDENT")),
-        _contains(CaseParty.name, text),
+def case_list_filter(flt: CaseFilter | None) -> CaseListFilter:
+    """The `cases` filter in the plain values the case list (and an export job) reads."""
+    if flt is None:
+        return CaseListFilter()
+    return CaseListFilter(
+        stage=tuple(stages.CaseStage(s) for s in flt.stage or ()),
+        type=tuple(CaseTypeEnum(t) for t in flt.type or ()),
+        team_id=pk_of(flt.team_id, "Team", "filter.teamId") if flt.team_id is not None else None,
+        received_from=flt.received_from,
+        received_to=flt.received_to,
+        overdue=flt.overdue,
+        mine=flt.mine,
+        search=flt.search,
     )
-    return sa.or_(_contains(Case.number, number), party)  # EXISTS: a case once however many match
 
 
 @strawberry.type(description="The transfer strategy in force today (Art. 17) and who set it.")
@@ -970,39 +940,7 @@ class CaseQuery:
                 zh="案件列表仅供督导人员、执行事务中心和执行实施团队查看；请按案号打开案件",
             )
         size = check_first(first)
-        query = sa.select(Case)
-        if not viewer.has(*LIST_EVERY_CASE):
-            # What case_visible lets a team member open: the teams' cases and those they handle.
-            query = query.where(
-                sa.or_(Case.team_id.in_(list(viewer.team_ids) or [-1]), Case.handler_id == viewer.staff_id)
-            )
-        if filter is not None:
-            if filter.mine is not None:
-                handled = Case.handler_id == viewer.staff_id
-                query = query.where(
-                    handled if filter.mine else sa.or_(Case.handler_id.is_(None), ~handled)
-                )
-            if filter.search is not None:
-                query = query.where(_matching(filter.search))
-            if filter.stage:
-                query = query.where(Case.stage.in_([stages.CaseStage(s) for s in filter.stage]))
-            if filter.type:
-                query = query.where(Case.case_type.in_([CaseTypeEnum(t) for t in filter.type]))
-            if filter.team_id is not None:
-                query = query.where(Case.team_id == pk_of(filter.team_id, "Team", "filter.teamId"))
-            if filter.received_from is not None:
-                query = query.where(Case.received_on >= filter.received_from)
-            if filter.received_to is not None:
-                query = query.where(Case.received_on <= filter.received_to)
-            if filter.overdue is not None:
-                today = court_today(info.context.app.clock, info.context.app.settings.tz)
-                late = sa.exists().where(
-                    Deadline.owner_type == "Case",
-                    Deadline.owner_id == Case.id,
-                    Deadline.status == DeadlineStatus.OPEN,
-                    Deadline.due_on < today,
-                )
-                query = query.where(late if filter.overdue else ~late)
+        query = case_list_query(viewer, case_list_filter(filter), info.context.today())
         return await case_page(info, query, size, after)
 
 

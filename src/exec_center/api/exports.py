@@ -35,7 +35,7 @@ from ..domain.errors import DomainError, ErrorCode, Forbidden
 from ..domain.lifecycle import CaseStage as CaseStageEnum
 from ..services import exports as service
 from ..services.auth import AuthenticationError, authenticate
-from .cases import CaseFilter
+from .cases import CaseFilter, case_list_filter
 from .common import Connection, UserError, check_first, connection, decode_id_cursor, run_mutation
 from .context import Info
 from .ids import from_global_id, pk_of, to_global_id
@@ -165,21 +165,6 @@ class RequestExportInput:
 class RequestExportPayload:
     export_job: ExportJobType | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-def case_list_filter(flt: CaseFilter | None) -> service.CaseListFilter:
-    if flt is None:
-        return service.CaseListFilter()
-    return service.CaseListFilter(
-        stage=tuple(CaseStageEnum(s) for s in flt.stage or ()),
-        type=tuple(CaseTypeEnum(t) for t in flt.type or ()),
-        team_id=pk_of(flt.team_id, "Team", "filter.teamId") if flt.team_id is not None else None,
-        received_from=flt.received_from,
-        received_to=flt.received_to,
-        overdue=flt.overdue,
-        mine=flt.mine,
-        search=flt.search,
-    )
 
 
 @strawberry.type

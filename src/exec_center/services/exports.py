@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..clock import court_today
 from ..context import AppContext
-from ..db.models import Case, CaseParty, Deadline, Staff, Team
+from ..db.models import Case, CaseParty, Staff, Team
 from ..db.models_exports import ExportJob
 from ..documents.tables import (
     CSV_MEDIA_TYPE,
@@ -36,32 +36,22 @@ from ..documents.tables import (
     XlsxWriter,
 )
 from ..domain.access import Viewer
-from ..domain.case_numbers import CaseType
-from ..domain.deadlines import DeadlineStatus
 from ..domain.errors import DomainError, ErrorCode, Forbidden
 from ..domain.exports import BATCH, DIRECT_LIMIT, KEPT_FOR, ExportFormat, ExportKind, ExportStatus
-from ..domain.lifecycle import CaseStage
-from ..domain.organisation import Role
 from .auth import load_viewer
+from .case_list import (  # noqa: F401  (LIST_EVERY_CASE, SEARCH_MAX: read by callers through here)
+    CASE_LISTERS,
+    LIST_EVERY_CASE,
+    SEARCH_MAX,
+    CaseListFilter,
+    case_list_query,
+    search_text,
+)
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 ACTOR = "produce_export"
-
-# Who may list cases, and who lists every case: as the `cases` query (api/cases.py CASE_LISTERS,
-# LIST_EVERY_CASE; tests/api/test_exports.py checks they agree).
-CASE_LISTERS = (
-    Role.BUREAU_CHIEF,
-    Role.COMMAND_CENTER,
-    Role.CENTER_HEAD,
-    Role.IMPLEMENTATION_LEAD,
-    Role.CENTER_OFFICER,
-    Role.IMPLEMENTATION_OFFICER,
-)
-LIST_EVERY_CASE = (Role.BUREAU_CHIEF, Role.COMMAND_CENTER, Role.CENTER_HEAD, Role.CENTER_OFFICER)
-SEARCH_MAX = 50
-_LIKE_ESCAPE = "/"
 
 CASE_HEADERS = [
     "案号",
@@ -81,48 +71,6 @@ CASE_HEADERS = [
 ]
 
 
-@dataclass(frozen=True)
-class CaseListFilter:
-    """The `cases` query's filter (CaseFilter) in plain values, as a job keeps it."""
-
-    stage: tuple[CaseStage, ...] = ()
-    type: tuple[CaseType, ...] = ()
-    team_id: int | None = None
-    received_from: date | None = None
-    received_to: date | None = None
-    overdue: bool | None = None
-    mine: bool | None = None
-    search: str | None = None
-
-    def to_params(self) -> dict[str, Any]:
-        return {
-            "stage": [s.value for s in self.stage],
-            "type": [t.value for t in self.type],
-            "teamId": self.team_id,
-            "receivedFrom": self.received_from.isoformat() if self.received_from else None,
-            "receivedTo": self.received_to.isoformat() if self.received_to else None,
-            "overdue": self.overdue,
-            "mine": self.mine,
-            "search": self.search,
-        }
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> CaseListFilter:
-        def day(value: str | None) -> date | None:
-            return date.fromisoformat(value) if value else None
-
-        return cls(
-            stage=tuple(CaseStage(s) for s in params.get("stage") or ()),
-            type=tuple(CaseType(t) for t in params.get("type") or ()),
-            team_id=params.get("teamId"),
-            received_from=day(params.get("receivedFrom")),
-            received_to=day(params.get("receivedTo")),
-            overdue=params.get("overdue"),
-            mine=params.get("mine"),
-            search=params.get("search"),
-        )
-
-
 def require_case_lister(viewer: Viewer) -> None:
     if not viewer.has(*CASE_LISTERS):
         raise Forbidden(
@@ -131,28 +79,10 @@ def require_case_lister(viewer: Viewer) -> None:
         )
 
 
-def _search_text(search: str) -> str:
-    text = search.strip()
-    if not 1 <= len(text) <= SEARCH_MAX:
-        raise DomainError(
-            f"filter.search must be 1 to {SEARCH_MAX} characters; got {len(text)}",
-            zh=f"检索内容应为 1 至 {SEARCH_MAX} 个字，现为 {len(text)} 个",
-            field="filter.search",
-            code=ErrorCode.OUT_OF_RANGE,
-        )
-    return text
-
-
-def _contains(column: Any, text: str) -> Any:
-    escaped = text.replace(_LIKE_ESCAPE, 2 * _LIKE_ESCAPE).replace("%", _LIKE_ESCAPE + "%")
-    escaped = escaped.replace("_", _LIKE_ESCAPE + "_")
-    return column.ilike(f"%{escaped}%", escape=_LIKE_ESCAPE)
-
-
 def check_filter(flt: CaseListFilter) -> None:
     """Refuse what the `cases` query refuses (before anything is written)."""
     if flt.search is not None:
-        _search_text(flt.search)
+        search_text(flt.search)
     if flt.received_from and flt.received_to and flt.received_from > flt.received_to:
         raise DomainError(
             "filter.receivedFrom is after filter.receivedTo",
@@ -160,46 +90,6 @@ def check_filter(flt: CaseListFilter) -> None:
             field="filter.receivedFrom",
             code=ErrorCode.INVALID,
         )
-
-
-def case_list_query(viewer: Viewer, flt: CaseListFilter, today: date) -> sa.Select[tuple[Case]]:
-    """The cases the viewer lists with this filter: the `cases` query's WHERE (api/cases.py)."""
-    query = sa.select(Case)
-    if not viewer.has(*LIST_EVERY_CASE):
-        query = query.where(
-            sa.or_(Case.team_id.in_(list(viewer.team_ids) or [-1]), Case.handler_id == viewer.staff_id)
-        )
-    if flt.mine is not None:
-        handled = Case.handler_id == viewer.staff_id
-        query = query.where(handled if flt.mine else sa.or_(Case.handler_id.is_(None), ~handled))
-    if flt.search is not None:
-        text = _search_text(flt.search)
-        number = text.replace("(", "（").replace(")", "）")
-        party = sa.exists().where(
-            CaseParty.case_id == Case.id,
-            CaseParty.side.in_(("APPLICANT", "RESPONDENT")),
-            _contains(CaseParty.name, text),
-        )
-        query = query.where(sa.or_(_contains(Case.number, number), party))
-    if flt.stage:
-        query = query.where(Case.stage.in_(list(flt.stage)))
-    if flt.type:
-        query = query.where(Case.case_type.in_(list(flt.type)))
-    if flt.team_id is not None:
-        query = query.where(Case.team_id == flt.team_id)
-    if flt.received_from is not None:
-        query = query.where(Case.received_on >= flt.received_from)
-    if flt.received_to is not None:
-        query = query.where(Case.received_on <= flt.received_to)
-    if flt.overdue is not None:
-        late = sa.exists().where(
-            Deadline.owner_type == "Case",
-            Deadline.owner_id == Case.id,
-            Deadline.status == DeadlineStatus.OPEN,
-            Deadline.due_on < today,
-        )
-        query = query.where(late if flt.overdue else ~late)
-    return query
 
 
 async def count_cases(session: AsyncSession, query: sa.Select[tuple[Case]]) -> int:
