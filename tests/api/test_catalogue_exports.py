@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from exec_center.api.ids import from_global_id
+from exec_center.db.models import AuditEvent
 from exec_center.db.models_exports import ExportJob
 from exec_center.jobs.broker import current_broker
 from exec_center.services import exports
@@ -36,6 +37,10 @@ async def test_a_long_case_list_is_made_by_the_worker_with_its_progress(api, wor
     job = payload["exportJob"]
     assert job["status"] == "PENDING" and job["statusLabel"] == "排队中"
     assert job["downloadUrl"] is None and job["filename"].startswith("案件列表-") and job["filename"].endswith(".xlsx")
+    async with api.ctx.sessionmaker() as session:  # who asked for which list, in the audit trail
+        [asked] = (await session.execute(sa.select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.summary).where(
+            AuditEvent.object_type == "ExportJob"))).all()
+    assert asked.action == "REQUEST_EXPORT" and asked.summary.startswith("申请导出案件列表（Excel 工作簿（.xlsx））")
     await workers.drain()
 
     done = (await run(api, "ExportJob", {"id": job["id"]}, as_="center"))["exportJob"]

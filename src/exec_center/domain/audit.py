@@ -99,6 +99,8 @@ class AuditAction(LabelledEnum):
     # Supervision orders (督办, Art. 4).
     ISSUE_SUPERVISION_ORDER = "ISSUE_SUPERVISION_ORDER", "下达督办"
     REPLY_TO_SUPERVISION_ORDER = "REPLY_TO_SUPERVISION_ORDER", "答复督办"
+    # Exports: who asked for which list (a spreadsheet leaves the system).
+    REQUEST_EXPORT = "REQUEST_EXPORT", "申请导出"
     # Accounts and organisation.
     SIGN_IN = "SIGN_IN", "登录"
     SIGN_OUT = "SIGN_OUT", "退出登录"

@@ -256,6 +256,10 @@ async def request_export(ctx: AppContext, viewer: Viewer, request: ExportRequest
         )
         uow.session.add(job)
         await uow.session.flush()
+        uow.audit(
+            "REQUEST_EXPORT", "ExportJob", job.id,
+            f"申请导出{request.kind.label}（{request.format.label}）：{job.filename}",
+        )
         uow.enqueue(ACTOR, job.id)
         await uow.commit()
     return job
