@@ -36,3 +36,16 @@ async def test_a_reader_reads_an_indicator_and_the_cases_behind_a_figure(api, ct
                                                 "after": page["pageInfo"]["endCursor"]}, as_=user))["indicatorCases"]
         seen += [e["node"]["id"] for e in page["edges"]]
     assert len(seen) == len(set(seen)) == page["totalCount"]
+
+
+async def test_a_reader_reads_the_supervision_orders_answered_on_time_by_team(api, ctx, clock) -> None:
+    clock.set(NOW)
+    await _insert(ctx, 30)
+    data = (await api.op("Indicator", {"name": "SUPERVISION_REPLY_ON_TIME", **PERIOD, "by": "TEAM"},
+                         as_="command"))["indicator"]
+    assert (data["nameLabel"], data["byLabel"]) == ("督办按期答复率", "团队")
+    assert "due_on" in data["definition"] and "on_time" in data["numeratorDefinition"]
+    cells = [c for c in data["cells"] if c["key"]]
+    assert cells and all(c["keyLabel"] for c in cells)
+    for c in cells:
+        assert float(c["value"]) == pytest.approx(float(c["numerator"]) / float(c["denominator"]))

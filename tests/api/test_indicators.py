@@ -31,6 +31,7 @@ from exec_center.db.models import (
     Window,
     WorkItem,
 )
+from exec_center.db.models_supervision import SupervisionOrder
 from exec_center.domain.access import Viewer
 from exec_center.domain.deadlines import DayCount, DeadlineKind, DeadlineStatus
 from exec_center.domain.indicators import (
@@ -71,6 +72,9 @@ class Rows:
     visits: list[dict[str, Any]] = field(default_factory=list)
     petitions: list[dict[str, Any]] = field(default_factory=list)
     disclosures: list[dict[str, Any]] = field(default_factory=list)
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    # Each stage a case left: case_id, stage, left_on (court date), days in it.
+    stage_changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _day(rng: random.Random, start: date, span: int) -> date:
@@ -203,8 +207,70 @@ async def _insert(ctx, n: int, seed: int = 15) -> Rows:
                          created_at=created)
                 session.add(Deadline(**d))
                 rows.deadlines.append({**d, "message": m})
+        await _insert_stages_and_orders(session, rows, random.Random(seed + 1000), teams, officers,
+                                        rules[DeadlineKind.SUPERVISION_REPLY])
         await session.commit()
     return rows
+
+
+# A path through the lifecycle: (history action, stage after); None: a step leaving the stage as it was.
+PATH = (("DISPATCH_QUERY", CaseStage.QUERYING), ("RECORD_FINDINGS", CaseStage.ANALYSING),
+        ("RECORD_FINDINGS", None), ("TRANSFER_CASE", CaseStage.TRANSFERRED),
+        ("START_MEDIATION", CaseStage.MEDIATING), ("CLOSE_CASE", CaseStage.CLOSED),
+        ("ARCHIVE_CASE", CaseStage.ARCHIVED))
+
+
+async def _insert_stages_and_orders(session, rows: Rows, rng: random.Random, teams: list[int],
+                                    officers: list[int], reply_rule: int) -> None:
+    """Stage changes as services/cases.py `advance` records them, and supervision orders with their
+    reply deadlines; the days in each stage and the orders' facts kept as plain values."""
+    for c in rows.cases:
+        if rng.random() < 0.4:
+            continue
+        at = _instant(rng, c["received_on"])
+        stage, entered = CaseStage.RECEIVED, c["received_on"]
+        for action, after in PATH[: rng.randrange(1, len(PATH) + 1)]:
+            at += timedelta(days=rng.randrange(0, 20), hours=rng.randrange(0, 12), minutes=rng.randrange(60))
+            if after is None:
+                summary = f"{c['number']}：{stage.label}（阶段不变）"
+            else:
+                # As the services write it, or as bench/generate.py does.
+                summary = f"{c['number']}{rng.choice(('：', ': '))}{stage.label} → {after.label}" + (
+                    "；结案方式：执行完毕" if after is CaseStage.CLOSED else "")
+            e = dict(at=at, action=action, object_type="Case", object_id=c["id"], summary=summary)
+            session.add(AuditEvent(**e))
+            rows.events.append(e)
+            if after is not None:
+                left = _court_day(at)
+                rows.stage_changes.append(dict(case_id=c["id"], stage=stage.value, left_on=left,
+                                               days=(left - entered).days))
+                stage, entered = after, left
+    for _ in range(len(rows.cases) // 2):
+        issued = _day(rng, date(2024, 12, 20), 110)
+        due = issued + timedelta(days=rng.randrange(1, 12))
+        answered = rng.random() < 0.6
+        replied = issued + timedelta(days=rng.randrange(0, 15)) if answered else None
+        team = rng.choice([*teams, None])
+        case_id = rng.choice([rng.choice(rows.cases)["id"], None])
+        d = dict(owner_type="SupervisionOrder", owner_id=0, kind=DeadlineKind.SUPERVISION_REPLY, variant="",
+                 rule_id=reply_rule, day_count=DayCount.WORKING_DAYS, count=5, starts_on=issued, due_on=due,
+                 status=(DeadlineStatus.MET if replied <= due else DeadlineStatus.MISSED) if answered
+                 else DeadlineStatus.OPEN, extended=False, provisional=False, team_id=team,
+                 escalation_level=0, flagged=False, closed_on=replied, created_at=NOW.astimezone(UTC))
+        deadline = Deadline(**d)
+        session.add(deadline)
+        await session.flush()
+        o = dict(target="CASE" if case_id else "TEAM", case_id=case_id, team_id=team, instructions="test",
+                 issued_by=rng.choice(officers), issuer_role=Role.COMMAND_CENTER,
+                 issued_at=_instant(rng, issued), issued_on=issued, reply_working_days=5,
+                 reply_deadline_id=deadline.id, status="ANSWERED" if answered else "OPEN",
+                 replied_on=replied, on_time=(replied <= due) if answered else None)
+        order = SupervisionOrder(**o)
+        session.add(order)
+        await session.flush()
+        deadline.owner_id = order.id
+        rows.deadlines.append({**d, "id": deadline.id, "owner_id": order.id})
+        rows.orders.append({**o, "due_on": due})
 
 
 # --- the independent count -----------------------------------------------------------------------
@@ -272,6 +338,13 @@ def _facts(rows: Rows, indicator: Indicator) -> list[tuple[date | None, dict[Bre
     elif indicator in (Indicator.QUERY_CONTROL_DAYS, Indicator.CASE_DAYS):
         end = "query_control_completed_on" if indicator is Indicator.QUERY_CONTROL_DAYS else "closed_on"
         facts = [(c[end], case_keys(c), 1, None, c["id"]) for c in rows.cases if c[end]]
+    elif indicator is Indicator.SUPERVISION_ORDERS_ISSUED:
+        facts = [(o["issued_on"], {Breakdown.TEAM: o["team_id"]}, 1, None, o["case_id"]) for o in rows.orders]
+    elif indicator is Indicator.SUPERVISION_REPLY_ON_TIME:
+        facts = [(o["due_on"], {Breakdown.TEAM: o["team_id"]}, int(o["on_time"] is True), 1, o["case_id"])
+                 for o in rows.orders if o["status"] == "ANSWERED" or o["due_on"] < TODAY]
+    elif indicator is Indicator.STAGE_DAYS:
+        facts = [(x["left_on"], {Breakdown.STAGE: x["stage"]}, 1, None, x["case_id"]) for x in rows.stage_changes]
     elif indicator is Indicator.VISITS:
         facts = [(v["visited_on"], {Breakdown.WINDOW: v["window_id"], Breakdown.VISIT_PURPOSE: v["purpose"].value},
                   1, None, v["case_id"]) for v in rows.visits]
@@ -308,7 +381,11 @@ def _durations(rows: Rows, indicator: Indicator, period: Period, by: Breakdown) 
     end = "query_control_completed_on" if indicator is Indicator.QUERY_CONTROL_DAYS else "closed_on"
     days: dict[tuple, list[int]] = defaultdict(list)
     cases = {c["id"]: c for c in rows.cases}
-    for day, keys, _n, _d, case_id in _facts(rows, indicator):
+    if indicator is Indicator.STAGE_DAYS:
+        for x in rows.stage_changes:
+            if period.start <= x["left_on"] <= period.end:
+                days[(bucket_of(x["left_on"], period.granularity), x["stage"])].append(x["days"])
+    for day, keys, _n, _d, case_id in _facts(rows, indicator) if indicator is not Indicator.STAGE_DAYS else ():
         if period.start <= day <= period.end:
             key = keys[by] if by is not Breakdown.NONE else None
             days[(bucket_of(day, period.granularity), key)].append(
@@ -419,7 +496,7 @@ async def test_the_cases_behind_each_figure_are_those_counted(ctx, rows) -> None
 QUERY = """query($name: IndicatorName!, $from: Date!, $to: Date!, $g: IndicatorGranularity, $by: IndicatorBreakdown) {
   indicator(name: $name, from: $from, to: $to, granularity: $g, by: $by) {
     name nameLabel definition asOf
-    cells { bucket key keyLabel value numerator denominator
+    cells { bucket key keyLabel value numerator denominator medianDays p90Days
             cases(first: 100) { totalCount edges { node { id number } } } } } }"""
 
 
@@ -502,3 +579,93 @@ async def test_a_table_has_zh_cn_headers_and_one_row_per_cell(ctx, rows) -> None
     expected = _expected(rows, Indicator.QUERY_CONTROL_ON_TIME, period, Breakdown.CASE_TYPE)
     assert len(table.rows) == len(expected)
     assert all(row[1] in ("执行保全案件", "首次执行案件", "恢复执行案件") for row in table.rows)
+
+
+def test_no_stage_label_ends_another() -> None:
+    """STAGE_DAYS reads the stage left from "<label> → " in a history entry's summary."""
+    labels = [s.label for s in CaseStage]
+    assert not [(a, b) for a in labels for b in labels if a != b and b.endswith(a)]
+
+
+async def test_supervision_and_stage_indicators_have_something_to_count(ctx, rows) -> None:
+    period = Period.of(*PERIOD, Granularity.MONTH)
+    results = {}
+    for indicator in (Indicator.STAGE_DAYS, Indicator.SUPERVISION_ORDERS_ISSUED,
+                      Indicator.SUPERVISION_REPLY_ON_TIME):
+        async with ctx.sessionmaker() as session:
+            results[indicator] = await service.compute(session, indicator, period, Breakdown.NONE, today=TODAY,
+                                                       tz=TZ, dialect=ctx.engine.dialect.name)
+    stages = results[Indicator.STAGE_DAYS]
+    assert stages.by is Breakdown.STAGE  # always per stage
+    assert {c.key for c in stages.cells} >= {"RECEIVED", "QUERYING", "ANALYSING", "TRANSFERRED"}
+    assert all(c.key_label == CaseStage(c.key).label for c in stages.cells)
+    # The step that left the stage as it was is no change of stage.
+    assert sum(c.numerator for c in stages.cells) == sum(
+        1 for x in rows.stage_changes if PERIOD[0] <= x["left_on"] <= PERIOD[1])
+    assert sum(c.numerator for c in results[Indicator.SUPERVISION_ORDERS_ISSUED].cells) >= 20
+    on_time = results[Indicator.SUPERVISION_REPLY_ON_TIME].cells
+    assert 0 < sum(c.numerator for c in on_time) < sum(c.denominator for c in on_time)
+
+
+async def test_supervision_orders_without_a_case_have_none_to_drill_into(api, ctx, rows) -> None:
+    variables = {"name": "SUPERVISION_ORDERS_ISSUED", "from": "2025-01-01", "to": "2025-03-31", "g": "MONTH"}
+    data = (await api.gql(QUERY, variables, as_="command"))["indicator"]
+    assert data["nameLabel"] == "下达督办数" and "no case to drill into" in data["definition"]
+    period = Period.of(*PERIOD, Granularity.MONTH)
+    for cell in data["cells"]:
+        bucket = date.fromisoformat(cell["bucket"])
+        orders = [o for o in rows.orders if bucket_of(o["issued_on"], Granularity.MONTH) == bucket]
+        assert int(float(cell["numerator"])) == len(orders)
+        expected = _behind(rows, Indicator.SUPERVISION_ORDERS_ISSUED, period, Breakdown.NONE, bucket, None)
+        assert expected == {o["case_id"] for o in orders if o["case_id"]}
+        assert {e["node"]["id"] for e in cell["cases"]["edges"]} == {to_global_id("Case", i) for i in expected}
+
+
+async def test_time_in_each_stage_reads_the_history_the_services_write(api, ctx, workers, clock) -> None:
+    """A case received on Thursday 2024-02-08: dispatched and answered the same day, its
+    query-and-control completed (stage unchanged) and the case transferred on the 13th."""
+    from .test_case_lifecycle import case_file, receive, take_and_complete
+
+    number = (await receive(api))["number"]
+    await workers.drain()  # RECEIVED → QUERYING → ANALYSING on the 8th
+    if not (await case_file(api, number))["findings"]:
+        pytest.skip("simulated findings without any asset")
+    clock.advance(days=5)
+    await take_and_complete(api, "center", "ANALYSE_FINDINGS", number, "QUERY_CONTROL_COMPLETED")
+    await workers.drain()  # ANALYSING → TRANSFERRED on the 13th
+    assert (await case_file(api, number))["stage"] == "TRANSFERRED"
+    data = (await api.gql(QUERY, {"name": "STAGE_DAYS", "from": "2024-02-01", "to": "2024-02-29", "g": "MONTH"},
+                          as_="command"))["indicator"]
+    cells = {c["key"]: (c["medianDays"], c["p90Days"], int(float(c["numerator"])), c["keyLabel"])
+             for c in data["cells"]}
+    assert cells == {"RECEIVED": (0, 0, 1, "已收案"), "QUERYING": (0, 0, 1, "查控中"),
+                     "ANALYSING": (5, 5, 1, "分析查控结果")}
+    assert all(c["cases"]["totalCount"] == 1 for c in data["cells"])
+
+
+async def test_supervision_figures_read_the_orders_the_service_writes(api, ctx, clock) -> None:
+    """Two orders to a team (no case) on Thursday 2024-02-08: one answered the same day, the
+    other still unanswered three weeks later, past its reply day."""
+    from exec_center.db.models import TeamMember
+    from exec_center.services import supervision
+    from exec_center.services.auth import load_viewer
+
+    async with ctx.sessionmaker() as session:
+        ids = dict((await session.execute(sa.select(Staff.username, Staff.id))).all())
+        command, member = await load_viewer(session, ids["command"]), await load_viewer(session, ids["impl1"])
+        team = await session.scalar(sa.select(TeamMember.team_id).where(TeamMember.staff_id == ids["impl1"]))
+    answered, _open = [await supervision.issue(ctx, command, team_id=team, instructions="请报告本月执行进展",
+                                               reply_within_working_days=2) for _ in range(2)]
+    await supervision.reply(ctx, member, answered.id, "已报告")
+    clock.advance(days=21)
+    figures = {}
+    for name in ("SUPERVISION_ORDERS_ISSUED", "SUPERVISION_REPLY_ON_TIME"):
+        data = (await api.gql(QUERY, {"name": name, "from": "2024-02-01", "to": "2024-03-31", "g": "MONTH",
+                                      "by": "TEAM"}, as_="command"))["indicator"]
+        [cell] = data["cells"]
+        assert cell["key"] == to_global_id("Team", team) and cell["bucket"] == "2024-02-01"
+        assert cell["cases"]["totalCount"] == 0  # orders on a team: no case to drill into
+        figures[name] = tuple(None if v is None else float(v)
+                              for v in (cell["numerator"], cell["denominator"], cell["value"]))
+    assert figures["SUPERVISION_ORDERS_ISSUED"] == (2, None, 2)
+    assert figures["SUPERVISION_REPLY_ON_TIME"] == (1, 2, 0.5)

@@ -83,8 +83,9 @@ class IndicatorCell:
         description="OPEN_CASES: the cases' average age in calendar days since received."
     )
     age_days_max: int | None = strawberry.field(description="OPEN_CASES: the oldest case's age in days.")
-    median_days: int | None = strawberry.field(description="A duration (QUERY_CONTROL_DAYS, CASE_DAYS): "
-                                               "the median of the cases' days.")
+    median_days: int | None = strawberry.field(
+        description="A duration (QUERY_CONTROL_DAYS, CASE_DAYS, STAGE_DAYS): the median of the cases' days."
+    )
     p90_days: int | None = strawberry.field(description="A duration: the 90th percentile of the days.")
     _indicator: strawberry.Private[rules.Indicator]
     _period: strawberry.Private[rules.Period]

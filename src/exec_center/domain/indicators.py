@@ -66,6 +66,9 @@ class Indicator(LabelledEnum):
     PETITIONS = "PETITIONS", "执行信访数"
     QUERY_CONTROL_DAYS = "QUERY_CONTROL_DAYS", "集约查控用时（收案至完成查控，日）"
     CASE_DAYS = "CASE_DAYS", "结案用时（收案至结案，日）"
+    STAGE_DAYS = "STAGE_DAYS", "各阶段用时（日）"
+    SUPERVISION_ORDERS_ISSUED = "SUPERVISION_ORDERS_ISSUED", "下达督办数"
+    SUPERVISION_REPLY_ON_TIME = "SUPERVISION_REPLY_ON_TIME", "督办按期答复率"
 
 
 class Measure(LabelledEnum):
@@ -184,6 +187,29 @@ DEFINITIONS: dict[Indicator, Definition] = {
         Definition(Indicator.CASE_DAYS, Measure.DURATION,
                    "cases closed in the bucket; for each, the calendar days from received_on to closed_on",
                    None, "the case's closed_on", (*_CASE_KEYS, _B.CLOSING_METHOD)),
+        Definition(Indicator.STAGE_DAYS, Measure.DURATION,
+                   "cases that left a stage (the cell's key) in the bucket; for each time a case left it, "
+                   "the calendar days from entering the stage to leaving it. A stage is left and entered by "
+                   "a history entry recording a change of stage ('<from> → <to>' in its summary: dispatching "
+                   "the query, the first findings, the transfer, mediation, conversion, enforcement, "
+                   "closing, archiving); a case enters its first stage on its received_on. A case that left "
+                   "a stage twice counts twice; stages a case is still in do not count (see OPEN_CASES)",
+                   None, "the court's date of the history entry by which the case left the stage",
+                   (_B.STAGE,), fixed_breakdown=_B.STAGE),
+        Definition(Indicator.SUPERVISION_ORDERS_ISSUED, Measure.COUNT,
+                   "supervision orders (督办) issued, on a case, a team or an overdue deadline; TEAM is the "
+                   "team the order addresses (orders addressed to a role or a person have none). Orders on "
+                   "a team or on a deadline of no case have no case to drill into", None,
+                   "the order's issued_on (the court's date it was issued)", (_B.TEAM,)),
+        Definition(Indicator.SUPERVISION_REPLY_ON_TIME, Measure.RATE,
+                   "of the orders in the denominator, those answered on or before their reply deadline's "
+                   "due day (on_time)",
+                   "supervision orders whose reply was due in the bucket (their SUPERVISION_REPLY "
+                   "deadline's due_on, as any extension moved it), answered (on time or late) or still "
+                   "unanswered after the due day; an order still open and due today or later does not count "
+                   "yet. TEAM is the team the order addresses; orders on a team or on a deadline of no case "
+                   "have no case to drill into",
+                   "the reply deadline's due_on", (_B.TEAM,)),
         Definition(Indicator.VISITS, Measure.COUNT, "visits recorded at the offline windows (Arts. 5-11)",
                    None, "the visit's visited_on", (_B.WINDOW, _B.VISIT_PURPOSE)),
         Definition(Indicator.DISCLOSURES, Measure.COUNT,

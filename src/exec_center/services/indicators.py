@@ -42,6 +42,7 @@ from ..db.models import (
     WorkItem,
     due_key,
 )
+from ..db.models_supervision import SupervisionOrder
 from ..domain.access import CASE_READERS, Viewer, require_role
 from ..domain.case_numbers import CaseType
 from ..domain.deadlines import DeadlineKind, DeadlineStatus, ExtensionStatus
@@ -66,6 +67,7 @@ from ..domain.indicators import (
 )
 from ..domain.lifecycle import CaseStage, ClosingMethod
 from ..domain.organisation import Role
+from ..domain.supervision import SupervisionStatus
 from ..domain.windows import VisitPurpose
 from ..domain.work import ACTIVE
 
@@ -88,6 +90,13 @@ DEADLINE_KINDS: dict[Indicator, tuple[DeadlineKind, ...]] = {
     Indicator.FAST_CLOSE_ON_TIME: (DeadlineKind.FAST_CLOSE_SETTLED, DeadlineKind.FAST_CLOSE_FULLY_CONTROLLED),
     Indicator.ONLINE_REPLY_ON_TIME: (DeadlineKind.ONLINE_REPLY,),
 }
+# The history entries that can change a case's stage (services/cases.py `advance`: the step's name
+# or the service's). Only those recording a change count: their summary reads "<number>：<from> →
+# <to>[；detail]" (bench/generate.py: "<number>: <from> → <to>"); a step that leaves the stage as
+# it was reads "（阶段不变）".
+STAGE_ACTIONS = ("DISPATCH_QUERY", "RECORD_FINDINGS", "TRANSFER_CASE", "TRANSFER", "START_MEDIATION",
+                 "CONVERT_CASE", "CONVERT", "START_ENFORCEMENT", "CLOSE_CASE", "CLOSE", "ARCHIVE_CASE",
+                 "ARCHIVE")
 _TZ_NAME = re.compile(r"[A-Za-z0-9_+\-/]+")
 
 
@@ -196,8 +205,68 @@ def _count_if(condition: Any) -> Any:
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
-def _source(indicator: Indicator, dialect: str, tz: ZoneInfo, today: date) -> Source:
+def _like(text: str) -> sa.ColumnElement[Any]:
+    """A LIKE pattern for a literal text (labels have no % or _)."""
+    return _lit("%" + text + "%")
+
+
+def _stage_days(dialect: str, tz: ZoneInfo, today: date, days: tuple[date, date]) -> Source:
+    """Each stage a case left: the history's stage changes of each case in time order; a change
+    leaves the stage the previous one entered (LAG), the first leaves the stage it was received in.
+    Only the histories of the cases that changed stage in `days` are read (the (action, at) index,
+    then the (object_type, object_id) one): the restriction is inside the windowed subquery, as
+    PostgreSQL does not push a condition holding a subquery into one."""
+    left_on = _court_date(AuditEvent.at, dialect, tz, today)
+    from_stage = sa.case(
+        # No stage's label ends another's, so "<label> → " names the stage left.
+        *((AuditEvent.summary.like(_like(f"{stage.label} → ")), _lit(stage.value)) for stage in CaseStage),
+        else_=sa.null(),
+    )
+    lo, hi = days
+    leaving = sa.select(AuditEvent.object_id).where(
+        AuditEvent.action.in_(STAGE_ACTIONS), AuditEvent.object_type == "Case",
+        AuditEvent.at >= _utc_start(lo, tz), AuditEvent.at < _utc_start(hi + timedelta(days=1), tz))
+    changes = (
+        sa.select(
+            AuditEvent.object_id.label("case_id"), from_stage.label("stage"), left_on.label("left_on"),
+            sa.func.lag(left_on).over(partition_by=AuditEvent.object_id,
+                                      order_by=(AuditEvent.at, AuditEvent.id)).label("entered_on"),
+            Case.received_on.label("received_on"),
+        )
+        .select_from(sa.join(AuditEvent, Case, Case.id == AuditEvent.object_id))
+        .where(AuditEvent.action.in_(STAGE_ACTIONS), AuditEvent.object_type == "Case",
+               AuditEvent.summary.like(_like(" → ")), AuditEvent.object_id.in_(leaving))
+        .subquery("stage_changes")
+    )
+    entered = sa.func.coalesce(changes.c.entered_on, changes.c.received_on)
+    return Source(changes, [changes.c.stage.is_not(None)], _count(), None, changes.c.case_id,
+                  {Breakdown.STAGE: changes.c.stage}, day=changes.c.left_on,
+                  in_days=lambda lo, hi: changes.c.left_on.between(lo, hi),
+                  duration=_days_between(entered, changes.c.left_on, dialect))
+
+
+def _source(
+    indicator: Indicator, dialect: str, tz: ZoneInfo, today: date, days: tuple[date, date] | None = None
+) -> Source:
+    """`days`: the period or bucket asked (STAGE_DAYS reads only the histories of its cases)."""
     date_range = lambda column: lambda lo, hi: column.between(lo, hi)  # noqa: E731
+    if indicator is Indicator.STAGE_DAYS:
+        assert days is not None
+        return _stage_days(dialect, tz, today, days)
+    if indicator is Indicator.SUPERVISION_ORDERS_ISSUED:
+        # A few hundred orders a year: the table is read by its date.
+        return Source(SupervisionOrder.__table__, [], _count(), None, SupervisionOrder.case_id,
+                      {Breakdown.TEAM: SupervisionOrder.team_id}, day=SupervisionOrder.issued_on,
+                      in_days=date_range(SupervisionOrder.issued_on))
+    if indicator is Indicator.SUPERVISION_REPLY_ON_TIME:
+        answered = SupervisionOrder.status == SupervisionStatus.ANSWERED.value
+        return Source(
+            sa.join(SupervisionOrder, Deadline, Deadline.id == SupervisionOrder.reply_deadline_id),
+            [sa.or_(answered, Deadline.due_on < today)],
+            _count_if(sa.and_(answered, SupervisionOrder.on_time.is_(True))), _count(),
+            SupervisionOrder.case_id, {Breakdown.TEAM: SupervisionOrder.team_id},
+            day=Deadline.due_on, in_days=date_range(Deadline.due_on),
+        )
     if indicator in (Indicator.QUERY_CONTROL_DAYS, Indicator.CASE_DAYS):
         column = (Case.query_control_completed_on if indicator is Indicator.QUERY_CONTROL_DAYS
                   else Case.closed_on)
@@ -351,7 +420,7 @@ async def compute(
     """One indicator's cells, in bucket then key order (the statement groups and sorts)."""
     by = check_breakdown(indicator, by)
     definition = DEFINITIONS[indicator]
-    source = _source(indicator, dialect, tz, today)
+    source = _source(indicator, dialect, tz, today, (period.start, period.end))
     columns: list[Any] = []
     group: list[Any] = []
     if not definition.snapshot:
@@ -527,12 +596,14 @@ def cases_behind_query(
     """`SELECT cases` behind one cell (bucket None: the whole period; key None with a breakdown:
     the cell whose key is empty), restricted to the cases the viewer may read."""
     by = check_breakdown(indicator, by)
-    source = _source(indicator, dialect, tz, today)
+    lo, hi = period.start, period.end
+    if bucket is not None and not DEFINITIONS[indicator].snapshot:  # a snapshot has no buckets
+        lo, hi = period.bucket_range(bucket)
+    source = _source(indicator, dialect, tz, today, (lo, hi))
     column = source.keys[by] if by is not Breakdown.NONE else None
     behind = sa.select(source.case_id).select_from(source.from_for(column)).where(
         *source.where, source.case_id.is_not(None))
     if source.in_days is not None:
-        lo, hi = period.bucket_range(bucket) if bucket is not None else (period.start, period.end)
         behind = behind.where(source.in_days(lo, hi))
     if column is not None:
         behind = behind.where(column.is_(None) if key is None else column == key)
