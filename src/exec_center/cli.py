@@ -54,6 +54,29 @@ async def _seed(settings: Settings) -> bool:
         await ctx.close()
 
 
+async def _seed_history(settings: Settings) -> None:
+    """A few months of the demo court's past, made through the services (indicators to read)."""
+    from .context import AppContext
+    from .services.demo_history import seed_demo_history
+
+    ctx = AppContext.create(settings, pool_size=1)
+    try:
+        result = await seed_demo_history(ctx)
+        if not result.skipped:
+            log.info("demo court: history of %s cases over %s working days seeded", result.cases, result.days)
+    except Exception:  # the demo still serves, with what was made
+        log.exception("demo court: the history could not be seeded")
+    finally:
+        await ctx.close()
+
+
+def _wants_history(args: argparse.Namespace) -> bool:
+    """--history / --no-history; unset: on, unless EXEC_CENTER_DEMO_HISTORY=0."""
+    if args.history is not None:
+        return bool(args.history)
+    return os.environ.get("EXEC_CENTER_DEMO_HISTORY", "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
 def _print_demo(host: str, port: int) -> None:
     from .services.demo import ACCOUNTS, DEMO_PASSWORD
 
@@ -74,6 +97,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if args.demo:
         asyncio.run(_migrate(settings))
         asyncio.run(_seed(settings))
+        if _wants_history(args):
+            asyncio.run(_seed_history(settings))
         _print_demo(args.host, args.port)
     import uvicorn
 
@@ -187,6 +212,13 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
         "--demo", action="store_true", help="migrate, seed the demo court, turn GraphiQL on, then serve"
+    )
+    serve.add_argument(
+        "--history",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="with --demo: also seed a few months of history, once (default on; "
+        "EXEC_CENTER_DEMO_HISTORY=0 turns it off)",
     )
     serve.add_argument(
         "--workers",
