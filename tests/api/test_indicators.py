@@ -37,6 +37,7 @@ from exec_center.domain.deadlines import DayCount, DeadlineKind, DeadlineStatus
 from exec_center.domain.indicators import (
     DEFINITIONS,
     Breakdown,
+    CasesPart,
     Granularity,
     Indicator,
     Measure,
@@ -399,10 +400,12 @@ def _durations(rows: Rows, indicator: Indicator, period: Period, by: Breakdown) 
 
 
 def _behind(rows: Rows, indicator: Indicator, period: Period, by: Breakdown, bucket: date | None,
-            key: Any) -> set[int]:
+            key: Any, part: CasesPart = CasesPart.ALL) -> set[int]:
     found = set()
-    for day, keys, _n, _d, case_id in _facts(rows, indicator):
+    for day, keys, n, _d, case_id in _facts(rows, indicator):
         if case_id is None:
+            continue
+        if part is not CasesPart.ALL and bool(n) != (part is CasesPart.COUNTED):
             continue
         if not DEFINITIONS[indicator].snapshot:
             lo, hi = period.bucket_range(bucket) if bucket else (period.start, period.end)
@@ -491,6 +494,27 @@ async def test_the_cases_behind_each_figure_are_those_counted(ctx, rows) -> None
                     found = set((await session.scalars(query.with_only_columns(Case.id))).all())
                     assert found == _behind(rows, indicator, period, result.by, cell.bucket, cell.key), (
                         indicator, by, cell)
+                    for part in (CasesPart.COUNTED, CasesPart.NOT_COUNTED) if indicator in RATES else ():
+                        # A rate's cases that met it, and those that missed it (e.g. the 5 working days).
+                        query = service.cases_behind_query(
+                            indicator, period, result.by, bucket=cell.bucket, key=cell.key, today=TODAY, tz=TZ,
+                            dialect=dialect, viewer=_reader(), part=part)
+                        found = set((await session.scalars(query.with_only_columns(Case.id))).all())
+                        assert found == _behind(rows, indicator, period, result.by, cell.bucket, cell.key,
+                                                part), (indicator, by, cell, part)
+
+
+# The rates whose drill-down lists either side of their numerator.
+RATES = {*service.DEADLINE_KINDS, Indicator.QUERY_CONTROL_EXTENSIONS, Indicator.SUPERVISION_REPLY_ON_TIME}
+
+
+async def test_a_count_has_no_side_to_list_and_says_so(api, rows) -> None:
+    body = await api.gql(
+        """{ indicatorCases(name: CASES_CLOSED, from: "2025-01-01", to: "2025-03-31", part: NOT_COUNTED) {
+             totalCount } }""", as_="command", expect_errors=True)
+    error = body["errors"][0]
+    assert error["extensions"]["userErrorCode"] == "NOT_ALLOWED" and "ALL" in error["extensions"]["messageEn"]
+    assert "不是比率" in error["message"], error
 
 
 QUERY = """query($name: IndicatorName!, $from: Date!, $to: Date!, $g: IndicatorGranularity, $by: IndicatorBreakdown) {

@@ -37,6 +37,11 @@ Breakdown = strawberry.enum(
     "ESCALATION_LEVEL the rung (0 = not escalated). An indicator refuses a breakdown it has no "
     "meaning for (its description lists those it has).",
 )
+CasesPart = strawberry.enum(
+    rules.CasesPart, name="IndicatorCasesPart",
+    description="Which cases behind a rate's cell to list: ALL, those COUNTED in its numerator (e.g. "
+    "met the limit) or those NOT_COUNTED (e.g. missed it). A count has only ALL.",
+)
 
 _ID_TYPES = {rules.Breakdown.TEAM: "Team", rules.Breakdown.OFFICER: "Staff", rules.Breakdown.WINDOW: "Window"}
 From = Annotated[date, strawberry.argument(name="from", description="First day of the period (court date).")]
@@ -98,10 +103,11 @@ class IndicatorCell:
         "with the cell's bucket and key)."
     )
     async def cases(
-        self, info: Info, first: int | None = 50, after: str | None = None
+        self, info: Info, first: int | None = 50, after: str | None = None,
+        part: CasesPart = rules.CasesPart.ALL,  # type: ignore[valid-type,assignment]
     ) -> Connection[CaseType]:
         return await _cases_behind(info, self._indicator, self._period, self._by, self.bucket, self._raw_key,
-                                   first, after)
+                                   first, after, part)
 
 
 @strawberry.type(description="An indicator over a period, broken down, with its definition.")
@@ -126,7 +132,7 @@ class IndicatorTable:
 
 async def _cases_behind(
     info: Info, indicator: rules.Indicator, period: rules.Period, by: rules.Breakdown, bucket: date | None,
-    key: Any, first: int | None, after: str | None,
+    key: Any, first: int | None, after: str | None, part: Any = rules.CasesPart.ALL,
 ) -> Connection[CaseType]:
     ctx = info.context
     viewer = ctx.viewer
@@ -134,7 +140,7 @@ async def _cases_behind(
     size = check_first(first)
     query = service.cases_behind_query(
         indicator, period, by, bucket=bucket, key=key, today=ctx.today(), tz=ctx.app.settings.tz,
-        dialect=ctx.app.engine.dialect.name, viewer=viewer,
+        dialect=ctx.app.engine.dialect.name, viewer=viewer, part=rules.CasesPart(part),
     )
     return await case_page(info, query, size, after)
 
@@ -190,9 +196,11 @@ class IndicatorQuery:
         granularity: Granularity = rules.Granularity.MONTH,  # type: ignore[valid-type,assignment]
         by: Breakdown = rules.Breakdown.NONE,  # type: ignore[valid-type,assignment]
         bucket: date | None = None, key: str | None = None, first: int | None = 50, after: str | None = None,
+        part: CasesPart = rules.CasesPart.ALL,  # type: ignore[valid-type,assignment]
     ) -> Connection[CaseType]:
         service.require_reader(info.context.viewer)
         indicator, by_ = rules.Indicator(name), rules.Breakdown(by)
         period = _period(from_, to, granularity)
         by_ = rules.check_breakdown(indicator, by_)
-        return await _cases_behind(info, indicator, period, by_, bucket, _key_in(by_, key), first, after)
+        key_ = _key_in(by_, key)
+        return await _cases_behind(info, indicator, period, by_, bucket, key_, first, after, part)

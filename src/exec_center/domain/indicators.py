@@ -41,6 +41,14 @@ class Breakdown(LabelledEnum):
     VISIT_PURPOSE = "VISIT_PURPOSE", "来访事由"
 
 
+class CasesPart(LabelledEnum):
+    """Which of the cases behind a rate's cell a drill-down lists."""
+
+    ALL = "ALL", "全部"
+    COUNTED = "COUNTED", "计入分子的（如按期完成）"
+    NOT_COUNTED = "NOT_COUNTED", "未计入分子的（如超期）"
+
+
 class Indicator(LabelledEnum):
     CASES_RECEIVED = "CASES_RECEIVED", "收案数"
     CASES_CONVERTED = "CASES_CONVERTED", "转执行立案数"

@@ -46,6 +46,7 @@ from ..db.models_supervision import SupervisionOrder
 from ..domain.access import CASE_READERS, Viewer, require_role
 from ..domain.case_numbers import CaseType
 from ..domain.deadlines import DeadlineKind, DeadlineStatus, ExtensionStatus
+from ..domain.errors import DomainError, ErrorCode
 from ..domain.indicators import (
     DEFINITIONS,
     HEADER_AGE_AVG,
@@ -58,6 +59,7 @@ from ..domain.indicators import (
     HEADER_P90,
     HEADER_VALUE,
     Breakdown,
+    CasesPart,
     Granularity,
     Indicator,
     Measure,
@@ -180,6 +182,8 @@ class Source:
     case_join: Any = None
     # A duration indicator: the days each row took (median and 90th percentile per cell).
     duration: Any = None
+    # A rate: the condition that puts a row in its numerator (a drill-down may list either side).
+    counted: Any = None
 
     def from_for(self, key: Any) -> Any:
         column = getattr(key, "expression", key)
@@ -263,9 +267,9 @@ def _source(
         return Source(
             sa.join(SupervisionOrder, Deadline, Deadline.id == SupervisionOrder.reply_deadline_id),
             [sa.or_(answered, Deadline.due_on < today)],
-            _count_if(sa.and_(answered, SupervisionOrder.on_time.is_(True))), _count(),
+            _count_if(on_time := sa.and_(answered, SupervisionOrder.on_time.is_(True))), _count(),
             SupervisionOrder.case_id, {Breakdown.TEAM: SupervisionOrder.team_id},
-            day=Deadline.due_on, in_days=date_range(Deadline.due_on),
+            day=Deadline.due_on, in_days=date_range(Deadline.due_on), counted=on_time,
         )
     if indicator in (Indicator.QUERY_CONTROL_DAYS, Indicator.CASE_DAYS):
         column = (Case.query_control_completed_on if indicator is Indicator.QUERY_CONTROL_DAYS
@@ -318,6 +322,7 @@ def _source(
             _count_if(met), _count(), case_id, keys, day=Deadline.closed_on,
             in_days=date_range(Deadline.closed_on),
             case_join=None if indicator is Indicator.ONLINE_REPLY_ON_TIME else Case.id == Deadline.owner_id,
+            counted=met,
         )
     if indicator is Indicator.QUERY_CONTROL_EXTENSIONS:
         def in_days(lo: date, hi: date) -> Any:
@@ -327,9 +332,11 @@ def _source(
             sa.join(DeadlineExtension, Deadline, Deadline.id == DeadlineExtension.deadline_id).join(
                 Case, Case.id == Deadline.owner_id),
             [Deadline.owner_type == "Case", Deadline.kind == DeadlineKind.QUERY_CONTROL],
-            _count_if(DeadlineExtension.status == ExtensionStatus.APPROVED.value), _count(), Case.id,
+            _count_if(approved := DeadlineExtension.status == ExtensionStatus.APPROVED.value), _count(),
+            Case.id,
             {**_case_keys(), Breakdown.OFFICER: DeadlineExtension.requested_by},
             day=lambda on: _court_date(DeadlineExtension.requested_at, dialect, tz, on), in_days=in_days,
+            counted=approved,
         )
     if indicator is Indicator.OPEN_CASES:
         age = _age_days(Case.received_on, today, dialect)
@@ -591,10 +598,11 @@ async def table(
 
 def cases_behind_query(
     indicator: Indicator, period: Period, by: Breakdown, *, bucket: date | None, key: Any,
-    today: date, tz: ZoneInfo, dialect: str, viewer: Viewer,
+    today: date, tz: ZoneInfo, dialect: str, viewer: Viewer, part: CasesPart = CasesPart.ALL,
 ) -> sa.Select[Any]:
     """`SELECT cases` behind one cell (bucket None: the whole period; key None with a breakdown:
-    the cell whose key is empty), restricted to the cases the viewer may read."""
+    the cell whose key is empty), restricted to the cases the viewer may read. For a rate, `part`
+    lists those counted in its numerator or those not (e.g. the cases that missed the limit)."""
     by = check_breakdown(indicator, by)
     lo, hi = period.start, period.end
     if bucket is not None and not DEFINITIONS[indicator].snapshot:  # a snapshot has no buckets
@@ -607,6 +615,14 @@ def cases_behind_query(
         behind = behind.where(source.in_days(lo, hi))
     if column is not None:
         behind = behind.where(column.is_(None) if key is None else column == key)
+    if part is not CasesPart.ALL:
+        if source.counted is None:
+            raise DomainError(
+                f"part {part.value} is for rates; {indicator.value} counts every case behind it, use ALL",
+                zh=f"“{indicator.label}”不是比率，只能列出全部案件（part 应为 ALL）",
+                field="part", code=ErrorCode.NOT_ALLOWED,
+            )
+        behind = behind.where(source.counted if part is CasesPart.COUNTED else sa.not_(source.counted))
     query = sa.select(Case).where(Case.id.in_(behind))
     if not viewer.roles & CASE_READERS:  # as domain.access.case_visible
         query = query.where(sa.or_(Case.team_id.in_(list(viewer.team_ids) or [-1]),
