@@ -70,11 +70,11 @@ async def _seed_history(settings: Settings) -> None:
         await ctx.close()
 
 
-def _wants_history(args: argparse.Namespace) -> bool:
-    """--history / --no-history; unset: on, unless EXEC_CENTER_DEMO_HISTORY=0."""
+def _wants_history(args: argparse.Namespace, settings: Settings) -> bool:
+    """--history / --no-history; unset: the setting (EXEC_CENTER_DEMO_HISTORY, on by default)."""
     if args.history is not None:
         return bool(args.history)
-    return os.environ.get("EXEC_CENTER_DEMO_HISTORY", "1").strip().lower() not in {"0", "false", "no", "off"}
+    return settings.demo_history
 
 
 def _print_demo(host: str, port: int) -> None:
@@ -97,7 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if args.demo:
         asyncio.run(_migrate(settings))
         asyncio.run(_seed(settings))
-        if _wants_history(args):
+        if _wants_history(args, settings):
             asyncio.run(_seed_history(settings))
         _print_demo(args.host, args.port)
     import uvicorn

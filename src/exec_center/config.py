@@ -73,6 +73,9 @@ class Settings:
     # Production lock-down: `/graphql` runs only the operations of the catalogue
     # (schema/operations), sent by hash or as their exact text; with DEBUG, introspection too.
     trusted_documents_only: bool = False
+    # `serve --demo`: also seed a few months of the demo court's past, once (`--history` /
+    # `--no-history` on the command line decide instead).
+    demo_history: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -217,6 +220,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         signin_max_delay_seconds=int(_number(env, "SIGNIN_MAX_DELAY_SECONDS", 60, int, 1)),
         cors_origins=_origins(env),
         trusted_documents_only=_bool(env, "TRUSTED_DOCUMENTS_ONLY", False),
+        demo_history=_bool(env, "DEMO_HISTORY", True),
     )
 
 

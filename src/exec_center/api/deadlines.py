@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -135,7 +136,15 @@ class ExtensionType(Node):
 
 async def _calendar(info: Info) -> CourtCalendar:
     # Read each time, not once per request: a mutation's payload shows the calendar after it.
-    return await calendar_service.load_calendar(info.context.session)
+    # Each read is one primary-key read (the deadline engine's committed version, which a calendar
+    # change bumps as it commits); the calendar itself comes from the process's cache. One read at
+    # a time per request: the items of a list ask concurrently, and after a change the first
+    # reads the calendar into the cache for the others instead of each reading it.
+    lock = info.context.loaders.get("calendarLock")
+    if lock is None:
+        lock = info.context.loaders["calendarLock"] = asyncio.Lock()
+    async with lock:
+        return await service.current_calendar(info.context.session, info.context.app)
 
 
 # Deadlines run for a case, or for something of a case's (its adjudication application, an online

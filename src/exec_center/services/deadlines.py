@@ -188,15 +188,7 @@ class Engine:
     async def load(cls, uow: UnitOfWork) -> Engine:
         """The engine as the database has it now: from the process's cache when the engine's
         version (one primary-key read) is the one it was cached at, else read afresh."""
-        s = uow.session
-        version = None if s.info.get(ENGINE_CHANGED) else await engine_version(s)
-        cache = _CACHE.get(uow.ctx.engine.sync_engine)
-        if version is None or cache is None or cache.version != version:
-            # Read after the version: a change committed in between is cached under the older
-            # number, so the next unit of work reads it again (never the reverse).
-            cache = _Snapshot(version, await load_calendar(s), await load_rules(s), await _ladder_rows(s))
-            if version is not None:
-                _CACHE[uow.ctx.engine.sync_engine] = cache
+        cache = await _snapshot(uow.session, uow.ctx)
         return cls(cache.calendar, cache.rules, cache.ladders_on(uow.today))
 
 
@@ -271,6 +263,30 @@ class _Snapshot:
 
 
 _CACHE: weakref.WeakKeyDictionary[SyncEngine, _Snapshot] = weakref.WeakKeyDictionary()
+
+
+async def _snapshot(session: AsyncSession, ctx: AppContext) -> _Snapshot:
+    """The engine's snapshot as `session` sees the database now: the process's cached one when
+    the committed version (one primary-key read) is the one it was cached at, else read afresh
+    (and read afresh, not cached, in a transaction that changed the engine itself)."""
+    version = None if session.info.get(ENGINE_CHANGED) else await engine_version(session)
+    cache = _CACHE.get(ctx.engine.sync_engine)
+    if version is None or cache is None or cache.version != version:
+        # Read after the version: a change committed in between is cached under the older
+        # number, so the next unit of work reads it again (never the reverse).
+        cache = _Snapshot(
+            version, await load_calendar(session), await load_rules(session), await _ladder_rows(session)
+        )
+        if version is not None:
+            _CACHE[ctx.engine.sync_engine] = cache
+    return cache
+
+
+async def current_calendar(session: AsyncSession, ctx: AppContext) -> CourtCalendar:
+    """The court calendar as `session` sees the database now, for reads outside a unit of work
+    (the API's read session): from the process's cache like `Engine.load`, so current with every
+    committed change; shared, so read it, never change it."""
+    return (await _snapshot(session, ctx)).calendar
 
 
 async def start_deadline(

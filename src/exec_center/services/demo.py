@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ..context import AppContext
 from ..db.models import Staff, StaffRole, Team, TeamMember, Window, WindowStaff
+from ..domain.access import Viewer
 from ..domain.identifiers import PartyKind
 from ..domain.intake import IntakeData, PartyData, TitleKind
 from ..domain.lifecycle import AdjudicationKind, MediationOutcome
@@ -229,7 +230,9 @@ DEMO_CASES = (
 )
 
 
-async def _viewer(ctx: AppContext, username: str):  # type: ignore[no-untyped-def]
+async def demo_viewer(ctx: AppContext, username: str) -> Viewer | None:
+    """The viewer of the (seeded) demo account `username`, its roles, teams and windows as the
+    database has them: the demo drives the services as that staff member."""
     from .auth import load_viewer
 
     async with ctx.sessionmaker() as session:
@@ -237,8 +240,10 @@ async def _viewer(ctx: AppContext, username: str):  # type: ignore[no-untyped-de
         return await load_viewer(session, staff_id)
 
 
-def _valid(kind: PartyKind, value: str) -> str:
-    """Demo identifiers get a correct check character, so they pass intake's validation."""
+def valid_id_number(kind: PartyKind, value: str) -> str:
+    """`value`'s first 17 characters with the check character that makes them a valid resident
+    ID number (PERSON) or unified social credit code (otherwise): demo identifiers pass intake's
+    validation."""
     from ..domain.identifiers import _rid_check_char, _uscc_check_char
 
     body = value[:17]
@@ -259,7 +264,7 @@ async def seed_demo_cases(ctx: AppContext) -> int:
             return 0
     # The demo's queries are answered at once (same engine and clock, no simulated delay).
     ctx = dataclasses.replace(ctx, settings=ctx.settings.with_(asset_query_delay_seconds=0.0))
-    affairs, center = await _viewer(ctx, "affairs"), await _viewer(ctx, "center")
+    affairs, center = await demo_viewer(ctx, "affairs"), await demo_viewer(ctx, "center")
     previous = asset_queries._provider
     asset_queries.set_provider(
         SimulatedAssetQueryProvider(ctx.clock, delay_seconds=0, failure_rate=0, timeout_rate=0)
@@ -276,10 +281,13 @@ async def seed_demo_cases(ctx: AppContext) -> int:
                 title_kind=TitleKind.JUDGMENT,
                 applicants=(
                     PartyData(
-                        PartyKind.PERSON, app_name, _valid(PartyKind.PERSON, app_id), f"1380013{8000 + i:04d}"
+                        PartyKind.PERSON,
+                        app_name,
+                        valid_id_number(PartyKind.PERSON, app_id),
+                        f"1380013{8000 + i:04d}",
                     ),
                 ),
-                respondents=(PartyData(resp_kind, resp_name, _valid(resp_kind, resp_id)),),
+                respondents=(PartyData(resp_kind, resp_name, valid_id_number(resp_kind, resp_id)),),
                 township=township,
             )
             case = await receive_case(ctx, affairs, data)
@@ -321,7 +329,7 @@ async def seed_demo_cases(ctx: AppContext) -> int:
                     .join(TeamMember, TeamMember.staff_id == Staff.id)
                     .where(TeamMember.team_id == team_id, TeamMember.is_lead.is_(False))
                 )
-            officer = await _viewer(ctx, member or "impl1")
+            officer = await demo_viewer(ctx, member or "impl1")
             async with ctx.sessionmaker() as session:
                 item_id = await session.scalar(
                     sa.select(WorkItem.id).where(
@@ -355,7 +363,7 @@ async def _seed_window_work(ctx: AppContext, case_number: str) -> None:
 
     async with ctx.sessionmaker() as session:
         ids = dict((await session.execute(sa.select(Window.code, Window.id))).all())
-    filing, consult, affairs = [await _viewer(ctx, u) for u in ("filing", "consult", "affairs")]
+    filing, consult, affairs = [await demo_viewer(ctx, u) for u in ("filing", "consult", "affairs")]
     await windows.record_visit(
         ctx,
         filing,

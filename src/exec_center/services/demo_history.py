@@ -48,7 +48,7 @@ from ..domain.lifecycle import ClosingMethod, MediationOutcome, add_months
 from ..domain.organisation import Channel
 from ..domain.windows import MessageClass, VisitPurpose
 from ..domain.work import ACTIVE, WorkItemKind, WorkItemStatus
-from .demo import TEAMS, _valid, _viewer
+from .demo import TEAMS, demo_viewer, valid_id_number
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -554,11 +554,11 @@ def _party(rng: random.Random, index: int, organisation: bool) -> PartyData:
     if organisation:
         name = f"郁南县某{rng.choice(COMPANIES)}有限公司"
         body = f"91445322MA{index:05d}{rng.randint(10, 99)}"
-        return PartyData(PartyKind.ORGANISATION, name, _valid(PartyKind.ORGANISATION, body + "X"))
+        return PartyData(PartyKind.ORGANISATION, name, valid_id_number(PartyKind.ORGANISATION, body + "X"))
     born = date(1960, 1, 1) + timedelta(days=rng.randint(0, 365 * 40))
     body = f"445322{born:%Y%m%d}{rng.randint(100, 999)}"
     name = rng.choice(SURNAMES) + "某" + rng.choice(GIVEN)
-    return PartyData(PartyKind.PERSON, name, _valid(PartyKind.PERSON, body + "0"))
+    return PartyData(PartyKind.PERSON, name, valid_id_number(PartyKind.PERSON, body + "0"))
 
 
 def _stories(rng: random.Random, cases: int) -> list[_Story]:
@@ -648,10 +648,10 @@ async def seed_demo_history(
     history.seed = seed
     history.windows = windows
     for username in ACTORS:
-        history.viewers[username] = await _viewer(own, username)
+        history.viewers[username] = await demo_viewer(own, username)
     for team_id, username in officers:
         if team_id not in history.team_officers:
-            history.team_officers[team_id] = await _viewer(own, username)
+            history.team_officers[team_id] = await demo_viewer(own, username)
     stories = _stories(rng, cases)
     # Arrival days: spread over the working days, a little denser in recent weeks.
     arrivals: dict[int, list[_Story]] = defaultdict(list)
