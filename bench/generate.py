@@ -54,7 +54,8 @@ from exec_center.integrations.asset_query import BANKS, ONLINE_PAYMENT_INSTITUTI
 
 COURT = "粤5322"
 TZ = ZoneInfo("Asia/Shanghai")
-TABLES = ("cases", "case_parties", "deadlines", "work_items", "asset_findings", "audit_events")
+TABLES = ("cases", "case_stage_spells", "case_parties", "deadlines", "work_items", "asset_findings",
+          "audit_events")
 CHUNK = 20_000  # cases per COPY round
 
 # Type codes: ZHI_BAO = 执保 (the centre's preservation cases), ZHI = 执, ZHI_HUI = 执恢, ZHI_YI = 执异.
@@ -474,7 +475,14 @@ class Writer:
         )
 
     def stage_event(self, p: Plan, day: int, actor: int | None, action: str, before: str, after: str) -> None:
+        """A change of stage, as services/cases.py `advance` records it: the history entry, the
+        spell the case leaves and, for a transfer, a conversion or archiving, the day of it."""
         self.transitions += 1
+        self.rows["case_stage_spells"].append(
+            (self._id("case_stage_spells"), p.id, before, self.d(self.entered), self.d(day), after))
+        self.entered = day
+        if after in self.dated:
+            self.dated[after] = self.d(day)
         self.audit(
             day, actor, action, "Case", p.id, f"{p.number}: {STAGE_LABEL[before]} → {STAGE_LABEL[after]}"
         )
@@ -679,6 +687,8 @@ class Writer:
         rng, r, s, t = self.rng, self.rng.random, self.s, p.t
         today = self.today
         self.transitions = 0
+        self.entered = p.day
+        self.dated: dict[str, date | None] = dict.fromkeys(("TRANSFERRED", "CONVERTED", "ARCHIVED"))
         closing = closed_on = None
         mediation = None
         controlled, fully = Decimal("0.00"), False
@@ -764,6 +774,10 @@ class Writer:
                 mediation,
                 closing,
                 closed_on,
+                self.d(self.entered),
+                self.dated["TRANSFERRED"],
+                self.dated["CONVERTED"],
+                self.dated["ARCHIVED"],
                 archived_into,
                 received_by,
                 created,
@@ -1069,11 +1083,16 @@ COLUMNS = {
         "mediation_outcome",
         "closing_method",
         "closed_on",
+        "stage_entered_on",
+        "transferred_on",
+        "converted_on",
+        "archived_on",
         "archived_into_id",
         "received_by",
         "created_at",
         "version",
     ),
+    "case_stage_spells": ("id", "case_id", "stage", "entered_on", "left_on", "next_stage"),
     "case_parties": (
         "id", "case_id", "side", "kind", "name", "id_type", "id_number", "phone", "address", "position"
     ),

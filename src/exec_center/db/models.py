@@ -294,12 +294,35 @@ class Case(Base):
     mediation_outcome: Mapped[MediationOutcome | None] = mapped_column(enum_column(MediationOutcome))
     closing_method: Mapped[ClosingMethod | None] = mapped_column(enum_column(ClosingMethod))
     closed_on: Mapped[date | None] = mapped_column(sa.Date)
+    # The day the case entered its present stage (its received_on for the first), and the days it
+    # was last transferred, converted and archived: set by `services.cases.advance`, so that the
+    # indicators count them from an index range (issue 15) instead of reading the history.
+    stage_entered_on: Mapped[date | None] = mapped_column(sa.Date)
+    transferred_on: Mapped[date | None] = mapped_column(sa.Date)
+    converted_on: Mapped[date | None] = mapped_column(sa.Date)
+    archived_on: Mapped[date | None] = mapped_column(sa.Date)
     # A 执恢 case: the ground its execution resumed on (CPL 2023 art. 241; 法发〔2014〕26号).
     resumption_ground: Mapped[str | None] = mapped_column(sa.String(40))
     archived_into_id: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"))
     received_by: Mapped[int | None] = mapped_column(BigIntFK, sa.ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+
+class CaseStageSpell(Base):
+    """A stage a case was in and has left: written by `services.cases.advance` as the case moves
+    on, so the time spent in each stage (STAGE_DAYS) is a range of `left_on`, not a parse of the
+    history. The stage a case is in now is on the case (stage, stage_entered_on)."""
+
+    __tablename__ = "case_stage_spells"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigIntFK, sa.ForeignKey("cases.id"), index=True)
+    stage: Mapped[CaseStage] = mapped_column(enum_column(CaseStage))
+    entered_on: Mapped[date] = mapped_column(sa.Date)
+    left_on: Mapped[date] = mapped_column(sa.Date)
+    # The stage it went to.
+    next_stage: Mapped[CaseStage] = mapped_column(enum_column(CaseStage))
 
 
 class CaseParty(Base):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .models import AuditEvent, Case, Deadline
+from .models import Case, CaseStageSpell, Deadline
 
 _c = Case.__table__.c
 CASE_KEYS = ("team_id", "handler_id", "case_type", "township")
@@ -22,11 +22,12 @@ INDEXES = (
         "ix_cases_query_control_completed_on", _c.query_control_completed_on,
         postgresql_include=[*CASE_KEYS, "controlled_total", "claim_amount", "received_on"],
     ),
-    # Transfers, conversions and archivings are dated by their history entry.
-    sa.Index(
-        "ix_audit_events_action_at", AuditEvent.__table__.c.action, AuditEvent.__table__.c.at,
-        postgresql_include=["object_type", "object_id"],
-    ),
+    # Transfers, conversions and archivings: the day the case last took the step.
+    *(sa.Index(f"ix_cases_{column}", _c[column], postgresql_include=list(CASE_KEYS))
+      for column in ("transferred_on", "converted_on", "archived_on")),
+    # Time in each stage: the spells that ended in the period.
+    sa.Index("ix_case_stage_spells_left_on", CaseStageSpell.__table__.c.left_on,
+             postgresql_include=["stage", "entered_on", "case_id"]),
     # Deadlines met or missed, by kind and the day they closed.
     sa.Index(
         "ix_deadlines_kind_closed_on", Deadline.__table__.c.kind, Deadline.__table__.c.closed_on,

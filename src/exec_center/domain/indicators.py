@@ -115,10 +115,7 @@ class Definition:
 _B = Breakdown
 _CASE_KEYS = (_B.TEAM, _B.OFFICER, _B.CASE_TYPE, _B.TOWNSHIP)
 # A case's team, officer (handler), type and township are those it has now.
-_TRANSITION = (
-    "cases whose history records the step ({}) on a day of the bucket (the court's date of the "
-    "audit entry); a case taking it twice counts twice"
-)
+_TRANSITION = "cases that took the step ({}) on a day of the bucket (a case takes it once)"
 _QC = (
     "query-and-control deadlines (Art. 16: five working days from the day the case was numbered) "
     "closed in the bucket"
@@ -197,12 +194,12 @@ DEFINITIONS: dict[Indicator, Definition] = {
                    None, "the case's closed_on", (*_CASE_KEYS, _B.CLOSING_METHOD)),
         Definition(Indicator.STAGE_DAYS, Measure.DURATION,
                    "cases that left a stage (the cell's key) in the bucket; for each time a case left it, "
-                   "the calendar days from entering the stage to leaving it. A stage is left and entered by "
-                   "a history entry recording a change of stage ('<from> → <to>' in its summary: dispatching "
-                   "the query, the first findings, the transfer, mediation, conversion, enforcement, "
-                   "closing, archiving); a case enters its first stage on its received_on. A case that left "
-                   "a stage twice counts twice; stages a case is still in do not count (see OPEN_CASES)",
-                   None, "the court's date of the history entry by which the case left the stage",
+                   "the calendar days from entering the stage to leaving it. A case leaves a stage for "
+                   "the next by a step of its lifecycle (dispatching the query, the first findings, the "
+                   "transfer, mediation, conversion, enforcement, closing, archiving); it enters its first "
+                   "stage on its received_on. A case that left a stage twice counts twice; stages a case "
+                   "is still in do not count (see OPEN_CASES)",
+                   None, "the day the case left the stage",
                    (_B.STAGE,), fixed_breakdown=_B.STAGE),
         Definition(Indicator.SUPERVISION_ORDERS_ISSUED, Measure.COUNT,
                    "supervision orders (督办) issued, on a case, a team or an overdue deadline; TEAM is the "

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..context import AppContext
-from ..db.models import Case, CaseCounter, CaseParty, Deadline
+from ..db.models import Case, CaseCounter, CaseParty, CaseStageSpell, Deadline
 from ..domain.access import Viewer, case_visible, require_role
 from ..domain.case_numbers import CaseNumber, CaseType
 from ..domain.deadlines import DeadlineKind, DeadlineStatus
@@ -84,6 +84,7 @@ async def new_case(
         stage=stage,
         received_on=received_on,
         numbered_on=uow.today,
+        stage_entered_on=received_on,
         claim_amount=claim_amount,
         title_document_number=title_document_number,
         title_kind=title_kind,
@@ -303,6 +304,17 @@ def advance(
     before = case.stage
     case.stage = next_stage(case.stage, step)
     case.version += 1
+    if case.stage is not before:
+        today = uow.today
+        uow.session.add(CaseStageSpell(case_id=case.id, stage=before, next_stage=case.stage,
+                                       entered_on=case.stage_entered_on or case.received_on, left_on=today))
+        case.stage_entered_on = today
+        if case.stage is CaseStage.TRANSFERRED:
+            case.transferred_on = today
+        elif case.stage is CaseStage.CONVERTED:
+            case.converted_on = today
+        elif case.stage is CaseStage.ARCHIVED:
+            case.archived_on = today
     if case.stage is not before or detail:
         moved = f"{before.label} → {case.stage.label}"
         if case.stage is before:

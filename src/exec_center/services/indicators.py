@@ -28,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..clock import court_today
 from ..context import AppContext
 from ..db.models import (
-    AuditEvent,
     Case,
+    CaseStageSpell,
     Deadline,
     DeadlineExtension,
     DisclosureAttempt,
@@ -79,11 +79,11 @@ READERS = (Role.COMMAND_CENTER, Role.BUREAU_CHIEF, Role.CENTER_HEAD)
 DONE_STAGES = (CaseStage.CLOSED, CaseStage.ARCHIVED, CaseStage.CONVERTED)
 # The others, listed: IN reads their ranges of the (stage, received_on) index; NOT IN reads it all.
 OPEN_STAGES = tuple(s for s in CaseStage if s not in DONE_STAGES)
-# The history entries of a step: the services' names, and the step's own (older entries, bulk loads).
-TRANSITIONS: dict[Indicator, tuple[str, ...]] = {
-    Indicator.CASES_CONVERTED: ("CONVERT_CASE", "CONVERT"),
-    Indicator.CASES_TRANSFERRED: ("TRANSFER_CASE", "TRANSFER"),
-    Indicator.CASES_ARCHIVED: ("ARCHIVE_CASE", "ARCHIVE"),
+# The day a case last took the step (set by services/cases.py `advance`).
+TRANSITIONS: dict[Indicator, Any] = {
+    Indicator.CASES_CONVERTED: Case.converted_on,
+    Indicator.CASES_TRANSFERRED: Case.transferred_on,
+    Indicator.CASES_ARCHIVED: Case.archived_on,
 }
 DEADLINE_KINDS: dict[Indicator, tuple[DeadlineKind, ...]] = {
     Indicator.QUERY_CONTROL_ON_TIME: (DeadlineKind.QUERY_CONTROL,),
@@ -92,13 +92,6 @@ DEADLINE_KINDS: dict[Indicator, tuple[DeadlineKind, ...]] = {
     Indicator.FAST_CLOSE_ON_TIME: (DeadlineKind.FAST_CLOSE_SETTLED, DeadlineKind.FAST_CLOSE_FULLY_CONTROLLED),
     Indicator.ONLINE_REPLY_ON_TIME: (DeadlineKind.ONLINE_REPLY,),
 }
-# The history entries that can change a case's stage (services/cases.py `advance`: the step's name
-# or the service's). Only those recording a change count: their summary reads "<number>：<from> →
-# <to>[；detail]" (bench/generate.py: "<number>: <from> → <to>"); a step that leaves the stage as
-# it was reads "（阶段不变）".
-STAGE_ACTIONS = ("DISPATCH_QUERY", "RECORD_FINDINGS", "TRANSFER_CASE", "TRANSFER", "START_MEDIATION",
-                 "CONVERT_CASE", "CONVERT", "START_ENFORCEMENT", "CLOSE_CASE", "CLOSE", "ARCHIVE_CASE",
-                 "ARCHIVE")
 _TZ_NAME = re.compile(r"[A-Za-z0-9_+\-/]+")
 
 
@@ -209,54 +202,19 @@ def _count_if(condition: Any) -> Any:
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
-def _like(text: str) -> sa.ColumnElement[Any]:
-    """A LIKE pattern for a literal text (labels have no % or _)."""
-    return _lit("%" + text + "%")
+def _stage_days(dialect: str) -> Source:
+    """Each stage a case left: its spells (written by services/cases.py `advance` as the case
+    moves on), counted by the day they ended."""
+    spell = CaseStageSpell
+    return Source(spell.__table__, [], _count(), None, spell.case_id, {Breakdown.STAGE: spell.stage},
+                  day=spell.left_on, in_days=lambda lo, hi: spell.left_on.between(lo, hi),
+                  duration=_days_between(spell.entered_on, spell.left_on, dialect))
 
 
-def _stage_days(dialect: str, tz: ZoneInfo, today: date, days: tuple[date, date]) -> Source:
-    """Each stage a case left: the history's stage changes of each case in time order; a change
-    leaves the stage the previous one entered (LAG), the first leaves the stage it was received in.
-    Only the histories of the cases that changed stage in `days` are read (the (action, at) index,
-    then the (object_type, object_id) one): the restriction is inside the windowed subquery, as
-    PostgreSQL does not push a condition holding a subquery into one."""
-    left_on = _court_date(AuditEvent.at, dialect, tz, today)
-    from_stage = sa.case(
-        # No stage's label ends another's, so "<label> → " names the stage left.
-        *((AuditEvent.summary.like(_like(f"{stage.label} → ")), _lit(stage.value)) for stage in CaseStage),
-        else_=sa.null(),
-    )
-    lo, hi = days
-    leaving = sa.select(AuditEvent.object_id).where(
-        AuditEvent.action.in_(STAGE_ACTIONS), AuditEvent.object_type == "Case",
-        AuditEvent.at >= _utc_start(lo, tz), AuditEvent.at < _utc_start(hi + timedelta(days=1), tz))
-    changes = (
-        sa.select(
-            AuditEvent.object_id.label("case_id"), from_stage.label("stage"), left_on.label("left_on"),
-            sa.func.lag(left_on).over(partition_by=AuditEvent.object_id,
-                                      order_by=(AuditEvent.at, AuditEvent.id)).label("entered_on"),
-            Case.received_on.label("received_on"),
-        )
-        .select_from(sa.join(AuditEvent, Case, Case.id == AuditEvent.object_id))
-        .where(AuditEvent.action.in_(STAGE_ACTIONS), AuditEvent.object_type == "Case",
-               AuditEvent.summary.like(_like(" → ")), AuditEvent.object_id.in_(leaving))
-        .subquery("stage_changes")
-    )
-    entered = sa.func.coalesce(changes.c.entered_on, changes.c.received_on)
-    return Source(changes, [changes.c.stage.is_not(None)], _count(), None, changes.c.case_id,
-                  {Breakdown.STAGE: changes.c.stage}, day=changes.c.left_on,
-                  in_days=lambda lo, hi: changes.c.left_on.between(lo, hi),
-                  duration=_days_between(entered, changes.c.left_on, dialect))
-
-
-def _source(
-    indicator: Indicator, dialect: str, tz: ZoneInfo, today: date, days: tuple[date, date] | None = None
-) -> Source:
-    """`days`: the period or bucket asked (STAGE_DAYS reads only the histories of its cases)."""
+def _source(indicator: Indicator, dialect: str, tz: ZoneInfo, today: date) -> Source:
     date_range = lambda column: lambda lo, hi: column.between(lo, hi)  # noqa: E731
     if indicator is Indicator.STAGE_DAYS:
-        assert days is not None
-        return _stage_days(dialect, tz, today, days)
+        return _stage_days(dialect)
     if indicator is Indicator.SUPERVISION_ORDERS_ISSUED:
         # A few hundred orders a year: the table is read by its date.
         return Source(SupervisionOrder.__table__, [], _count(), None, SupervisionOrder.case_id,
@@ -292,16 +250,9 @@ def _source(
         return Source(Case.__table__, [], numerator, denominator, Case.id, keys, day=column,
                       in_days=date_range(column))
     if indicator in TRANSITIONS:
-        def in_days(lo: date, hi: date) -> Any:
-            return sa.and_(AuditEvent.at >= _utc_start(lo, tz),
-                           AuditEvent.at < _utc_start(hi + timedelta(days=1), tz))
-        return Source(
-            AuditEvent.__table__,
-            [AuditEvent.action.in_(TRANSITIONS[indicator]), AuditEvent.object_type == "Case"],
-            _count(), None, AuditEvent.object_id, _case_keys(),
-            day=lambda on: _court_date(AuditEvent.at, dialect, tz, on), in_days=in_days,
-            case_join=Case.id == AuditEvent.object_id,
-        )
+        column = TRANSITIONS[indicator]
+        return Source(Case.__table__, [], _count(), None, Case.id, _case_keys(), day=column,
+                      in_days=date_range(column))
     if indicator in DEADLINE_KINDS:
         closed = Deadline.status.in_((DeadlineStatus.MET, DeadlineStatus.MISSED))
         met = Deadline.status == DeadlineStatus.MET
@@ -427,7 +378,7 @@ async def compute(
     """One indicator's cells, in bucket then key order (the statement groups and sorts)."""
     by = check_breakdown(indicator, by)
     definition = DEFINITIONS[indicator]
-    source = _source(indicator, dialect, tz, today, (period.start, period.end))
+    source = _source(indicator, dialect, tz, today)
     columns: list[Any] = []
     group: list[Any] = []
     if not definition.snapshot:
@@ -607,7 +558,7 @@ def cases_behind_query(
     lo, hi = period.start, period.end
     if bucket is not None and not DEFINITIONS[indicator].snapshot:  # a snapshot has no buckets
         lo, hi = period.bucket_range(bucket)
-    source = _source(indicator, dialect, tz, today, (lo, hi))
+    source = _source(indicator, dialect, tz, today)
     column = source.keys[by] if by is not Breakdown.NONE else None
     behind = sa.select(source.case_id).select_from(source.from_for(column)).where(
         *source.where, source.case_id.is_not(None))
