@@ -88,6 +88,27 @@ async def test_a_csv_export_of_a_team_members_cases(api, workers) -> None:
     assert [r[0] for r in rows[1:]] == await listed(api, "impl1", {"stage": ["RECEIVED"], "mine": False})
 
 
+async def test_a_list_longer_than_a_worksheet_fails_as_xlsx_and_is_made_as_csv(api, workers, monkeypatch) -> None:
+    """A worksheet holds 1,048,575 rows below its header: a longer list would be cut off when
+    opened, so the worker refuses it as .xlsx, saying why; as CSV it is made whole."""
+    from exec_center.domain import exports as rules
+
+    for _ in range(3):
+        await receive(api)
+    monkeypatch.setattr(rules, "XLSX_MAX_ROWS", 2)
+    jobs = {}
+    for fmt in ("XLSX", "CSV"):
+        jobs[fmt] = (await ok(api, "RequestExport", {"input": {"kind": "CASES", "format": fmt}},
+                              as_="center"))["exportJob"]["id"]
+    await workers.drain()
+    failed = (await run(api, "ExportJob", {"id": jobs["XLSX"]}, as_="center"))["exportJob"]
+    total = len(await listed(api, "center"))
+    assert failed["status"] == "FAILED" and failed["downloadUrl"] is None
+    assert failed["failure"] == f"共 {total:,} 行，超过 Excel 工作表的上限 2 行；请缩小范围（如按收案日期分段）或改为导出 CSV"
+    made = (await run(api, "ExportJob", {"id": jobs["CSV"]}, as_="center"))["exportJob"]
+    assert made["status"] == "DONE" and made["progress"] == total
+
+
 async def test_an_export_the_viewer_may_not_have_is_refused_and_nothing_is_written(api) -> None:
     error = await refused(api, "RequestExport", {"input": {"kind": "CASES", "format": "XLSX"}}, as_="affairs")
     assert error["code"] == "FORBIDDEN" and "导出案件列表" in error["message"]

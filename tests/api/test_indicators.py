@@ -568,8 +568,9 @@ async def test_an_indicator_runs_a_fixed_number_of_statements(api, ctx, clock) -
                 await api.gql(query, {**variables, "name": indicator.value, "by": by.value}, as_="command")
             counts[size].append(len(counter.statements))
     assert counts[5] == counts[40]
-    # The viewer, the aggregate, and a name lookup when broken down by team, officer or window.
-    assert max(counts[40]) - min(counts[40]) <= 1, counts
+    # The viewer, the aggregate, and a name lookup when broken down by team, officer or window;
+    # on PostgreSQL, a duration's aggregate is given more working memory first (SET LOCAL).
+    assert max(counts[40]) - min(counts[40]) <= (2 if ctx.engine.dialect.name == "postgresql" else 1), counts
 
 
 async def test_a_table_has_zh_cn_headers_and_one_row_per_cell(ctx, rows) -> None:

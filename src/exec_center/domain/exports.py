@@ -36,3 +36,14 @@ DIRECT_LIMIT = 5_000
 KEPT_FOR = timedelta(days=7)
 # Rows read (and progress recorded) per step of a worker's export.
 BATCH = 1_000
+# A worksheet holds 1,048,576 rows (Excel, WPS): the header and this many. A longer list would
+# be cut off when opened, so it is refused for .xlsx (CSV has no such limit).
+XLSX_MAX_ROWS = 1_048_575
+
+
+def too_long_for_xlsx(rows: int) -> str | None:
+    """Why a list of `rows` cannot be an .xlsx (zh-CN, for the requester), or None."""
+    if rows <= XLSX_MAX_ROWS:
+        return None
+    return (f"共 {rows:,} 行，超过 Excel 工作表的上限 {XLSX_MAX_ROWS:,} 行；"
+            "请缩小范围（如按收案日期分段）或改为导出 CSV")

@@ -37,7 +37,15 @@ from ..documents.tables import (
 )
 from ..domain.access import Viewer
 from ..domain.errors import DomainError, ErrorCode, Forbidden
-from ..domain.exports import BATCH, DIRECT_LIMIT, KEPT_FOR, ExportFormat, ExportKind, ExportStatus
+from ..domain.exports import (
+    BATCH,
+    DIRECT_LIMIT,
+    KEPT_FOR,
+    ExportFormat,
+    ExportKind,
+    ExportStatus,
+    too_long_for_xlsx,
+)
 from .auth import load_viewer
 from .case_list import (  # noqa: F401  (LIST_EVERY_CASE, SEARCH_MAX: read by callers through here)
     CASE_LISTERS,
@@ -322,6 +330,8 @@ async def produce(ctx: AppContext, export_id: int) -> bool:
             today = court_today(ctx.clock, ctx.settings.tz)
             query = case_list_query(viewer, CaseListFilter.from_params(params), today)
             total = await count_cases(session, query)
+            if fmt is ExportFormat.XLSX:
+                refusal = too_long_for_xlsx(total)
     if refusal is not None:
         await _fail(ctx, export_id, refusal)
         return False

@@ -143,10 +143,10 @@ def _days_between(start: Any, end: Any, dialect: str) -> sa.ColumnElement[Any]:
 
 
 def _percentile(rows: Any, tenths: int) -> Any:
-    """The value of the row at `tenths`/10 of its ordered cell (percentile_disc, on both databases):
-    the first row whose rank reaches that share of the count (whole numbers: no rounding)."""
-    reached = sa.and_(rows.c.rn * 10 >= rows.c.n * tenths, (rows.c.rn - 1) * 10 < rows.c.n * tenths)
-    return sa.func.max(sa.case((reached, rows.c.d), else_=None))
+    """The smallest duration whose running count reaches `tenths`/10 of its cell's: the value of
+    the row at that share of the ordered cell (percentile_disc, on both databases), in whole
+    numbers (no rounding)."""
+    return sa.func.min(sa.case((rows.c.upto * 10 >= rows.c.n * tenths, rows.c.d), else_=None))
 
 
 def _utc_start(day: date, tz: ZoneInfo) -> datetime:
@@ -426,17 +426,27 @@ async def _durations(
     session: AsyncSession, indicator: Indicator, period: Period, by: Breakdown, today: date, source: Source,
     columns: list[Any], group: list[Any], key: Any,
 ) -> Result:
-    """Median and 90th percentile per cell: each row ranked within its cell (window functions),
-    then the ranks at half and nine tenths of the cell's count picked out - one statement."""
-    ranked = sa.select(
-        *columns, source.duration.label("d"),
-        sa.func.row_number().over(partition_by=group, order_by=source.duration).label("rn"),
-        sa.func.count().over(partition_by=group).label("n"),
-    ).select_from(source.from_for(key)).where(*source.where, source.in_days(period.start, period.end))
-    rows = ranked.subquery()
+    """Median and 90th percentile per cell, one statement: the rows are counted per cell and
+    duration (the durations are whole days, so a cell has a few hundred at most), then each
+    duration's running count within its cell picks the percentiles out. Ranking every row
+    instead (window functions over the rows) sorted a year's rows: 0.7 s at 1,000,000 cases."""
+    d = source.duration.label("d")
+    histogram = sa.select(*columns, d, sa.func.count().label("c")).select_from(source.from_for(key)).where(
+        *source.where, source.in_days(period.start, period.end)).group_by(*group, source.duration).subquery()
+    cell = [histogram.c.bucket, *([histogram.c.key] if key is not None else [])]
+    rows = sa.select(
+        *cell, histogram.c.d, histogram.c.c,
+        sa.func.sum(histogram.c.c).over(partition_by=cell, order_by=histogram.c.d).label("upto"),
+        sa.func.sum(histogram.c.c).over(partition_by=cell).label("n"),
+    ).subquery()
     cell = [rows.c.bucket, *([rows.c.key] if key is not None else [])]
+    if session.bind.dialect.name == "postgresql":
+        # The planner guesses hundreds of thousands of (cell, duration) groups where there are a
+        # few thousand, and with the default 4 MB sorts a year's rows on disk to group them (0.44 s
+        # at 1,000,000 cases) instead of hashing them (0.2 s). For this transaction only.
+        await session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
     statement = sa.select(
-        *cell, sa.func.count().label("numerator"), _percentile(rows, 5).label("median"),
+        *cell, sa.func.sum(rows.c.c).label("numerator"), _percentile(rows, 5).label("median"),
         _percentile(rows, 9).label("p90"),
     ).group_by(*cell).order_by(*cell)
     found = (await session.execute(statement)).all()
