@@ -61,16 +61,16 @@ async def run(args: argparse.Namespace) -> None:
             await exports.produce(ctx, job.id)
             elapsed = time.perf_counter() - started
             async with ctx.sessionmaker() as session:
-                done = await session.get(ExportJob, job.id)
-                assert done is not None
-                status, rows, size = done.status, done.progress, len(done.content or b"")
+                status, rows, size, failure = (await session.execute(
+                    sa.select(ExportJob.status, ExportJob.progress, sa.func.length(ExportJob.content),
+                              ExportJob.failure).where(ExportJob.id == job.id))).one()
                 await session.execute(sa.delete(ExportJob).where(ExportJob.id == job.id))
                 await session.commit()
             if status is not ExportStatus.DONE:
-                log(f"  {name}: {status.value} ({done.failure})")
+                log(f"  {name}: {status.value} ({failure})")
                 continue
             log(f"  {name:<4} {rows:>9,} rows in {elapsed:6.1f} s = {rows / elapsed:8,.0f} rows/s, "
-                f"{size / 1e6:6.1f} MB, peak RSS so far {_peak_rss_mb():.0f} MB")
+                f"{(size or 0) / 1e6:6.1f} MB, peak RSS so far {_peak_rss_mb():.0f} MB")
     finally:
         await ctx.close()
 

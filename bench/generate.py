@@ -48,6 +48,8 @@ import asyncpg
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
+from copy_rows import CopyRows, add_working_days, pick
+
 from exec_center.domain.lifecycle import CaseStage
 from exec_center.domain.work import WorkItemKind
 from exec_center.integrations.asset_query import BANKS, ONLINE_PAYMENT_INSTITUTIONS
@@ -134,22 +136,6 @@ STAGE_LABEL = {s.value: s.label for s in CaseStage}
 KIND_LABEL = {k.value: k.label for k in WorkItemKind}
 
 
-def pick(rng: random.Random, weighted) -> str:  # type: ignore[no-untyped-def]
-    u = rng.random()
-    for value, weight in weighted:
-        u -= weight
-        if u < 0:
-            return value
-    return weighted[-1][0]
-
-
-def add_working_days(d: int, n: int) -> int:
-    """Day ordinal `d` plus `n` working days (Saturdays and Sundays skipped; holidays not)."""
-    while n > 0:
-        d += 1
-        if date.fromordinal(d).weekday() < 5:
-            n -= 1
-    return d
 
 
 class Staffing:
@@ -389,47 +375,17 @@ def number_cases(plans: list[Plan], first_id: int) -> dict[tuple[str, int], int]
 # --- rows --------------------------------------------------------------------------------------
 
 
-class Writer:
-    """Turns planned cases into rows for the six tables, with their own id counters."""
+class Writer(CopyRows):
+    """Turns planned cases into rows for the tables, with their own id counters."""
 
     def __init__(self, staffing: Staffing, today: int, first_ids: dict[str, int], rng: random.Random) -> None:
+        super().__init__(TABLES, first_ids, rng)
         self.s = staffing
         self.today = today
-        self.next = dict(first_ids)
-        self.rng = rng
-        self.rows: dict[str, list[tuple]] = {t: [] for t in TABLES}
-        self._dates: dict[int, date] = {}
-        self._midnights: dict[int, datetime] = {}
-        self.counts = dict.fromkeys(TABLES, 0)
         self.transitions = 0
-
-    def _id(self, table: str) -> int:
-        value = self.next[table]
-        self.next[table] = value + 1
-        return value
-
-    def d(self, day: int) -> date:
-        found = self._dates.get(day)
-        if found is None:
-            found = self._dates[day] = date.fromordinal(day)
-        return found
-
-    def ts(self, day: int, secs: int | None = None) -> datetime:
-        """An instant during office hours (Beijing time) on `day`."""
-        base = self._midnights.get(day)
-        if base is None:
-            d = date.fromordinal(day)
-            base = self._midnights[day] = datetime(d.year, d.month, d.day, tzinfo=UTC)
-        return base + timedelta(seconds=secs if secs is not None else 1800 + int(self.rng.random() * 32400))
 
     def happened(self, day: int | None) -> bool:
         return day is not None and day <= self.today
-
-    def take(self) -> dict[str, list[tuple]]:
-        rows, self.rows = self.rows, {t: [] for t in TABLES}
-        for t in TABLES:
-            self.counts[t] += len(rows[t])
-        return rows
 
     # -- people --
 
@@ -501,17 +457,7 @@ class Writer:
     ) -> tuple[int, int]:
         rule_id, day_count, count, extendable_to = rule
         deadline_id = self._id("deadlines")
-        level = 0
-        if self.happened(done):
-            status, closed_on, next_check = ("MET" if done <= due else "MISSED"), self.d(done), None
-        else:  # open, escalated as far as the sweep would have taken it by now (09:00 Beijing checks)
-            status, closed_on = "OPEN", None
-            if due > self.today + 2:
-                next_check = self.ts(due - 2, 3600)
-            elif due >= self.today:
-                level, next_check = 2, self.ts(due + 1, 3600)
-            else:
-                level, next_check = 3, None
+        status, closed_on, next_check, level = self.deadline_state(due, done)
         self.rows["deadlines"].append(
             (
                 deadline_id,
@@ -1286,6 +1232,10 @@ async def fill(dsn: str, total: int, *, seed: int = 1, quiet: bool = False) -> d
             "greatest(case_counters.last_sequence, EXCLUDED.last_sequence)",
             [(COURT, t, y, n) for (t, y), n in sorted(counters.items())],
         )
+        # The windows' activity and the supervision orders (bench/generate_activity.py); vacuumed below.
+        from generate_activity import add_activity
+
+        await add_activity(connection, seed=seed, say=say, vacuum=False)
         analysed = time.perf_counter()
         # VACUUM too, as autovacuum would soon after a real load: it sets the visibility map, so
         # the worklist's count is an index-only scan (a fresh COPY would fetch every heap row).
