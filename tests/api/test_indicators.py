@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from exec_center.api.ids import to_global_id
+from exec_center.api.ids import from_global_id, to_global_id
 from exec_center.db.models import (
     Case,
     CaseStageSpell,
@@ -158,7 +158,8 @@ async def _insert(ctx, n: int, seed: int = 15) -> Rows:
                     session.add(DeadlineExtension(**x))
                     rows.extensions.append(x)
                 if rng.random() < 0.8:
-                    w = dict(kind=WorkItemKind.INVESTIGATE, owner_type="Case", owner_id=case.id, case_id=case.id,
+                    w = dict(kind=rng.choice((WorkItemKind.INVESTIGATE, WorkItemKind.ANALYSE_FINDINGS,
+                                              WorkItemKind.FAST_CLOSE)), owner_type="Case", owner_id=case.id, case_id=case.id,
                              status=rng.choice(list(WorkItemStatus)),
                              due_on=rng.choice([_day(rng, date(2025, 3, 1), 60), None]),
                              deadline_id=rng.choice([deadline.id, None]),
@@ -308,12 +309,13 @@ def _facts(rows: Rows, indicator: Indicator) -> list[tuple[date | None, dict[Bre
                  if c["stage"] not in (CaseStage.CLOSED, CaseStage.ARCHIVED, CaseStage.CONVERTED)]
     elif indicator is Indicator.OVERDUE_DEADLINES:
         facts = [(None, {Breakdown.ESCALATION_LEVEL: d["escalation_level"], Breakdown.TEAM: d.get("team_id"),
-                         Breakdown.OFFICER: d.get("holder_id")}, 1, None,
+                         Breakdown.OFFICER: d.get("holder_id"), Breakdown.DEADLINE_KIND: d["kind"].value}, 1, None,
                   d["owner_id"] if d["owner_type"] == "Case" else None)
                  for d in rows.deadlines if d["status"] is DeadlineStatus.OPEN and d["due_on"] < TODAY]
     elif indicator is Indicator.OVERDUE_WORK_ITEMS:
         facts = [(None, {Breakdown.ESCALATION_LEVEL: w["escalation_level"], Breakdown.TEAM: w["team_id"],
-                         Breakdown.OFFICER: w["assignee_id"], Breakdown.WINDOW: w["window_id"]}, 1, None,
+                         Breakdown.OFFICER: w["assignee_id"], Breakdown.WINDOW: w["window_id"],
+                         Breakdown.WORK_ITEM_KIND: w["kind"].value}, 1, None,
                   w["case_id"])
                  for w in rows.items if w["status"] in (WorkItemStatus.OPEN, WorkItemStatus.CLAIMED)
                  and (w["due_on"] or FAR) < TODAY]
@@ -339,12 +341,15 @@ def _facts(rows: Rows, indicator: Indicator) -> list[tuple[date | None, dict[Bre
     return facts
 
 
-def _expected(rows: Rows, indicator: Indicator, period: Period, by: Breakdown) -> dict[tuple, tuple]:
-    """{(bucket, key): (numerator, denominator)}"""
+def _expected(rows: Rows, indicator: Indicator, period: Period, by: Breakdown,
+              within: dict[Breakdown, Any] | None = None) -> dict[tuple, tuple]:
+    """{(bucket, key): (numerator, denominator)} of the rows whose keys are `within`'s."""
     definition = DEFINITIONS[indicator]
     cells: dict[tuple, list] = defaultdict(lambda: [0, 0])
     for day, keys, numerator, denominator, _case in _facts(rows, indicator):
         if not definition.snapshot and not period.start <= day <= period.end:
+            continue
+        if any(keys[b] != value for b, value in (within or {}).items()):
             continue
         bucket = None if definition.snapshot else bucket_of(day, period.granularity)
         key = keys[by] if by is not Breakdown.NONE else None
@@ -381,10 +386,10 @@ def _durations(rows: Rows, indicator: Indicator, period: Period, by: Breakdown) 
 
 
 def _behind(rows: Rows, indicator: Indicator, period: Period, by: Breakdown, bucket: date | None,
-            key: Any, part: CasesPart = CasesPart.ALL) -> set[int]:
+            key: Any, part: CasesPart = CasesPart.ALL, within: dict[Breakdown, Any] | None = None) -> set[int]:
     found = set()
     for day, keys, n, _d, case_id in _facts(rows, indicator):
-        if case_id is None:
+        if case_id is None or any(keys[b] != value for b, value in (within or {}).items()):
             continue
         if part is not CasesPart.ALL and bool(n) != (part is CasesPart.COUNTED):
             continue
@@ -571,6 +576,102 @@ async def test_an_indicator_runs_a_fixed_number_of_statements(api, ctx, clock) -
     # The viewer, the aggregate, and a name lookup when broken down by team, officer or window;
     # on PostgreSQL, a duration's aggregate is given more working memory first (SET LOCAL).
     assert max(counts[40]) - min(counts[40]) <= (2 if ctx.engine.dialect.name == "postgresql" else 1), counts
+
+
+async def test_a_figure_within_a_team_officer_window_type_or_township_counts_only_its_rows(ctx, rows) -> None:
+    """`within` narrows every indicator to one key of each breakdown it has of those five (the
+    most frequent key in the rows), checked against the rows with that key, cells and cases."""
+    from exec_center.domain.indicators import SCOPES, Scope
+
+    dialect = ctx.engine.dialect.name
+    period = Period.of(*PERIOD, Granularity.MONTH)
+    checked = 0
+    for indicator, definition in DEFINITIONS.items():
+        if definition.measure is Measure.DURATION:
+            continue  # durations: the same rows (and `within`) as their counts
+        for scope_by in (b for b in SCOPES if b in definition.breakdowns):
+            keys = [keys[scope_by] for _d, keys, *_ in _facts(rows, indicator) if keys[scope_by] is not None]
+            if not keys:
+                continue
+            value = max(set(keys), key=keys.count)
+            within = {scope_by: value}
+            for by in (Breakdown.NONE, *definition.breakdowns[:2]):
+                async with ctx.sessionmaker() as session:
+                    result = await service.compute(session, indicator, period, by, today=TODAY, tz=TZ,
+                                                   dialect=dialect, scope=Scope(((scope_by, value),)))
+                actual = {(c.bucket, c.key): (c.numerator, c.denominator) for c in result.cells}
+                expected = _expected(rows, indicator, period, result.by, within)
+                assert set(actual) == set(expected), (indicator, scope_by, by)
+                for cell, (n, d) in expected.items():
+                    assert _same(actual[cell][0], n) and _same(actual[cell][1], d), (indicator, by, cell)
+                checked += len(expected)
+            query = service.cases_behind_query(indicator, period, Breakdown.NONE, bucket=None, key=None,
+                                               today=TODAY, tz=TZ, dialect=dialect, viewer=_reader(),
+                                               scope=Scope(((scope_by, value),)))
+            async with ctx.sessionmaker() as session:
+                ids = set((await session.scalars(sa.select(query.subquery().c.id))).all())
+            assert ids == _behind(rows, indicator, period, Breakdown.NONE, None, None, within=within), (
+                indicator, scope_by)
+    assert checked > 200
+
+
+async def test_a_scope_the_indicator_has_no_breakdown_for_is_refused_naming_the_field(api, rows) -> None:
+    query = """query($within: IndicatorScope) { indicator(name: VISITS, from: "2025-01-01", to: "2025-03-31",
+      within: $within) { cells { numerator } } }"""
+    body = await api.gql(query, {"within": {"team": to_global_id("Team", 1)}}, as_="command", expect_errors=True)
+    error = body["errors"][0]
+    assert error["message"] == "窗口来访数不能限定团队；可限定：窗口", error
+    assert error["extensions"]["messageEn"] == "VISITS cannot be narrowed to one team; it can be to: window"
+    assert error["extensions"]["userErrorCode"] == "NOT_ALLOWED" and error["extensions"]["field"] == "within.team"
+    body = await api.gql(query, {"within": {"window": to_global_id("Team", 1)}}, as_="command",
+                         expect_errors=True)
+    assert body["errors"][0]["extensions"]["field"] == "within.window", body
+
+
+async def test_which_team_is_behind_and_on_what_from_the_api_and_as_a_spreadsheet(api, workers, rows) -> None:
+    """The command centre's question of issue 15: the team with most overdue deadlines, then what
+    they are (by kind) within that team, with their cases; the same table as a direct download
+    and as a worker's export."""
+    from .test_exports import csv_rows, download
+    from .test_operations_catalogue import ok, run
+
+    period = {"from": "2025-01-01", "to": "2025-03-31"}
+    by_team = (await api.gql(QUERY, {**period, "name": "OVERDUE_DEADLINES", "by": "TEAM"},
+                             as_="command"))["indicator"]["cells"]
+    behind = max((c for c in by_team if c["key"]), key=lambda c: float(c["numerator"]))
+    _, team = from_global_id(behind["key"])
+    query = """query($within: IndicatorScope) { indicator(name: OVERDUE_DEADLINES, from: "2025-01-01",
+      to: "2025-03-31", by: DEADLINE_KIND, within: $within) { cells { key keyLabel numerator
+      cases(first: 100) { edges { node { id } } } } } }"""
+    within = {"team": behind["key"]}
+    cells = (await api.gql(query, {"within": within}, as_="command"))["indicator"]["cells"]
+    expected = _expected(rows, Indicator.OVERDUE_DEADLINES, Period.of(*PERIOD, Granularity.MONTH),
+                         Breakdown.DEADLINE_KIND, {Breakdown.TEAM: team})
+    assert {c["key"]: int(float(c["numerator"])) for c in cells} == {k: n for (_b, k), (n, _d) in expected.items()}
+    assert sum(int(float(c["numerator"])) for c in cells) == int(float(behind["numerator"]))
+    assert all(c["keyLabel"] == DeadlineKind(c["key"]).label for c in cells)
+    for c in cells:
+        assert {e["node"]["id"] for e in c["cases"]["edges"]} == {to_global_id("Case", i) for i in _behind(
+            rows, Indicator.OVERDUE_DEADLINES, Period.of(*PERIOD, Granularity.MONTH), Breakdown.DEADLINE_KIND,
+            None, c["key"], within={Breakdown.TEAM: team})}
+
+    table = [[c["keyLabel"], str(int(float(c["numerator"])))] for c in cells]
+    direct = await download(api, "/exports/indicators/OVERDUE_DEADLINES.csv", as_="command",
+                            params={**period, "by": "DEADLINE_KIND", "team": behind["key"]})
+    assert direct.status_code == 200
+    assert [[r[0], r[2]] for r in csv_rows(direct.content)[1:]] == table
+    job = (await ok(api, "RequestExport", {"input": {"kind": "INDICATOR", "format": "CSV", "indicator": {
+        "name": "OVERDUE_DEADLINES", **period, "by": "DEADLINE_KIND", "within": within}}},
+        as_="command"))["exportJob"]
+    await workers.drain()
+    done = (await run(api, "ExportJob", {"id": job["id"]}, as_="command"))["exportJob"]
+    assert csv_rows((await download(api, done["downloadUrl"], as_="command")).content) == csv_rows(direct.content)
+
+    refused = await download(api, "/exports/indicators/VISITS.csv", as_="command", params={**period, "team": behind["key"]})
+    assert refused.status_code == 400 and refused.json()["field"] == "indicator.within.team", refused.json()
+    refused = await download(api, "/exports/indicators/OVERDUE_DEADLINES.csv", as_="command",
+                             params={**period, "caseType": "ZHI_XX"})
+    assert refused.status_code == 400 and refused.json()["field"] == "indicator.within.caseType"
 
 
 async def test_a_table_has_zh_cn_headers_and_one_row_per_cell(ctx, rows) -> None:

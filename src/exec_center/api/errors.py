@@ -133,7 +133,9 @@ class ClientFacingErrors(MaskErrors):
                     message=refusal.zh, nodes=error.nodes, source=error.source, positions=error.positions,
                     path=error.path, original_error=refusal,
                     extensions={**(error.extensions or {}), "code": client_code(error),
-                                "messageEn": refusal.message, "userErrorCode": refusal.code.value},
+                                "messageEn": refusal.message, "userErrorCode": refusal.code.value,
+                                # The argument refused (dotted path), as a userError's field says.
+                                **({"field": refusal.field} if refusal.field else {})},
                 ))
             else:
                 processed.append(_with_code(error, client_code(error)))

@@ -4,8 +4,9 @@
   parameters (`stage` and `type` repeated or comma-separated, `teamId`, `receivedFrom`,
   `receivedTo`, `overdue`, `mine`, `search`): up to DIRECT_LIMIT rows at once; more is refused
   (422, TOO_MANY_ROWS) with the advice to use `requestExport`.
-- `GET /exports/indicators/{name}.xlsx` (or `.csv`) with `from`, `to`, `granularity`, `by`: an
-  indicator table (services.indicators.table), for the indicators' readers.
+- `GET /exports/indicators/{name}.xlsx` (or `.csv`) with `from`, `to`, `granularity`, `by` and
+  optionally `team`, `officer`, `window` (ids), `caseType`, `township` (the `indicator` query's
+  `within`): an indicator table (services.indicators.table), for the indicators' readers.
 - `requestExport` → an `ExportJob` a worker makes, with its progress; `GET /exports/{id}` (its
   `downloadUrl`) for its requester only (404 for anyone else).
 
@@ -39,7 +40,7 @@ from .cases import CaseFilter, case_list_filter
 from .common import Connection, UserError, check_first, connection, decode_id_cursor, run_mutation
 from .context import Info
 from .ids import from_global_id, pk_of, to_global_id
-from .indicators import Breakdown, Granularity, IndicatorName
+from .indicators import Breakdown, Granularity, IndicatorName, IndicatorScope, scope_of
 from .organisation import Node
 
 ExportKind = strawberry.enum(rules.ExportKind, description="What an export holds.")
@@ -139,12 +140,19 @@ class IndicatorExportInput:
     to: date = strawberry.field(description="Last day of the period, included.")
     granularity: Granularity = indicator_rules.Granularity.MONTH  # type: ignore[valid-type,assignment]
     by: Breakdown = indicator_rules.Breakdown.NONE  # type: ignore[valid-type,assignment]
+    within: IndicatorScope | None = strawberry.field(
+        default=None, description="Only the rows of this team, officer, window, case type or township."
+    )
 
     def request(self) -> service.IndicatorRequest:
+        try:
+            within = scope_of(self.within).to_params()
+        except DomainError as error:
+            raise error.at(f"indicator.{error.field}") from None
         return service.IndicatorRequest(
             name=indicator_rules.Indicator(self.name).value, start=self.from_, end=self.to,
             granularity=indicator_rules.Granularity(self.granularity).value,
-            by=indicator_rules.Breakdown(self.by).value,
+            by=indicator_rules.Breakdown(self.by).value, within=within,
         )
 
 
@@ -312,6 +320,26 @@ def _date_param(params: Any, name: str, field: str) -> date:
                           field=field, code=ErrorCode.BAD_FORMAT) from None
 
 
+def _scope_params(params: Any) -> dict[str, Any]:
+    """The `indicator` query's `within` from query parameters (ids as in the API)."""
+    case_type = params.get("caseType") or None
+    if case_type is not None and case_type not in CaseTypeEnum.__members__:
+        raise DomainError(
+            f"caseType must be one of {', '.join(CaseTypeEnum.__members__)}",
+            zh=f"caseType 应为 {'、'.join(CaseTypeEnum.__members__)} 之一",
+            field="indicator.within.caseType", code=ErrorCode.INVALID,
+        )
+    within = IndicatorScope(
+        team=params.get("team") or None, officer=params.get("officer") or None,
+        window=params.get("window") or None,
+        case_type=CaseTypeEnum(case_type) if case_type else None, township=params.get("township") or None,
+    )
+    try:
+        return scope_of(within).to_params()
+    except DomainError as error:
+        raise error.at(f"indicator.{error.field}") from None
+
+
 def export_routes(ctx: AppContext) -> list[BaseRoute]:
     """The HTTP routes under /exports (same bearer token as /graphql)."""
 
@@ -374,6 +402,7 @@ def export_routes(ctx: AppContext) -> list[BaseRoute]:
                 end=_date_param(params, "to", "indicator.to"),
                 granularity=params.get("granularity", "MONTH"),
                 by=params.get("by", "NONE"),
+                within=_scope_params(params),
             )
             table = await service.indicator_table(ctx, viewer, wanted)
         except Forbidden as error:

@@ -13,7 +13,7 @@ import strawberry
 from ..domain import indicators as rules
 from ..domain.errors import DomainError, ErrorCode
 from ..services import indicators as service
-from .cases import CaseType, case_page
+from .cases import CaseType, CaseTypeGql, case_page
 from .common import Connection, check_first
 from .context import Info
 from .ids import pk_of, to_global_id
@@ -34,8 +34,9 @@ Breakdown = strawberry.enum(
     rules.Breakdown, name="IndicatorBreakdown",
     description="What a figure is broken down by. TEAM, OFFICER and WINDOW keys are Team, Staff and "
     "Window ids; CASE_TYPE, STAGE and CLOSING_METHOD keys the enum identifiers; TOWNSHIP the name; "
-    "ESCALATION_LEVEL the rung (0 = not escalated). An indicator refuses a breakdown it has no "
-    "meaning for (its description lists those it has).",
+    "ESCALATION_LEVEL the rung (0 = not escalated); DEADLINE_KIND and WORK_ITEM_KIND the kind's "
+    "identifier. An indicator refuses a breakdown it has no meaning for (its description lists those "
+    "it has).",
 )
 CasesPart = strawberry.enum(
     rules.CasesPart, name="IndicatorCasesPart",
@@ -46,6 +47,39 @@ CasesPart = strawberry.enum(
 _ID_TYPES = {rules.Breakdown.TEAM: "Team", rules.Breakdown.OFFICER: "Staff", rules.Breakdown.WINDOW: "Window"}
 From = Annotated[date, strawberry.argument(name="from", description="First day of the period (court date).")]
 To = Annotated[date, strawberry.argument(description="Last day of the period, included (at most 400 days).")]
+
+
+@strawberry.input(
+    description="Narrows an indicator to the rows of one team, officer, window, case type or township "
+    "(each the key of the breakdown of that name; several: all of them). E.g. what one team is behind "
+    "on: OVERDUE_DEADLINES by DEADLINE_KIND within that team. An indicator without the breakdown "
+    "refuses it (NOT_ALLOWED, naming the field)."
+)
+class IndicatorScope:
+    team: strawberry.ID | None = None
+    officer: strawberry.ID | None = strawberry.field(default=None, description="A Staff id.")
+    window: strawberry.ID | None = None
+    case_type: CaseTypeGql | None = None  # type: ignore[valid-type]
+    township: str | None = None
+
+    def scope(self) -> rules.Scope:
+        def pk(value: strawberry.ID | None, type_name: str, field: str) -> int | None:
+            return None if value is None else pk_of(value, type_name, f"within.{field}")
+
+        return rules.Scope.of(
+            team=pk(self.team, "Team", "team"), officer=pk(self.officer, "Staff", "officer"),
+            window=pk(self.window, "Window", "window"),
+            case_type=self.case_type.value if self.case_type is not None else None,
+            township=self.township,
+        )
+
+
+def scope_of(within: IndicatorScope | None) -> rules.Scope:
+    return within.scope() if within is not None else rules.Scope()
+
+
+Within = Annotated[IndicatorScope | None, strawberry.argument(
+    description="Only the rows of this team, officer, window, case type or township.")]
 
 
 def _key_out(by: rules.Breakdown, key: Any) -> str | None:
@@ -96,6 +130,7 @@ class IndicatorCell:
     _period: strawberry.Private[rules.Period]
     _by: strawberry.Private[rules.Breakdown]
     _raw_key: strawberry.Private[Any]
+    _scope: strawberry.Private[rules.Scope]
 
     @strawberry.field(
         description="The cases behind this figure that the viewer may read, newest first. Two "
@@ -107,7 +142,7 @@ class IndicatorCell:
         part: CasesPart = rules.CasesPart.ALL,  # type: ignore[valid-type,assignment]
     ) -> Connection[CaseType]:
         return await _cases_behind(info, self._indicator, self._period, self._by, self.bucket, self._raw_key,
-                                   first, after, part)
+                                   first, after, part, self._scope)
 
 
 @strawberry.type(description="An indicator over a period, broken down, with its definition.")
@@ -133,6 +168,7 @@ class IndicatorTable:
 async def _cases_behind(
     info: Info, indicator: rules.Indicator, period: rules.Period, by: rules.Breakdown, bucket: date | None,
     key: Any, first: int | None, after: str | None, part: Any = rules.CasesPart.ALL,
+    scope: rules.Scope = rules.Scope(),
 ) -> Connection[CaseType]:
     ctx = info.context
     viewer = ctx.viewer
@@ -140,7 +176,7 @@ async def _cases_behind(
     size = check_first(first)
     query = service.cases_behind_query(
         indicator, period, by, bucket=bucket, key=key, today=ctx.today(), tz=ctx.app.settings.tz,
-        dialect=ctx.app.engine.dialect.name, viewer=viewer, part=rules.CasesPart(part),
+        dialect=ctx.app.engine.dialect.name, viewer=viewer, part=rules.CasesPart(part), scope=scope,
     )
     return await case_page(info, query, size, after)
 
@@ -160,12 +196,14 @@ class IndicatorQuery:
         self, info: Info, name: IndicatorName, from_: From, to: To,  # type: ignore[valid-type]
         granularity: Granularity = rules.Granularity.MONTH,  # type: ignore[valid-type,assignment]
         by: Breakdown = rules.Breakdown.NONE,  # type: ignore[valid-type,assignment]
+        within: Within = None,
     ) -> IndicatorTable:
         ctx = info.context
         indicator, by_ = rules.Indicator(name), rules.Breakdown(by)
         service.require_reader(ctx.viewer)
         period = _period(from_, to, granularity)
-        result = await service.indicator(ctx.app, ctx.session, ctx.viewer, indicator, period, by_)
+        result = await service.indicator(ctx.app, ctx.session, ctx.viewer, indicator, period, by_,
+                                         scope_of(within))
         definition = rules.DEFINITIONS[indicator]
         return IndicatorTable(
             name=indicator, name_label=indicator.label, definition=definition.description,
@@ -180,7 +218,7 @@ class IndicatorQuery:
                     denominator=Decimal(str(c.denominator)) if c.denominator is not None else None,
                     age_days_average=c.age_days_average, age_days_max=c.age_days_max,
                     median_days=c.median_days, p90_days=c.p90_days,
-                    _indicator=indicator, _period=period, _by=result.by, _raw_key=c.key,
+                    _indicator=indicator, _period=period, _by=result.by, _raw_key=c.key, _scope=result.scope,
                 )
                 for c in result.cells
             ],
@@ -189,7 +227,8 @@ class IndicatorQuery:
     @strawberry.field(
         description="The cases behind one figure of `indicator` (same name, period and breakdown): "
         "`bucket` one of its buckets (omitted: the whole period), `key` a cell's key (omitted with a "
-        "breakdown: the cell whose key is empty). Only cases the viewer may read, newest first."
+        "breakdown: the cell whose key is empty), `within` as the figure's. Only cases the viewer may "
+        "read, newest first."
     )
     async def indicator_cases(
         self, info: Info, name: IndicatorName, from_: From, to: To,  # type: ignore[valid-type]
@@ -197,10 +236,12 @@ class IndicatorQuery:
         by: Breakdown = rules.Breakdown.NONE,  # type: ignore[valid-type,assignment]
         bucket: date | None = None, key: str | None = None, first: int | None = 50, after: str | None = None,
         part: CasesPart = rules.CasesPart.ALL,  # type: ignore[valid-type,assignment]
+        within: Within = None,
     ) -> Connection[CaseType]:
         service.require_reader(info.context.viewer)
         indicator, by_ = rules.Indicator(name), rules.Breakdown(by)
         period = _period(from_, to, granularity)
         by_ = rules.check_breakdown(indicator, by_)
         key_ = _key_in(by_, key)
-        return await _cases_behind(info, indicator, period, by_, bucket, key_, first, after, part)
+        return await _cases_behind(info, indicator, period, by_, bucket, key_, first, after, part,
+                                   scope_of(within))

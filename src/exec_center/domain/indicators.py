@@ -39,6 +39,8 @@ class Breakdown(LabelledEnum):
     ESCALATION_LEVEL = "ESCALATION_LEVEL", "催办层级"
     CLOSING_METHOD = "CLOSING_METHOD", "结案方式"
     VISIT_PURPOSE = "VISIT_PURPOSE", "来访事由"
+    DEADLINE_KIND = "DEADLINE_KIND", "期限类型"
+    WORK_ITEM_KIND = "WORK_ITEM_KIND", "任务类型"
 
 
 class CasesPart(LabelledEnum):
@@ -171,12 +173,12 @@ DEFINITIONS: dict[Indicator, Definition] = {
         Definition(Indicator.OVERDUE_DEADLINES, Measure.COUNT,
                    "open deadlines whose due date has passed, now (of every kind and owner)", None,
                    "now (the court's today); the period is not used",
-                   (_B.ESCALATION_LEVEL, _B.TEAM, _B.OFFICER), snapshot=True),
+                   (_B.ESCALATION_LEVEL, _B.TEAM, _B.OFFICER, _B.DEADLINE_KIND), snapshot=True),
         Definition(Indicator.OVERDUE_WORK_ITEMS, Measure.COUNT,
                    "open or claimed work items whose due date has passed, now; OFFICER is the holder "
                    "(unclaimed items have none), ESCALATION_LEVEL the rung of the deadline they serve",
                    None, "now (the court's today); the period is not used",
-                   (_B.ESCALATION_LEVEL, _B.TEAM, _B.OFFICER, _B.WINDOW), snapshot=True),
+                   (_B.ESCALATION_LEVEL, _B.TEAM, _B.OFFICER, _B.WINDOW, _B.WORK_ITEM_KIND), snapshot=True),
         Definition(Indicator.CLOSING_METHOD_SHARE, Measure.RATE,
                    "cases closed with the method (the cell's key)", "cases closed in the bucket",
                    "the case's closed_on", (_B.CLOSING_METHOD,), fixed_breakdown=_B.CLOSING_METHOD),
@@ -299,6 +301,53 @@ def check_breakdown(indicator: Indicator, by: Breakdown) -> Breakdown:
             field="by", code=ErrorCode.INVALID,
         )
     return by
+
+
+# What a table can be narrowed to (`within`): one team, officer, window, case type or township,
+# each the key of the breakdown of the same name.
+SCOPES = (Breakdown.TEAM, Breakdown.OFFICER, Breakdown.WINDOW, Breakdown.CASE_TYPE, Breakdown.TOWNSHIP)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rows an indicator counts, narrowed to some breakdown keys: "which team is behind,
+    and on what" is OVERDUE_DEADLINES by DEADLINE_KIND within that team. Empty: every row."""
+
+    keys: tuple[tuple[Breakdown, Any], ...] = ()
+
+    @classmethod
+    def of(cls, **given: Any) -> Scope:
+        """From the scope's fields by name (team, officer, window, case_type, township); None: not set."""
+        by_name = {b.value.lower(): b for b in SCOPES}
+        return cls(tuple((by_name[name], value) for name, value in given.items() if value is not None))
+
+    def to_params(self) -> dict[str, Any]:
+        return {b.value: value for b, value in self.keys}
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any] | None) -> Scope:
+        return cls(tuple((Breakdown(name), value) for name, value in (params or {}).items()))
+
+
+def check_scope(indicator: Indicator, scope: Scope) -> Scope:
+    """A scope on a breakdown the indicator does not have is refused, naming the field."""
+    definition = DEFINITIONS[indicator]
+    for b, _value in scope.keys:
+        if b not in definition.breakdowns:
+            allowed = [s for s in SCOPES if s in definition.breakdowns]
+            raise DomainError(
+                f"{indicator.value} cannot be narrowed to one {b.value.lower().replace('_', ' ')}; "
+                f"it can be to: {', '.join(s.value.lower() for s in allowed) or 'nothing'}",
+                zh=f"{indicator.label}不能限定{b.label}；可限定："
+                   f"{'、'.join(s.label for s in allowed) or '无'}",
+                field=f"within.{_camel(b.value)}", code=ErrorCode.NOT_ALLOWED,
+            )
+    return scope
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.lower().split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def rate(numerator: Any, denominator: Any) -> float | None:

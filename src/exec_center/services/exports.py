@@ -187,15 +187,17 @@ class IndicatorRequest:
     end: date
     granularity: str = "MONTH"
     by: str = "NONE"
+    # domain.indicators.Scope.to_params(): the rows of one team, officer... (empty: all).
+    within: dict[str, Any] = field(default_factory=dict)
 
     def to_params(self) -> dict[str, Any]:
         return {"indicator": self.name, "from": self.start.isoformat(), "to": self.end.isoformat(),
-                "granularity": self.granularity, "by": self.by}
+                "granularity": self.granularity, "by": self.by, "within": self.within}
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> IndicatorRequest:
         return cls(params["indicator"], date.fromisoformat(params["from"]), date.fromisoformat(params["to"]),
-                   params["granularity"], params["by"])
+                   params["granularity"], params["by"], params.get("within") or {})
 
 
 def _indicator_period(request: IndicatorRequest) -> Any:
@@ -207,9 +209,10 @@ def _indicator_period(request: IndicatorRequest) -> Any:
         indicator = rules.Indicator(request.name)
         period = rules.Period.of(request.start, request.end, rules.Granularity(request.granularity))
         by = rules.check_breakdown(indicator, rules.Breakdown(request.by))
+        scope = rules.check_scope(indicator, rules.Scope.from_params(request.within))
     except DomainError as error:
         raise error.at(f"indicator.{error.field}" if error.field else "indicator") from None
-    return indicator, period, by
+    return indicator, period, by, scope
 
 
 async def indicator_table(ctx: AppContext, viewer: Viewer, request: IndicatorRequest) -> Table:
@@ -217,8 +220,8 @@ async def indicator_table(ctx: AppContext, viewer: Viewer, request: IndicatorReq
     from . import indicators
 
     indicators.require_reader(viewer)
-    indicator, period, by = _indicator_period(request)
-    table = await indicators.table(ctx, viewer, indicator, period, by)
+    indicator, period, by, scope = _indicator_period(request)
+    table = await indicators.table(ctx, viewer, indicator, period, by, scope)
     return Table(list(table.headers), table.rows, title=indicator.label)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,14 +64,16 @@ from ..domain.indicators import (
     Indicator,
     Measure,
     Period,
+    Scope,
     check_breakdown,
+    check_scope,
     rate,
 )
 from ..domain.lifecycle import CaseStage, ClosingMethod
 from ..domain.organisation import Role
 from ..domain.supervision import SupervisionStatus
 from ..domain.windows import VisitPurpose
-from ..domain.work import ACTIVE
+from ..domain.work import ACTIVE, WorkItemKind
 
 READERS = (Role.COMMAND_CENTER, Role.BUREAU_CHIEF, Role.CENTER_HEAD)
 # Stages where a case is no longer worked on: its file is closed, archived, or goes on in the 执
@@ -177,12 +179,25 @@ class Source:
     duration: Any = None
     # A rate: the condition that puts a row in its numerator (a drill-down may list either side).
     counted: Any = None
+    # Columns the WHERE reads besides the source's own (a scope's keys).
+    reads: tuple[Any, ...] = ()
 
     def from_for(self, key: Any) -> Any:
-        column = getattr(key, "expression", key)
-        if self.case_join is not None and getattr(column, "table", None) is Case.__table__:
-            return sa.join(self.from_, Case, self.case_join)
+        """FROM, with the case joined when the key or the WHERE reads a column of it."""
+        for column in (key, *self.reads):
+            column = getattr(column, "expression", column)
+            if self.case_join is not None and getattr(column, "table", None) is Case.__table__:
+                return sa.join(self.from_, Case, self.case_join)
         return self.from_
+
+    def within(self, scope: Scope) -> Source:
+        """The rows narrowed to the scope's keys (a key of None: the rows the key is empty for)."""
+        if not scope.keys:
+            return self
+        columns = [self.keys[b] for b, _ in scope.keys]
+        conditions = [column.is_(None) if value is None else column == value
+                      for column, (_, value) in zip(columns, scope.keys, strict=True)]
+        return replace(self, where=[*self.where, *conditions], reads=(*self.reads, *columns))
 
 
 def _case_keys(case: Any = Case) -> dict[Breakdown, Any]:
@@ -301,7 +316,7 @@ def _source(indicator: Indicator, dialect: str, tz: ZoneInfo, today: date) -> So
             Deadline.__table__, [Deadline.status == DeadlineStatus.OPEN, Deadline.due_on < today],
             _count(), None, sa.case((Deadline.owner_type == "Case", Deadline.owner_id), else_=None),
             {Breakdown.ESCALATION_LEVEL: Deadline.escalation_level, Breakdown.TEAM: Deadline.team_id,
-             Breakdown.OFFICER: Deadline.holder_id},
+             Breakdown.OFFICER: Deadline.holder_id, Breakdown.DEADLINE_KIND: Deadline.kind},
         )
     if indicator is Indicator.OVERDUE_WORK_ITEMS:
         return Source(
@@ -311,7 +326,7 @@ def _source(indicator: Indicator, dialect: str, tz: ZoneInfo, today: date) -> So
             _count(), None, WorkItem.case_id,
             {Breakdown.ESCALATION_LEVEL: sa.func.coalesce(Deadline.escalation_level, 0),
              Breakdown.TEAM: WorkItem.team_id, Breakdown.OFFICER: WorkItem.assignee_id,
-             Breakdown.WINDOW: WorkItem.window_id},
+             Breakdown.WINDOW: WorkItem.window_id, Breakdown.WORK_ITEM_KIND: WorkItem.kind},
         )
     # The windows: small tables (a county court's visits are thousands a year), read by range.
     if indicator is Indicator.VISITS:
@@ -359,6 +374,7 @@ class Result:
     by: Breakdown
     as_of: date
     cells: list[Cell]
+    scope: Scope = field(default_factory=Scope)
 
 
 @dataclass(frozen=True)
@@ -373,12 +389,14 @@ def _day_of(source: Source, on: date) -> Any:
 
 async def compute(
     session: AsyncSession, indicator: Indicator, period: Period, by: Breakdown, *, today: date, tz: ZoneInfo,
-    dialect: str,
+    dialect: str, scope: Scope = Scope(),
 ) -> Result:
-    """One indicator's cells, in bucket then key order (the statement groups and sorts)."""
+    """One indicator's cells, in bucket then key order (the statement groups and sorts), of the
+    rows within `scope`."""
     by = check_breakdown(indicator, by)
+    scope = check_scope(indicator, scope)
     definition = DEFINITIONS[indicator]
-    source = _source(indicator, dialect, tz, today)
+    source = _source(indicator, dialect, tz, today).within(scope)
     columns: list[Any] = []
     group: list[Any] = []
     if not definition.snapshot:
@@ -390,7 +408,7 @@ async def compute(
         columns.append(key.label("key"))
         group.append(key)
     if source.duration is not None:
-        return await _durations(session, indicator, period, by, today, source, columns, group, key)
+        return await _durations(session, indicator, period, by, today, source, columns, group, key, scope)
     denominator = source.denominator
     if indicator is Indicator.CLOSING_METHOD_SHARE:  # of every case closed in the bucket
         denominator = sa.func.sum(sa.func.count()).over(partition_by=group[0])
@@ -419,12 +437,12 @@ async def compute(
             else None,
             age_days_max=int(r.age_max) if "age_max" in source.extra and r.age_max is not None else None,
         ))
-    return Result(indicator, period, by, today, cells)
+    return Result(indicator, period, by, today, cells, scope)
 
 
 async def _durations(
     session: AsyncSession, indicator: Indicator, period: Period, by: Breakdown, today: date, source: Source,
-    columns: list[Any], group: list[Any], key: Any,
+    columns: list[Any], group: list[Any], key: Any, scope: Scope,
 ) -> Result:
     """Median and 90th percentile per cell, one statement: the rows are counted per cell and
     duration (the durations are whole days, so a cell has a few hundred at most), then each
@@ -460,7 +478,7 @@ async def _durations(
             value=float(r.median) if r.median is not None else None, numerator=_number(r.numerator),
             denominator=None, median_days=_int(r.median), p90_days=_int(r.p90),
         ))
-    return Result(indicator, period, by, today, cells)
+    return Result(indicator, period, by, today, cells, scope)
 
 
 def _int(value: Any) -> int | None:
@@ -505,27 +523,31 @@ async def _labels(session: AsyncSession, by: Breakdown, keys: Sequence[Any]) -> 
         return {k: ("未催办" if k == 0 else f"第{k}级") for k in keys if k is not None}
     if by is Breakdown.TOWNSHIP:
         return {k: k for k in keys if k is not None} | {None: "（未登记）"}
+    if by is Breakdown.DEADLINE_KIND:
+        return {k.value: k.label for k in DeadlineKind}
+    if by is Breakdown.WORK_ITEM_KIND:
+        return {k.value: k.label for k in WorkItemKind}
     return {}
 
 
 async def indicator(
     ctx: AppContext, session: AsyncSession, viewer: Viewer, indicator: Indicator, period: Period,
-    by: Breakdown = Breakdown.NONE,
+    by: Breakdown = Breakdown.NONE, scope: Scope = Scope(),
 ) -> Result:
     """An indicator for a reader (the command centre, the bureau chief, the centre head)."""
     require_reader(viewer)
     return await compute(session, indicator, period, by, today=court_today(ctx.clock, ctx.settings.tz),
-                         tz=ctx.settings.tz, dialect=ctx.engine.dialect.name)
+                         tz=ctx.settings.tz, dialect=ctx.engine.dialect.name, scope=scope)
 
 
 async def table(
     ctx: AppContext, viewer: Viewer, name: Indicator | str, period: Period,
-    by: Breakdown | str = Breakdown.NONE,
+    by: Breakdown | str = Breakdown.NONE, scope: Scope = Scope(),
 ) -> Table:
     """Any indicator as a table with zh-CN headers (exports): one row per cell."""
     name, by = Indicator(name), Breakdown(by)
     async with ctx.sessionmaker() as session:
-        result = await indicator(ctx, session, viewer, name, period, by)
+        result = await indicator(ctx, session, viewer, name, period, by, scope)
     definition = DEFINITIONS[name]
     headers = [] if definition.snapshot else [HEADER_BUCKET]
     if result.by is not Breakdown.NONE:
@@ -560,15 +582,18 @@ async def table(
 def cases_behind_query(
     indicator: Indicator, period: Period, by: Breakdown, *, bucket: date | None, key: Any,
     today: date, tz: ZoneInfo, dialect: str, viewer: Viewer, part: CasesPart = CasesPart.ALL,
+    scope: Scope = Scope(),
 ) -> sa.Select[Any]:
     """`SELECT cases` behind one cell (bucket None: the whole period; key None with a breakdown:
-    the cell whose key is empty), restricted to the cases the viewer may read. For a rate, `part`
-    lists those counted in its numerator or those not (e.g. the cases that missed the limit)."""
+    the cell whose key is empty) of the rows within `scope`, restricted to the cases the viewer
+    may read. For a rate, `part` lists those counted in its numerator or those not (e.g. the
+    cases that missed the limit)."""
     by = check_breakdown(indicator, by)
+    scope = check_scope(indicator, scope)
     lo, hi = period.start, period.end
     if bucket is not None and not DEFINITIONS[indicator].snapshot:  # a snapshot has no buckets
         lo, hi = period.bucket_range(bucket)
-    source = _source(indicator, dialect, tz, today)
+    source = _source(indicator, dialect, tz, today).within(scope)
     column = source.keys[by] if by is not Breakdown.NONE else None
     behind = sa.select(source.case_id).select_from(source.from_for(column)).where(
         *source.where, source.case_id.is_not(None))
