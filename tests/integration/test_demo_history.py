@@ -103,3 +103,23 @@ async def test_the_same_seed_makes_the_same_cases_once(ctx, history, second_cour
     again = await seed_demo_history(ctx, cases=CASES, months=MONTHS, seed=8)
     assert again.skipped
     assert await _cases(ctx) == before
+
+
+async def test_the_history_cases_rulings_are_left_for_the_workers(ctx, history) -> None:
+    """Every job the history asked for was run while it was made, but the rulings: one message
+    per case stays unsent, and rendering them gives each case its ruling."""
+    from exec_center.db.models import Document, OutboxMessage
+    from exec_center.services.documents import render_case_document
+
+    async with ctx.sessionmaker() as session:
+        unsent = (await session.execute(
+            sa.select(OutboxMessage.actor_name, OutboxMessage.args).where(OutboxMessage.sent_at.is_(None)))).all()
+    assert {name for name, _args in unsent} == {"render_case_document"}
+    assert len(unsent) == history.cases
+    for _name, args in unsent:
+        assert await render_case_document(ctx, *args) is True
+    async with ctx.sessionmaker() as session:
+        ruled = (await session.scalars(
+            sa.select(Case.number).join(Document, Document.case_id == Case.id)
+            .where(Case.number.in_(history.numbers), Document.kind == "QUERY_CONTROL_RULING"))).all()
+    assert sorted(ruled) == sorted(history.numbers)  # one each

@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 ACTORS = ("affairs", "center", "chief", "consult", "filing", "command", "gateway", "impl1", "adjud")
 # The `counters` row saying the history was made (its value: the seed).
 MARKER = "demo_history"
+# The job rendering a case's query-and-control ruling (sent at intake: services/cases.py).
+RULING_ACTOR = "render_case_document"
 
 SURNAMES = "陈黄梁罗邓何冯朱林黎周钟吴李苏区莫谭张刘杨赵"
 GIVEN = ("", "强", "华", "芳", "明", "珍", "辉", "军", "婷", "文")
@@ -679,11 +681,13 @@ async def seed_demo_history(
         asset_queries.set_provider(previous)
         quiet.setLevel(level)
     async with UnitOfWork(ctx) as uow:
-        # The jobs the history asked for were run above (queries, transfers, deliveries); what
-        # they would still do to the past (render its rulings) is not wanted at start-up.
+        # The jobs the history asked for were run above (queries, transfers, deliveries) and are
+        # not sent again, but for the cases' rulings: rendered by the workers once the demo is up
+        # (about 20 ms each, dated the day each case was received), not before it starts.
         await uow.session.execute(
             sa.update(OutboxMessage)
-            .where(OutboxMessage.id > first_outbox, OutboxMessage.sent_at.is_(None))
+            .where(OutboxMessage.id > first_outbox, OutboxMessage.sent_at.is_(None),
+                   OutboxMessage.actor_name != RULING_ACTOR)
             .values(sent_at=uow.now)
         )
         await uow.commit()
