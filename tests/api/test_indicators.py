@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -660,6 +661,8 @@ async def test_which_team_is_behind_and_on_what_from_the_api_and_as_a_spreadshee
                             params={**period, "by": "DEADLINE_KIND", "team": behind["key"]})
     assert direct.status_code == 200
     assert [[r[0], r[2]] for r in csv_rows(direct.content)[1:]] == table
+    # The file says what it was narrowed to.
+    assert quote(f"（{behind['keyLabel']}）-") in direct.headers["content-disposition"]
     job = (await ok(api, "RequestExport", {"input": {"kind": "INDICATOR", "format": "CSV", "indicator": {
         "name": "OVERDUE_DEADLINES", **period, "by": "DEADLINE_KIND", "within": within}}},
         as_="command"))["exportJob"]

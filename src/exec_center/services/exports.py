@@ -222,7 +222,7 @@ async def indicator_table(ctx: AppContext, viewer: Viewer, request: IndicatorReq
     indicators.require_reader(viewer)
     indicator, period, by, scope = _indicator_period(request)
     table = await indicators.table(ctx, viewer, indicator, period, by, scope)
-    return Table(list(table.headers), table.rows, title=indicator.label)
+    return Table(list(table.headers), table.rows, title=table.title)
 
 
 @dataclass(frozen=True)

@@ -381,6 +381,8 @@ class Result:
 class Table:
     headers: list[str]
     rows: list[list[Any]]
+    # The indicator's name, and what it was narrowed to: 超期未完成期限数（当前）（执行实施一团队）.
+    title: str = ""
 
 
 def _day_of(source: Source, on: date) -> Any:
@@ -548,6 +550,7 @@ async def table(
     name, by = Indicator(name), Breakdown(by)
     async with ctx.sessionmaker() as session:
         result = await indicator(ctx, session, viewer, name, period, by, scope)
+        narrowed = [(await _labels(session, b, [value])).get(value, str(value)) for b, value in scope.keys]
     definition = DEFINITIONS[name]
     headers = [] if definition.snapshot else [HEADER_BUCKET]
     if result.by is not Breakdown.NONE:
@@ -573,7 +576,7 @@ async def table(
         if duration:
             row += [c.median_days, c.p90_days]
         rows.append(row)
-    return Table(headers, rows)
+    return Table(headers, rows, name.label + (f"（{'，'.join(narrowed)}）" if narrowed else ""))
 
 
 # --- the cases behind a figure ------------------------------------------------------------------
