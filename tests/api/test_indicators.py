@@ -572,11 +572,13 @@ async def test_an_indicator_runs_a_fixed_number_of_statements(api, ctx, clock) -
         for indicator, by in plan:
             with StatementCounter(ctx.engine) as counter:
                 await api.gql(query, {**variables, "name": indicator.value, "by": by.value}, as_="command")
-            counts[size].append(len(counter.statements))
+            # Not counted: on PostgreSQL a duration's aggregate runs with more working memory
+            # (SET LOCAL before, RESET after): settings, not reads.
+            counts[size].append(len([s for s in counter.statements
+                                     if not str(s).lstrip().upper().startswith(("SET ", "RESET "))]))
     assert counts[5] == counts[40]
-    # The viewer, the aggregate, and a name lookup when broken down by team, officer or window;
-    # on PostgreSQL, a duration's aggregate is given more working memory first (SET LOCAL).
-    assert max(counts[40]) - min(counts[40]) <= (2 if ctx.engine.dialect.name == "postgresql" else 1), counts
+    # The viewer, the aggregate, and a name lookup when broken down by team, officer or window.
+    assert max(counts[40]) - min(counts[40]) <= 1, counts
 
 
 async def test_a_figure_within_a_team_officer_window_type_or_township_counts_only_its_rows(ctx, rows) -> None:
@@ -627,6 +629,13 @@ async def test_a_scope_the_indicator_has_no_breakdown_for_is_refused_naming_the_
     body = await api.gql(query, {"within": {"window": to_global_id("Team", 1)}}, as_="command",
                          expect_errors=True)
     assert body["errors"][0]["extensions"]["field"] == "within.window", body
+    cases = """query($within: IndicatorScope, $key: String) { indicatorCases(name: OVERDUE_DEADLINES,
+      from: "2025-01-01", to: "2025-03-31", by: DEADLINE_KIND, key: $key, within: $within) { totalCount } }"""
+    for variables, named in (({"within": {"township": "连滩镇\r\nX: y"}, "key": "QUERY_CONTROL"}, "within.township"),
+                             ({"within": {"township": "连滩镇"}, "key": "NOPE"}, "key")):
+        body = await api.gql(cases, variables, as_="command", expect_errors=True)
+        error = body["errors"][0]["extensions"]
+        assert error["field"] == named and error["userErrorCode"] == "BAD_FORMAT", body
 
 
 async def test_which_team_is_behind_and_on_what_from_the_api_and_as_a_spreadsheet(api, workers, rows) -> None:
@@ -651,10 +660,16 @@ async def test_which_team_is_behind_and_on_what_from_the_api_and_as_a_spreadshee
     assert {c["key"]: int(float(c["numerator"])) for c in cells} == {k: n for (_b, k), (n, _d) in expected.items()}
     assert sum(int(float(c["numerator"])) for c in cells) == int(float(behind["numerator"]))
     assert all(c["keyLabel"] == DeadlineKind(c["key"]).label for c in cells)
+    drill = """query($within: IndicatorScope, $key: String) { indicatorCases(name: OVERDUE_DEADLINES,
+      from: "2025-01-01", to: "2025-03-31", by: DEADLINE_KIND, key: $key, within: $within, first: 100) {
+      edges { node { id } } } }"""
     for c in cells:
-        assert {e["node"]["id"] for e in c["cases"]["edges"]} == {to_global_id("Case", i) for i in _behind(
+        expected_ids = {to_global_id("Case", i) for i in _behind(
             rows, Indicator.OVERDUE_DEADLINES, Period.of(*PERIOD, Granularity.MONTH), Breakdown.DEADLINE_KIND,
             None, c["key"], within={Breakdown.TEAM: team})}
+        assert {e["node"]["id"] for e in c["cases"]["edges"]} == expected_ids
+        listed = (await api.gql(drill, {"within": within, "key": c["key"]}, as_="command"))["indicatorCases"]
+        assert {e["node"]["id"] for e in listed["edges"]} == expected_ids
 
     table = [[c["keyLabel"], str(int(float(c["numerator"])))] for c in cells]
     direct = await download(api, "/exports/indicators/OVERDUE_DEADLINES.csv", as_="command",
@@ -675,6 +690,48 @@ async def test_which_team_is_behind_and_on_what_from_the_api_and_as_a_spreadshee
     refused = await download(api, "/exports/indicators/OVERDUE_DEADLINES.csv", as_="command",
                              params={**period, "caseType": "ZHI_XX"})
     assert refused.status_code == 400 and refused.json()["field"] == "indicator.within.caseType"
+
+
+async def test_the_cases_that_missed_the_limit_last_month_as_a_spreadsheet(api, workers, rows) -> None:
+    """Issue 15's first question, downloaded: the cases behind a month's Art. 16 misses, at once
+    and by the worker, are the drill-down's, newest first."""
+    from .test_exports import csv_rows, download, sheet_rows
+    from .test_operations_catalogue import ok, refused, run
+
+    month = {"from": "2025-02-01", "to": "2025-02-28"}
+    query = """query($part: IndicatorCasesPart) { indicatorCases(name: QUERY_CONTROL_ON_TIME, from: "2025-02-01",
+      to: "2025-02-28", part: $part, first: 100) { totalCount edges { node { number } } } }"""
+    missed = (await api.gql(query, {"part": "NOT_COUNTED"}, as_="command"))["indicatorCases"]
+    numbers = [e["node"]["number"] for e in missed["edges"]]
+    assert 0 < missed["totalCount"] == len(numbers) < len(
+        (await api.gql(query, {"part": "ALL"}, as_="command"))["indicatorCases"]["edges"])
+    params = {**month, "part": "NOT_COUNTED"}
+    direct = await download(api, "/exports/indicators/QUERY_CONTROL_ON_TIME/cases.csv", as_="command", params=params)
+    assert direct.status_code == 200
+    table = csv_rows(direct.content)
+    assert table[0][0] == "案号" and [r[0] for r in table[1:]] == numbers
+    job = (await ok(api, "RequestExport", {"input": {"kind": "INDICATOR_CASES", "format": "XLSX", "indicator": {
+        "name": "QUERY_CONTROL_ON_TIME", **month, "part": "NOT_COUNTED"}}}, as_="command"))["exportJob"]
+    assert job["filename"].startswith("指标案件清单-")
+    await workers.drain()
+    done = (await run(api, "ExportJob", {"id": job["id"]}, as_="command"))["exportJob"]
+    assert done["status"] == "DONE" and done["total"] == len(numbers)
+    assert [r[0] for r in sheet_rows((await download(api, done["downloadUrl"], as_="command")).content)[1:]] == numbers
+
+    # Refused as indicatorCases refuses, naming the field; only for the indicators' readers.
+    for bad, named in (({**params, "part": "SOME"}, "indicator.part"), ({**month, "by": "TEAM", "key": "x"},
+                                                                          "indicator.key")):
+        response = await download(api, "/exports/indicators/QUERY_CONTROL_ON_TIME/cases.csv", as_="command",
+                                  params=bad)
+        assert response.status_code == 400 and response.json()["field"] == named, response.json()
+    response = await download(api, "/exports/indicators/CASES_RECEIVED/cases.csv", as_="command", params=params)
+    assert response.status_code == 400 and response.json()["field"] == "indicator.part"
+    response = await download(api, "/exports/indicators/QUERY_CONTROL_ON_TIME/cases.csv", as_="center",
+                              params=params)
+    assert response.status_code == 403
+    error = await refused(api, "RequestExport", {"input": {"kind": "INDICATOR_CASES", "format": "CSV", "indicator": {
+        "name": "CASES_RECEIVED", **month, "part": "COUNTED"}}}, as_="command")
+    assert error["field"] == ["input", "indicator", "part"] and error["code"] == "NOT_ALLOWED"
 
 
 async def test_a_table_has_zh_cn_headers_and_one_row_per_cell(ctx, rows) -> None:

@@ -99,3 +99,13 @@ async def test_the_history_becomes_spells_and_dates(ctx, database_url) -> None:
     as_dates = {k: tuple(d(str(v)) if v is not None else None for v in vs) for k, vs in dates.items()}
     assert as_dates[archived] == (d("2024-04-20"), d("2024-03-08"), None, d("2024-04-20"))
     assert as_dates[ids[902]] == (d("2024-03-01"), None, None, None)
+
+    # And back: the downgrade drops them with the cases still there, and the upgrade refills them.
+    async with ctx.engine.begin() as connection:
+        await connection.run_sync(_to, "0019")
+    await upgrade(database_url)
+    async with ctx.engine.connect() as connection:
+        again = (await connection.execute(sa.text(
+            "SELECT stage, next_stage, entered_on, left_on FROM case_stage_spells WHERE case_id = :id "
+            "ORDER BY left_on, id"), {"id": archived})).all()
+    assert again == spells

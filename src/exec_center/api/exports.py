@@ -6,7 +6,9 @@
   (422, TOO_MANY_ROWS) with the advice to use `requestExport`.
 - `GET /exports/indicators/{name}.xlsx` (or `.csv`) with `from`, `to`, `granularity`, `by` and
   optionally `team`, `officer`, `window` (ids), `caseType`, `township` (the `indicator` query's
-  `within`): an indicator table (services.indicators.table), for the indicators' readers.
+  `within`): an indicator table (services.indicators.table), for the indicators' readers;
+  `GET /exports/indicators/{name}/cases.xlsx` (or `.csv`) with the same and `bucket`, `key`,
+  `part` (as `indicatorCases`): the cases behind one figure, up to DIRECT_LIMIT rows at once.
 - `requestExport` → an `ExportJob` a worker makes, with its progress; `GET /exports/{id}` (its
   `downloadUrl`) for its requester only (404 for anyone else).
 
@@ -15,12 +17,14 @@ Every route takes the bearer token of /graphql.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
@@ -40,7 +44,15 @@ from .cases import CaseFilter, case_list_filter
 from .common import Connection, UserError, check_first, connection, decode_id_cursor, run_mutation
 from .context import Info
 from .ids import from_global_id, pk_of, to_global_id
-from .indicators import Breakdown, Granularity, IndicatorName, IndicatorScope, scope_of
+from .indicators import (
+    Breakdown,
+    CasesPart,
+    Granularity,
+    IndicatorName,
+    IndicatorScope,
+    breakdown_key,
+    scope_of,
+)
 from .organisation import Node
 
 ExportKind = strawberry.enum(rules.ExportKind, description="What an export holds.")
@@ -143,16 +155,33 @@ class IndicatorExportInput:
     within: IndicatorScope | None = strawberry.field(
         default=None, description="Only the rows of this team, officer, window, case type or township."
     )
+    bucket: date | None = strawberry.field(
+        default=None,
+        description="With kind INDICATOR_CASES: the figure's bucket (omitted: the whole period).",
+    )
+    key: str | None = strawberry.field(
+        default=None,
+        description="With kind INDICATOR_CASES: the figure's key (omitted with a breakdown: the cell whose "
+        "key is empty).",
+    )
+    part: CasesPart = strawberry.field(  # type: ignore[valid-type]
+        default=indicator_rules.CasesPart.ALL,
+        description="With kind INDICATOR_CASES and a rate: ALL, COUNTED or NOT_COUNTED (e.g. the cases that "
+        "missed the limit).",
+    )
 
     def request(self) -> service.IndicatorRequest:
+        by = indicator_rules.Breakdown(self.by)
         try:
             within = scope_of(self.within).to_params()
+            key = breakdown_key(by, self.key)
         except DomainError as error:
             raise error.at(f"indicator.{error.field}") from None
         return service.IndicatorRequest(
             name=indicator_rules.Indicator(self.name).value, start=self.from_, end=self.to,
             granularity=indicator_rules.Granularity(self.granularity).value,
-            by=indicator_rules.Breakdown(self.by).value, within=within,
+            by=by.value, within=within, bucket=self.bucket, key=key,
+            part=indicator_rules.CasesPart(self.part).value,
         )
 
 
@@ -164,8 +193,8 @@ class RequestExportInput:
         default=None, description="With kind CASES: the `cases` query's filter (none: every case listed)."
     )
     indicator: IndicatorExportInput | None = strawberry.field(
-        default=None, description="With kind INDICATOR: which indicator table (for the indicators' "
-        "readers: the command centre, the bureau chief, the centre head)."
+        default=None, description="With kind INDICATOR: which indicator table; with INDICATOR_CASES: which "
+        "figure's cases (for the indicators' readers: the command centre, the bureau chief, the centre head)."
     )
 
 
@@ -246,7 +275,10 @@ def _refused(status: int, error: DomainError) -> JSONResponse:
 
 def _attachment(filename: str) -> str:
     """Content-Disposition with the zh-CN name (RFC 6266 filename*) and an ASCII fallback."""
-    fallback = "".join(ch if ch.isascii() and ch not in '"\\' else "_" for ch in filename)
+    # Printable ASCII only: a name holds what the request sent (a township), control characters too.
+    fallback = "".join(
+        ch if ch.isascii() and ch.isprintable() and ch not in '"\\' else "_" for ch in filename
+    )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
@@ -340,6 +372,10 @@ def _scope_params(params: Any) -> dict[str, Any]:
         raise error.at(f"indicator.{error.field}") from None
 
 
+# A direct download's table from the session, the signed-in viewer and the query parameters.
+MakeTable = Callable[[AsyncSession, Viewer, Any], Awaitable[Table]]
+
+
 def export_routes(ctx: AppContext) -> list[BaseRoute]:
     """The HTTP routes under /exports (same bearer token as /graphql)."""
 
@@ -353,28 +389,6 @@ def export_routes(ctx: AppContext) -> list[BaseRoute]:
         except AuthenticationError as error:
             return JSONResponse({"error": str(error), "message": error.zh}, status_code=401)
 
-    async def cases(request: Request) -> Response:
-        """The case list the viewer may see, at once (up to DIRECT_LIMIT rows)."""
-        extension = request.path_params["format"].lower()
-        if extension not in ("xlsx", "csv"):
-            return JSONResponse({"error": "not found"}, status_code=404)
-        async with ctx.sessionmaker() as session:
-            viewer = await signed_in(request, session)
-            if isinstance(viewer, JSONResponse):
-                return viewer
-            try:
-                flt = filter_from_query(request.query_params)
-                table = await service.case_table(ctx, session, viewer, flt)
-            except Forbidden as error:
-                return _refused(403, error)
-            except service.TooManyRows as error:
-                body = {"error": error.message, "message": error.zh, "code": "TOO_MANY_ROWS",
-                        "rows": error.rows, "limit": service.DIRECT_LIMIT}
-                return JSONResponse(body, status_code=422)
-            except DomainError as error:
-                return _refused(400, error)
-        return _spreadsheet(table, rules.ExportFormat(extension.upper()), rules.ExportKind.CASES.label)
-
     def _spreadsheet(table: Table, fmt: rules.ExportFormat, name: str) -> Response:
         local = ctx.clock.now().astimezone(ctx.settings.tz)
         headers = {
@@ -385,34 +399,62 @@ def export_routes(ctx: AppContext) -> list[BaseRoute]:
             return StreamingResponse(csv_chunks(table), media_type=CSV_MEDIA_TYPE, headers=headers)
         return Response(xlsx_bytes(table), media_type=XLSX_MEDIA_TYPE, headers=headers)
 
-    async def indicator(request: Request) -> Response:
-        """An indicator table, at once (a few hundred rows at most)."""
+    async def direct(request: Request, make: MakeTable) -> Response:
+        """A table made at once for the signed-in viewer, as .xlsx or .csv (the path's `format`):
+        403 for a role without it, 422 beyond DIRECT_LIMIT rows, 400 naming a bad parameter."""
         extension = request.path_params["format"].lower()
         if extension not in ("xlsx", "csv"):
             return JSONResponse({"error": "not found"}, status_code=404)
-        params = request.query_params
         async with ctx.sessionmaker() as session:
             viewer = await signed_in(request, session)
-        if isinstance(viewer, JSONResponse):
-            return viewer
-        try:
-            wanted = service.IndicatorRequest(
-                name=request.path_params["name"],
-                start=_date_param(params, "from", "indicator.from"),
-                end=_date_param(params, "to", "indicator.to"),
-                granularity=params.get("granularity", "MONTH"),
-                by=params.get("by", "NONE"),
-                within=_scope_params(params),
-            )
-            table = await service.indicator_table(ctx, viewer, wanted)
-        except Forbidden as error:
-            return _refused(403, error)
-        except ValueError:  # an indicator, granularity or breakdown this API does not have
-            return JSONResponse({"error": "no such indicator, granularity or breakdown",
-                                 "message": "指标名称、统计粒度或分组方式不存在"}, status_code=404)
-        except DomainError as error:
-            return _refused(400, error)
+            if isinstance(viewer, JSONResponse):
+                return viewer
+            try:
+                table = await make(session, viewer, request.query_params)
+            except Forbidden as error:
+                return _refused(403, error)
+            except service.TooManyRows as error:
+                body = {"error": error.message, "message": error.zh, "code": "TOO_MANY_ROWS",
+                        "rows": error.rows, "limit": service.DIRECT_LIMIT}
+                return JSONResponse(body, status_code=422)
+            except ValueError:  # an indicator, granularity or breakdown this API does not have
+                return JSONResponse({"error": "no such indicator, granularity or breakdown",
+                                     "message": "指标名称、统计粒度或分组方式不存在"}, status_code=404)
+            except DomainError as error:
+                return _refused(400, error)
         return _spreadsheet(table, rules.ExportFormat(extension.upper()), table.title)
+
+    def indicator_request(request: Request, params: Any) -> service.IndicatorRequest:
+        """An indicator (the path's name) with its period, breakdown and scope from the query;
+        with `bucket`, `key` and `part` for the cases behind a figure."""
+        by = indicator_rules.Breakdown(params.get("by", "NONE"))
+        try:
+            key = breakdown_key(by, params.get("key") or None)
+        except DomainError as error:
+            raise error.at("indicator.key") from None
+        return service.IndicatorRequest(
+            name=request.path_params["name"],
+            start=_date_param(params, "from", "indicator.from"),
+            end=_date_param(params, "to", "indicator.to"),
+            granularity=params.get("granularity", "MONTH"), by=by.value, within=_scope_params(params),
+            bucket=_date_param(params, "bucket", "indicator.bucket") if params.get("bucket") else None,
+            key=key, part=params.get("part", "ALL"),
+        )
+
+    async def cases(request: Request) -> Response:
+        """The case list the viewer may see (up to DIRECT_LIMIT rows)."""
+        return await direct(request, lambda session, viewer, params: service.case_table(
+            ctx, session, viewer, filter_from_query(params)))
+
+    async def indicator(request: Request) -> Response:
+        """An indicator table (a few hundred rows at most)."""
+        return await direct(request, lambda _session, viewer, params: service.indicator_table(
+            ctx, viewer, indicator_request(request, params)))
+
+    async def indicator_cases(request: Request) -> Response:
+        """The cases behind one figure (up to DIRECT_LIMIT rows)."""
+        return await direct(request, lambda session, viewer, params: service.indicator_case_table(
+            ctx, session, viewer, indicator_request(request, params)))
 
     async def download(request: Request) -> Response:
         """A finished export, for the one who asked for it; 404 for anyone else."""
@@ -446,5 +488,6 @@ def export_routes(ctx: AppContext) -> list[BaseRoute]:
     return [
         Route("/exports/cases.{format}", cases, methods=["GET"]),
         Route("/exports/indicators/{name}.{format}", indicator, methods=["GET"]),
+        Route("/exports/indicators/{name}/cases.{format}", indicator_cases, methods=["GET"]),
         Route("/exports/{export_id}", download, methods=["GET"]),
     ]

@@ -90,7 +90,7 @@ def _key_out(by: rules.Breakdown, key: Any) -> str | None:
     return str(key)
 
 
-def _key_in(by: rules.Breakdown, key: str | None) -> Any:
+def breakdown_key(by: rules.Breakdown, key: str | None) -> Any:
     if key is None:
         return None
     if by in _ID_TYPES:
@@ -100,7 +100,7 @@ def _key_in(by: rules.Breakdown, key: str | None) -> Any:
             raise DomainError(f"key must be an escalation level (0, 1, 2…); got {key[:20]!r}",
                               zh="key 应为催办层级（0、1、2…）", field="key", code=ErrorCode.BAD_FORMAT)
         return int(key)
-    return key
+    return rules.check_key(by, key)
 
 
 @strawberry.type(description="One figure: a bucket of the period and a breakdown key.")
@@ -242,6 +242,6 @@ class IndicatorQuery:
         indicator, by_ = rules.Indicator(name), rules.Breakdown(by)
         period = _period(from_, to, granularity)
         by_ = rules.check_breakdown(indicator, by_)
-        key_ = _key_in(by_, key)
+        key_ = breakdown_key(by_, key)
         return await _cases_behind(info, indicator, period, by_, bucket, key_, first, after, part,
                                    scope_of(within))

@@ -11,6 +11,8 @@ from .labels import LabelledEnum
 class ExportKind(LabelledEnum):
     CASES = "CASES", "案件列表"
     INDICATOR = "INDICATOR", "指标表"
+    # The cases behind one figure of an indicator (what indicatorCases lists).
+    INDICATOR_CASES = "INDICATOR_CASES", "指标案件清单"
 
 
 class ExportFormat(LabelledEnum):

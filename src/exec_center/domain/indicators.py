@@ -11,10 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import Enum
 from typing import Any
 
+from .case_numbers import CaseType
+from .deadlines import DeadlineKind
 from .errors import DomainError, ErrorCode
 from .labels import LabelledEnum
+from .lifecycle import CaseStage, ClosingMethod
+from .windows import VisitPurpose
+from .work import WorkItemKind
 
 # Longest period one request may cover: a year and a little (a leap year plus its turn).
 MAX_PERIOD_DAYS = 400
@@ -303,6 +309,14 @@ def check_breakdown(indicator: Indicator, by: Breakdown) -> Breakdown:
     return by
 
 
+# The identifiers a breakdown's keys are (the others: ids, rungs, township names).
+_KEY_ENUMS: dict[Breakdown, type[Enum]] = {
+    Breakdown.CASE_TYPE: CaseType, Breakdown.STAGE: CaseStage, Breakdown.CLOSING_METHOD: ClosingMethod,
+    Breakdown.VISIT_PURPOSE: VisitPurpose, Breakdown.DEADLINE_KIND: DeadlineKind,
+    Breakdown.WORK_ITEM_KIND: WorkItemKind,
+}
+TOWNSHIP_MAX = 40  # cases.township's length
+
 # What a table can be narrowed to (`within`): one team, officer, window, case type or township,
 # each the key of the breakdown of the same name.
 SCOPES = (Breakdown.TEAM, Breakdown.OFFICER, Breakdown.WINDOW, Breakdown.CASE_TYPE, Breakdown.TOWNSHIP)
@@ -329,10 +343,30 @@ class Scope:
         return cls(tuple((Breakdown(name), value) for name, value in (params or {}).items()))
 
 
+def check_key(by: Breakdown, key: Any, field: str = "key") -> Any:
+    """A breakdown key as the rows hold it; one that no row can hold (an identifier that is not
+    one of its enum's, a township name no form would take) is refused, naming the field."""
+    enum = _KEY_ENUMS.get(by)
+    if key is None or by is Breakdown.NONE:
+        return key
+    if enum is not None and key not in enum.__members__:
+        raise DomainError(
+            f"{field} must be one of {', '.join(enum.__members__)}",
+            zh=f"{field} 应为 {'、'.join(enum.__members__)} 之一", field=field, code=ErrorCode.BAD_FORMAT,
+        )
+    if by is Breakdown.TOWNSHIP and (len(str(key)) > TOWNSHIP_MAX or not str(key).isprintable()):
+        raise DomainError(
+            f"{field} must be a township's name (at most {TOWNSHIP_MAX} characters)",
+            zh=f"{field} 应为乡镇名称（不超过 {TOWNSHIP_MAX} 个字）", field=field, code=ErrorCode.BAD_FORMAT,
+        )
+    return key
+
+
 def check_scope(indicator: Indicator, scope: Scope) -> Scope:
     """A scope on a breakdown the indicator does not have is refused, naming the field."""
     definition = DEFINITIONS[indicator]
-    for b, _value in scope.keys:
+    for b, value in scope.keys:
+        check_key(b, value, f"within.{_camel(b.value)}")
         if b not in definition.breakdowns:
             allowed = [s for s in SCOPES if s in definition.breakdowns]
             raise DomainError(

@@ -161,13 +161,17 @@ async def case_table(ctx: AppContext, session: AsyncSession, viewer: Viewer, flt
     require_case_lister(viewer)
     check_filter(flt)
     query = case_list_query(viewer, flt, court_today(ctx.clock, ctx.settings.tz))
+    return await _direct_case_table(session, query, ExportKind.CASES.label)
+
+
+async def _direct_case_table(session: AsyncSession, query: sa.Select[tuple[Case]], title: str) -> Table:
     rows = (await session.scalars(query.order_by(Case.id.desc()).limit(DIRECT_LIMIT + 1))).all()
     if len(rows) > DIRECT_LIMIT:
         raise TooManyRows(await count_cases(session, query))
     table_rows: list[list[Any]] = []
     for start in range(0, len(rows), BATCH):
         table_rows += await _case_rows(session, rows[start : start + BATCH])
-    return Table(CASE_HEADERS, table_rows, title=ExportKind.CASES.label)
+    return Table(CASE_HEADERS, table_rows, title=title)
 
 
 def filename(kind: ExportKind, fmt: ExportFormat, now: datetime, tz: tzinfo) -> str:
@@ -189,15 +193,26 @@ class IndicatorRequest:
     by: str = "NONE"
     # domain.indicators.Scope.to_params(): the rows of one team, officer... (empty: all).
     within: dict[str, Any] = field(default_factory=dict)
+    # The cases behind one figure (kind INDICATOR_CASES), as indicatorCases takes them: a bucket
+    # (None: the whole period), a cell's key (a Team/Staff/Window pk or an identifier; None with a
+    # breakdown: the cell whose key is empty) and which side of a rate.
+    bucket: date | None = None
+    key: Any = None
+    part: str = "ALL"
 
     def to_params(self) -> dict[str, Any]:
         return {"indicator": self.name, "from": self.start.isoformat(), "to": self.end.isoformat(),
-                "granularity": self.granularity, "by": self.by, "within": self.within}
+                "granularity": self.granularity, "by": self.by, "within": self.within,
+                "bucket": self.bucket.isoformat() if self.bucket else None, "key": self.key,
+                "part": self.part}
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> IndicatorRequest:
+        bucket = params.get("bucket")
         return cls(params["indicator"], date.fromisoformat(params["from"]), date.fromisoformat(params["to"]),
-                   params["granularity"], params["by"], params.get("within") or {})
+                   params["granularity"], params["by"], params.get("within") or {},
+                   date.fromisoformat(bucket) if bucket else None, params.get("key"),
+                   params.get("part") or "ALL")
 
 
 def _indicator_period(request: IndicatorRequest) -> Any:
@@ -225,6 +240,42 @@ async def indicator_table(ctx: AppContext, viewer: Viewer, request: IndicatorReq
     return Table(list(table.headers), table.rows, title=table.title)
 
 
+def indicator_cases_query(
+    ctx: AppContext, viewer: Viewer, request: IndicatorRequest
+) -> sa.Select[tuple[Case]]:
+    """The cases behind one figure (services.indicators.cases_behind_query), checked as the
+    `indicatorCases` query checks them; a refusal names the field under `indicator`."""
+    from ..domain import indicators as rules
+    from . import indicators
+
+    indicators.require_reader(viewer)
+    indicator, period, by, scope = _indicator_period(request)
+    try:
+        try:
+            part = rules.CasesPart(request.part)
+        except ValueError:
+            raise DomainError(
+                f"part must be one of {', '.join(p.value for p in rules.CasesPart)}",
+                zh=f"part 应为 {'、'.join(p.value for p in rules.CasesPart)} 之一",
+                field="part", code=ErrorCode.INVALID,
+            ) from None
+        return indicators.cases_behind_query(
+            indicator, period, by, bucket=request.bucket, key=request.key,
+            today=court_today(ctx.clock, ctx.settings.tz), tz=ctx.settings.tz,
+            dialect=ctx.engine.dialect.name, viewer=viewer, part=part, scope=scope,
+        )
+    except DomainError as error:
+        raise error.at(f"indicator.{error.field}" if error.field else "indicator") from None
+
+
+async def indicator_case_table(
+    ctx: AppContext, session: AsyncSession, viewer: Viewer, request: IndicatorRequest
+) -> Table:
+    """The cases behind one figure for a direct download; TooManyRows beyond DIRECT_LIMIT."""
+    query = indicator_cases_query(ctx, viewer, request)
+    return await _direct_case_table(session, query, ExportKind.INDICATOR_CASES.label)
+
+
 @dataclass(frozen=True)
 class ExportRequest:
     kind: ExportKind
@@ -236,16 +287,20 @@ class ExportRequest:
 async def request_export(ctx: AppContext, viewer: Viewer, request: ExportRequest) -> ExportJob:
     """Record the request and wake the worker (after commit, through the outbox). Refused (a
     DomainError, nothing written) when the viewer may not list cases or the filter is bad."""
-    if request.kind is ExportKind.INDICATOR:
+    if request.kind in (ExportKind.INDICATOR, ExportKind.INDICATOR_CASES):
         from . import indicators
 
         if request.indicator is None:
             raise DomainError(
-                "kind INDICATOR needs indicator: its name and period",
-                zh="导出指标表须填写指标名称和统计期间", field="indicator", code=ErrorCode.REQUIRED,
+                f"kind {request.kind.value} needs indicator: its name and period",
+                zh=f"导出{request.kind.label}须填写指标名称和统计期间", field="indicator",
+                code=ErrorCode.REQUIRED,
             )
         indicators.require_reader(viewer)
-        _indicator_period(request.indicator)
+        if request.kind is ExportKind.INDICATOR:
+            _indicator_period(request.indicator)
+        else:
+            indicator_cases_query(ctx, viewer, request.indicator)  # refused now, not by the worker
         params = request.indicator.to_params()
     else:
         require_case_lister(viewer)
@@ -328,13 +383,20 @@ async def produce(ctx: AppContext, export_id: int) -> bool:
         kind, fmt, params = job.kind, job.format, dict(job.params)
         refusal = _refusal(viewer, kind)
         total: int | None = None
-        if refusal is None and kind is ExportKind.CASES:
+        if refusal is None and kind is not ExportKind.INDICATOR:
             assert viewer is not None
-            today = court_today(ctx.clock, ctx.settings.tz)
-            query = case_list_query(viewer, CaseListFilter.from_params(params), today)
-            total = await count_cases(session, query)
-            if fmt is ExportFormat.XLSX:
-                refusal = too_long_for_xlsx(total)
+            if kind is ExportKind.CASES:
+                today = court_today(ctx.clock, ctx.settings.tz)
+                query = case_list_query(viewer, CaseListFilter.from_params(params), today)
+            else:
+                try:
+                    query = indicator_cases_query(ctx, viewer, IndicatorRequest.from_params(params))
+                except DomainError as error:  # the rules changed since it was asked for
+                    refusal = error.zh
+            if refusal is None:
+                total = await count_cases(session, query)
+                if fmt is ExportFormat.XLSX:
+                    refusal = too_long_for_xlsx(total)
     if refusal is not None:
         await _fail(ctx, export_id, refusal)
         return False
@@ -387,7 +449,7 @@ def _refusal(viewer: Viewer | None, kind: ExportKind) -> str | None:
     if viewer is None:
         return "申请人的账户已停用或不存在"
     try:
-        if kind is ExportKind.INDICATOR:
+        if kind in (ExportKind.INDICATOR, ExportKind.INDICATOR_CASES):
             from . import indicators
 
             indicators.require_reader(viewer)

@@ -14,6 +14,7 @@ Create Date: 2026-12-01
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -54,7 +55,10 @@ def _stage_named(position: str) -> str:
 
 def _court_date(dialect: str) -> str:
     """SQL for the court's date of an entry's instant (stored in UTC)."""
-    name = os.environ.get('EXEC_CENTER_TIMEZONE') or 'Asia/Shanghai'
+    name = (os.environ.get('EXEC_CENTER_TIMEZONE') or '').strip() or 'Asia/Shanghai'
+    ZoneInfo(name)  # as config.py checks it: an unknown zone stops here, not in the SQL
+    if not re.fullmatch(r'[A-Za-z0-9_+\-/]+', name):
+        raise ValueError(f'unexpected time zone name {name!r}')
     if dialect == 'postgresql':
         return f"CAST(timezone('{name}', e.at) AS DATE)"
     offset = datetime.combine(date.today(), time(12), ZoneInfo(name)).utcoffset()
@@ -117,9 +121,10 @@ def downgrade() -> None:
                     postgresql_include=['object_type', 'object_id'])
     for column in reversed(DATES):
         op.drop_index(f'ix_cases_{column}', table_name='cases')
-    with op.batch_alter_table('cases') as batch:
-        for column in reversed(('stage_entered_on', *DATES)):
-            batch.drop_column(column)
+    # ALTER TABLE … DROP COLUMN, on SQLite too (3.35+): a batch copy of `cases` would drop the
+    # table its parties and spells point at.
+    for column in reversed(('stage_entered_on', *DATES)):
+        op.drop_column('cases', column)
     op.drop_index('ix_case_stage_spells_left_on', table_name='case_stage_spells')
     op.drop_index(op.f('ix_case_stage_spells_case_id'), table_name='case_stage_spells')
     op.drop_table('case_stage_spells')
