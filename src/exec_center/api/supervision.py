@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import sqlalchemy as sa
 import strawberry
 
-from ..db.models import Case, Deadline
+from ..db.models import Deadline
 from ..db.models_supervision import SupervisionOrder
 from ..domain import supervision as rules
-from ..domain.access import CASE_READERS, deadline_visible
+from ..domain.access import deadline_visible
 from ..domain.organisation import Role as RoleEnum
-from ..domain.work import CENTER_ROLES
 from ..services import supervision as service
+from ..services import supervision_list as order_list
 from . import loaders
 from .common import Connection, UserError, check_first, connection, decode_id_cursor, run_mutation
 from .context import Info, RequestContext
@@ -212,9 +212,7 @@ async def _deadline(info: Info, deadline_id: int | None) -> DeadlineType | None:
 
 # --- reads ------------------------------------------------------------------------------
 
-_SELECT = sa.select(SupervisionOrder, Deadline.due_on).outerjoin(
-    Deadline, Deadline.id == SupervisionOrder.reply_deadline_id
-)
+_SELECT = order_list.ORDER_SELECT
 
 
 def _build(rows: Any) -> list[SupervisionOrderType]:
@@ -223,28 +221,7 @@ def _build(rows: Any) -> list[SupervisionOrderType]:
 
 def visibility(ctx: RequestContext) -> sa.ColumnElement[bool] | None:
     """The SQL form of `domain.supervision.order_visible` (None: every order)."""
-    viewer = ctx.viewer
-    if viewer.sees_everything or viewer.roles & rules.ISSUER_ROLES:
-        return None
-    o = SupervisionOrder
-    roles = {r.value for r in viewer.roles}
-    if RoleEnum.CENTER_HEAD in viewer.roles:
-        roles |= {r.value for r in CENTER_ROLES}
-    teams = sorted(viewer.team_ids | viewer.lead_team_ids)
-    clauses: list[sa.ColumnElement[bool]] = [o.assignee_id == viewer.staff_id]
-    if teams:
-        clauses.append(o.team_id.in_(teams))
-    if roles:
-        clauses.append(sa.and_(o.team_id.is_(None), o.responsible_role.in_(sorted(roles))))
-    if viewer.roles & CASE_READERS:
-        clauses.append(o.case_id.is_not(None))
-    else:
-        readable = sa.select(Case.id).where(
-            sa.or_(Case.handler_id == viewer.staff_id, *([Case.team_id.in_(sorted(viewer.team_ids))]
-                                                        if viewer.team_ids else []))
-        )
-        clauses.append(o.case_id.in_(readable.scalar_subquery()))
-    return sa.or_(*clauses)
+    return order_list.order_visibility(ctx.viewer)
 
 
 async def visible_order(info: Info, pk: int) -> SupervisionOrderType | None:
@@ -286,6 +263,18 @@ class SupervisionOrderFilter:
     target: list[SupervisionTarget] | None = None  # type: ignore[valid-type]
 
 
+def order_list_filter(flt: SupervisionOrderFilter | None) -> order_list.OrderListFilter:
+    """The GraphQL filter in plain values (ids checked and named as `filter.caseId`...)."""
+    if flt is None:
+        return order_list.OrderListFilter()
+    return order_list.OrderListFilter(
+        status=tuple(rules.SupervisionStatus(s) for s in flt.status or ()),
+        case_id=_pk(flt.case_id, "Case", "filter.caseId"),
+        team_id=_pk(flt.team_id, "Team", "filter.teamId"),
+        target=tuple(rules.SupervisionTarget(t) for t in flt.target or ()),
+    )
+
+
 @strawberry.type
 class SupervisionQuery:
     @strawberry.field(
@@ -302,36 +291,7 @@ class SupervisionQuery:
         ctx = info.context
         size = check_first(first)
         o = SupervisionOrder
-        conditions: list[sa.ColumnElement[bool]] = []
-        seen = visibility(ctx)
-        if seen is not None:
-            conditions.append(seen)
-        if filter is not None:
-            if filter.case_id is not None:
-                conditions.append(o.case_id == pk_of(filter.case_id, "Case", "filter.caseId"))
-            if filter.team_id is not None:
-                conditions.append(o.team_id == pk_of(filter.team_id, "Team", "filter.teamId"))
-            if filter.target:
-                conditions.append(o.target.in_([rules.SupervisionTarget(t) for t in filter.target]))
-            if filter.status:
-                today = ctx.today()
-                answered = o.status == rules.SupervisionStatus.ANSWERED.value
-                still_open = o.status == rules.SupervisionStatus.OPEN.value
-                late = sa.and_(still_open, Deadline.due_on < today)
-                wanted = {rules.SupervisionStatus(s) for s in filter.status}
-                conditions.append(
-                    sa.or_(
-                        *(
-                            {
-                                rules.SupervisionStatus.ANSWERED: answered,
-                                rules.SupervisionStatus.OVERDUE: late,
-                                rules.SupervisionStatus.OPEN: sa.and_(still_open, sa.not_(late)),
-                            }[s]
-                            for s in sorted(wanted)
-                        )
-                    )
-                )
-        query = _SELECT.where(*conditions)
+        query = order_list.order_list_query(ctx.viewer, order_list_filter(filter), ctx.today())
         session = ctx.session
         total = await session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
         if after:
