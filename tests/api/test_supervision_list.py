@@ -206,3 +206,41 @@ async def test_the_table_reads_the_same_statements_whatever_the_number_of_orders
         counts.append(len(counter.statements))
     # One statement: the orders with their reply days, cases, teams, issuers and repliers joined.
     assert counts == [1, 1], counts
+
+
+async def test_what_happened_to_each_order_as_a_spreadsheet(api, clock, workers) -> None:
+    """The orders as the list shows them, downloaded at once (GET /exports/supervision-orders) and
+    made by the worker (requestExport SUPERVISION_ORDERS), with the list's filter."""
+    from .test_exports import csv_rows, download, sheet_rows
+    from .test_operations_catalogue import refused
+
+    made = await _orders(api, clock)
+    listed = await api.gql("""{ supervisionOrders(first: 50) { edges { node { instructions statusLabel } } } }""",
+                           as_="command")
+    expected = [(e["node"]["instructions"], e["node"]["statusLabel"])
+                for e in listed["supervisionOrders"]["edges"]]
+    response = await download(api, "/exports/supervision-orders.csv", as_="command")
+    assert response.status_code == 200
+    table = csv_rows(response.content)
+    assert table[0] == ORDER_HEADERS and [(r[4], r[9]) for r in table[1:]] == expected
+    overdue = await download(api, "/exports/supervision-orders.xlsx", as_="command",
+                             params={"status": "OVERDUE", "teamId": made["impl1"]})
+    assert [(r[4], r[9]) for r in sheet_rows(overdue.content)[1:]] == [("请报告本团队超期案件的办理情况", "逾期未答复")]
+    # A team member downloads what they see.
+    mine = csv_rows((await download(api, "/exports/supervision-orders.csv", as_=made["member"])).content)
+    assert 0 < len(mine) - 1 < len(table) - 1
+    bad = await download(api, "/exports/supervision-orders.csv", as_="command", params={"status": "LATE"})
+    assert bad.status_code == 400 and bad.json()["field"] == "filter.status"
+
+    job = (await ok(api, "RequestExport", {"input": {"kind": "SUPERVISION_ORDERS", "format": "CSV",
+                                                     "supervisionOrders": {"status": ["OVERDUE"]}}},
+                    as_="command"))["exportJob"]
+    assert job["filename"].startswith("督办令清单-")
+    await workers.drain()
+    done = (await run(api, "ExportJob", {"id": job["id"]}, as_="command"))["exportJob"]
+    rows = csv_rows((await download(api, done["downloadUrl"], as_="command")).content)
+    assert rows[0] == ORDER_HEADERS and [r[9] for r in rows[1:]] == ["逾期未答复"]
+    error = await refused(api, "RequestExport", {"input": {"kind": "SUPERVISION_ORDERS", "format": "CSV",
+                                                           "supervisionOrders": {"caseId": made["impl1"]}}},
+                          as_="command")
+    assert error["field"] == ["input", "supervisionOrders", "caseId"]

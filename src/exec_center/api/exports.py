@@ -9,6 +9,8 @@
   `within`): an indicator table (services.indicators.table), for the indicators' readers;
   `GET /exports/indicators/{name}/cases.xlsx` (or `.csv`) with the same and `bucket`, `key`,
   `part` (as `indicatorCases`): the cases behind one figure, up to DIRECT_LIMIT rows at once.
+- `GET /exports/supervision-orders.xlsx` (or `.csv`) with the `supervisionOrders` filter (`status`,
+  `target` repeated or comma-separated, `caseId`, `teamId`): the orders the viewer sees.
 - `requestExport` → an `ExportJob` a worker makes, with its progress; `GET /exports/{id}` (its
   `downloadUrl`) for its requester only (404 for anyone else).
 
@@ -38,8 +40,11 @@ from ..domain.access import Viewer
 from ..domain.case_numbers import CaseType as CaseTypeEnum
 from ..domain.errors import DomainError, ErrorCode, Forbidden
 from ..domain.lifecycle import CaseStage as CaseStageEnum
+from ..domain.supervision import SupervisionStatus as SupervisionStatusEnum
+from ..domain.supervision import SupervisionTarget as SupervisionTargetEnum
 from ..services import exports as service
 from ..services.auth import AuthenticationError, authenticate
+from ..services.supervision_list import OrderListFilter
 from .cases import CaseFilter, case_list_filter
 from .common import Connection, UserError, check_first, connection, decode_id_cursor, run_mutation
 from .context import Info
@@ -54,6 +59,7 @@ from .indicators import (
     scope_of,
 )
 from .organisation import Node
+from .supervision import SupervisionOrderFilter, order_list_filter
 
 ExportKind = strawberry.enum(rules.ExportKind, description="What an export holds.")
 ExportFormat = strawberry.enum(
@@ -196,6 +202,10 @@ class RequestExportInput:
         default=None, description="With kind INDICATOR: which indicator table; with INDICATOR_CASES: which "
         "figure's cases (for the indicators' readers: the command centre, the bureau chief, the centre head)."
     )
+    supervision_orders: SupervisionOrderFilter | None = strawberry.field(
+        default=None, description="With kind SUPERVISION_ORDERS: the `supervisionOrders` query's filter "
+        "(none: every order the viewer sees)."
+    )
 
 
 @strawberry.type
@@ -250,11 +260,18 @@ class ExportMutation:
 
         async def act() -> ExportJob:
             kind = rules.ExportKind(input.kind)
+            try:
+                orders = order_list_filter(
+                    input.supervision_orders if kind is rules.ExportKind.SUPERVISION_ORDERS else None)
+            except DomainError as error:  # named as the query names it: filter.caseId
+                raise error.at(error.field.replace("filter.", "supervisionOrders.", 1) if error.field
+                               else "supervisionOrders") from None
             request = service.ExportRequest(
                 kind=kind,
                 format=rules.ExportFormat(input.format),
                 cases=case_list_filter(input.filter if kind is rules.ExportKind.CASES else None),
                 indicator=input.indicator.request() if input.indicator is not None else None,
+                orders=orders,
             )
             return await service.request_export(ctx.app, ctx.viewer, request)
 
@@ -285,24 +302,38 @@ def _attachment(filename: str) -> str:
 _TRUE = {"true": True, "1": True, "false": False, "0": False}
 
 
+def _enums(params: Any, name: str, enum: Any) -> tuple[Any, ...]:
+    """A filter's list of enum values: the parameter repeated or comma-separated."""
+    values = [v.strip() for value in params.getlist(name) for v in value.split(",") if v.strip()]
+    try:
+        return tuple(enum(v) for v in values)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise DomainError(
+            f"filter.{name} must be among {allowed}",
+            zh=f"{name} 的取值应为 {allowed} 之一",
+            field=f"filter.{name}",
+            code=ErrorCode.BAD_FORMAT,
+        ) from None
+
+
+def order_filter_from_query(params: Any) -> OrderListFilter:
+    """The `supervisionOrders` filter from query parameters (status and target repeated or
+    comma-separated, caseId, teamId); a DomainError naming the parameter otherwise."""
+    case, team = params.get("caseId"), params.get("teamId")
+    return OrderListFilter(
+        status=_enums(params, "status", SupervisionStatusEnum),
+        case_id=pk_of(case, "Case", "filter.caseId") if case else None,
+        team_id=pk_of(team, "Team", "filter.teamId") if team else None,
+        target=_enums(params, "target", SupervisionTargetEnum),
+    )
+
+
 def filter_from_query(params: Any) -> service.CaseListFilter:
     """The `cases` filter from query parameters; a DomainError naming the parameter otherwise."""
 
-    def many(name: str) -> list[str]:
-        return [v for value in params.getlist(name) for v in value.split(",") if v.strip()]
-
     def enums(name: str, enum: Any) -> tuple[Any, ...]:
-        values = many(name)
-        try:
-            return tuple(enum(v.strip()) for v in values)
-        except ValueError:
-            allowed = ", ".join(m.value for m in enum)
-            raise DomainError(
-                f"filter.{name} must be among {allowed}",
-                zh=f"{name} 的取值应为 {allowed} 之一",
-                field=f"filter.{name}",
-                code=ErrorCode.BAD_FORMAT,
-            ) from None
+        return _enums(params, name, enum)
 
     def day(name: str) -> date | None:
         value = params.get(name)
@@ -456,6 +487,11 @@ def export_routes(ctx: AppContext) -> list[BaseRoute]:
         return await direct(request, lambda session, viewer, params: service.indicator_case_table(
             ctx, session, viewer, indicator_request(request, params)))
 
+    async def supervision_orders(request: Request) -> Response:
+        """The supervision orders the viewer sees (up to DIRECT_LIMIT rows)."""
+        return await direct(request, lambda _session, viewer, params: service.order_table_at_once(
+            ctx, viewer, order_filter_from_query(params)))
+
     async def download(request: Request) -> Response:
         """A finished export, for the one who asked for it; 404 for anyone else."""
         not_found = JSONResponse({"error": "not found"}, status_code=404)
@@ -489,5 +525,6 @@ def export_routes(ctx: AppContext) -> list[BaseRoute]:
         Route("/exports/cases.{format}", cases, methods=["GET"]),
         Route("/exports/indicators/{name}.{format}", indicator, methods=["GET"]),
         Route("/exports/indicators/{name}/cases.{format}", indicator_cases, methods=["GET"]),
+        Route("/exports/supervision-orders.{format}", supervision_orders, methods=["GET"]),
         Route("/exports/{export_id}", download, methods=["GET"]),
     ]

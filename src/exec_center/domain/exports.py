@@ -13,6 +13,7 @@ class ExportKind(LabelledEnum):
     INDICATOR = "INDICATOR", "指标表"
     # The cases behind one figure of an indicator (what indicatorCases lists).
     INDICATOR_CASES = "INDICATOR_CASES", "指标案件清单"
+    SUPERVISION_ORDERS = "SUPERVISION_ORDERS", "督办令清单"
 
 
 class ExportFormat(LabelledEnum):
